@@ -1,0 +1,110 @@
+package dev.bgfetch.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Store;
+import dev.bgfetch.worker.WorkerLauncher;
+import java.io.PrintWriter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** What every command needs (writers, global options, the store, the worker), as a mixin rather than a base class. */
+@picocli.CommandLine.Command
+public final class CommandContext {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    private Store store;
+
+    public PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    public PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    public GlobalOptions globals() {
+        CommandSpec s = spec;
+        while (s.parent() != null) {
+            s = s.parent();
+        }
+        return ((BgfetchCommand) s.userObject()).globals;
+    }
+
+    /** The store, opened once per command; problems found while reading it are reported on stderr. */
+    public Store store() {
+        if (store == null) {
+            store = Store.open(globals().home());
+        }
+        return store;
+    }
+
+    /** Reports corrupt state files met so far, one line each, on stderr. */
+    public void reportWarnings() {
+        if (store != null) {
+            for (String w : store.warnings()) {
+                err().println("bgfetch: warning: " + w);
+            }
+            store.warnings().clear();
+            err().flush();
+        }
+    }
+
+    /** Makes sure a worker runs if the store has work for one (§4.4). */
+    public void ensureWorker() {
+        if (!store().needsWorker()) {
+            return;
+        }
+        try {
+            WorkerLauncher.ensureRunning(store());
+        } catch (WorkerLauncher.StartException e) {
+            throw new CliException(ExitCodes.FAILURE, e.getMessage() + "\n(nothing is lost: the next bgfetch command starts the worker again)");
+        }
+    }
+
+    public void info(String message) {
+        if (!globals().quiet()) {
+            err().println(message);
+            err().flush();
+        }
+    }
+
+    public void printJson(Object node) {
+        try {
+            out().println(store().mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            out().flush();
+        } catch (JsonProcessingException e) {
+            throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
+        }
+    }
+
+    public Fetch find(String id) {
+        return store().find(id).orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "no fetch with the id '" + id + "'"));
+    }
+
+    /** True when stderr is a terminal we may draw progress on. */
+    public boolean interactive() {
+        if (globals().quiet() || System.getenv("CI") != null || "dumb".equals(System.getenv("TERM"))) {
+            return false;
+        }
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            // JDK 22+ returns a console even when redirected; isTerminal() tells the truth there.
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+    }
+
+    public int width() {
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80"));
+        } catch (NumberFormatException e) {
+            return 80;
+        }
+    }
+}

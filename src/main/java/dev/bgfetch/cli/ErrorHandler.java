@@ -1,0 +1,67 @@
+package dev.bgfetch.cli;
+
+import dev.bgfetch.state.StateException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IExitCodeExceptionMapper;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/** Turns every failure into one line on stderr and its SPEC §3 exit code; stack traces only with -v. */
+public final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExceptionMapper,
+        IParameterExceptionHandler {
+
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("bgfetch: " + ex.getMessage());
+        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        int code = getExitCode(ex);
+        String msg = ex.getMessage();
+        if (ex instanceof CliException || ex instanceof StateException) {
+            err.println("bgfetch: " + msg);
+        } else {
+            err.println("bgfetch: internal error: " + ex + (verbose(parsed) ? "" : " (run with -v for details)"));
+        }
+        if (verbose(parsed)) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public int getExitCode(Throwable ex) {
+        if (ex instanceof CliException) {
+            return ((CliException) ex).exitCode();
+        }
+        if (ex instanceof StateException) {
+            switch (((StateException) ex).kind()) {
+                case NOT_FOUND: return ExitCodes.NOT_FOUND;
+                case ID_TAKEN: return ExitCodes.ID_TAKEN;
+                case INVALID_STATE: return ExitCodes.INVALID_STATE;
+                default: return ExitCodes.FAILURE;
+            }
+        }
+        if (ex instanceof ParameterException) {
+            return ExitCodes.USAGE;
+        }
+        return ExitCodes.FAILURE;
+    }
+
+    private static boolean verbose(ParseResult parsed) {
+        ParseResult top = parsed;
+        return top != null && top.hasMatchedOption("--verbose")
+                || top != null && top.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--verbose"));
+    }
+}

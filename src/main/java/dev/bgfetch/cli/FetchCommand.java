@@ -1,0 +1,132 @@
+package dev.bgfetch.cli;
+
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Views;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "fetch", sortOptions = false,
+        description = {"Register a background fetch and return at once; the worker downloads it.",
+                "Prints the id on stdout (or the registration with --json)."})
+public final class FetchCommand implements Callable<Integer> {
+    @Mixin
+    CommandContext ctx;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "A name for the fetch, unique among active fetches.")
+    String id;
+
+    @Parameters(index = "1..*", paramLabel = "URL", arity = "0..*", description = "http or https URLs to download.")
+    List<String> urls = new ArrayList<>();
+
+    @Option(names = {"-t", "--title"}, paramLabel = "TITLE", description = "A title shown in list, get and watch.")
+    String title = "";
+
+    @Option(names = "--icon", paramLabel = "SRC[,sizes=WxH][,type=MIME]",
+            description = "An icon of the fetch (metadata only; repeatable).")
+    List<String> icons = new ArrayList<>();
+
+    @Option(names = "--download-total", paramLabel = "SIZE",
+            description = "Expected total in bytes (K/M/G, Ki/Mi/Gi suffixes; 0 = unknown). A hard cap.")
+    String downloadTotal = "0";
+
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where files go (default: the current directory).")
+    Path dir;
+
+    @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-",
+            description = "Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
+                    + " (out=NAME, checksum=sha-256=HEX, header=Name: value).")
+    String inputFile;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "A request header for every URL (repeatable).")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = "--checksum", paramLabel = "sha-256=HEX", description = "Expected digest of the single URL's body.")
+    String checksum;
+
+    @Option(names = "--content-disposition", description = "Name files from the Content-Disposition header when present.")
+    boolean contentDisposition;
+
+    @Option(names = "--on-success", paramLabel = "CMD", description = "Run CMD (/bin/sh -c, in DIR) when the fetch succeeds.")
+    String onSuccess;
+
+    @Option(names = "--on-fail", paramLabel = "CMD", description = "Run CMD when the fetch fails (not by abort).")
+    String onFail;
+
+    @Option(names = "--on-abort", paramLabel = "CMD", description = "Run CMD when the fetch is aborted.")
+    String onAbort;
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "At most N transfers of this fetch at once (default 16).")
+    Integer maxConnections;
+
+    @Option(names = "--max-per-host", paramLabel = "N", description = "At most N transfers of this fetch per host (default 6).")
+    Integer maxPerHost;
+
+    @Option(names = {"-w", "--wait"}, description = "Then wait like 'bgfetch wait': progress, exit code from the result.")
+    boolean waitForResult;
+
+    @Override
+    public Integer call() throws IOException {
+        Registration reg = Registration.forId(id).headers(headers).urls(urls);
+        if (inputFile != null) {
+            reg.inputFile(inputFile, System.in);
+        }
+        Fetch f = reg.checksum(checksum).build();
+        f.title = title;
+        for (String icon : icons) {
+            f.icons.add(Registration.icon(icon));
+        }
+        f.downloadTotal = Registration.size(downloadTotal, "--download-total");
+        if (maxConnections != null && maxConnections < 1 || maxPerHost != null && maxPerHost < 1) {
+            throw Registration.usage("--max-connections and --max-per-host must be at least 1");
+        }
+        f.options.onSuccess = onSuccess;
+        f.options.onFail = onFail;
+        f.options.onAbort = onAbort;
+        f.options.contentDisposition = contentDisposition;
+        f.options.maxConnections = maxConnections;
+        f.options.maxPerHost = maxPerHost;
+        f.dir = targetDir().toString();
+        long free = Files.getFileStore(Path.of(f.dir)).getUsableSpace();
+        if (f.downloadTotal > free) {
+            throw new CliException(ExitCodes.QUOTA, "--download-total " + f.downloadTotal + " is more than the "
+                    + free + " bytes free in " + f.dir);
+        }
+
+        Fetch stored = ctx.store().register(f);
+        ctx.ensureWorker();
+        if (waitForResult) {
+            return new Waiter(ctx).await(List.of(stored.key), null);
+        }
+        if (ctx.globals().json()) {
+            ctx.printJson(Views.fetch(ctx.store().mapper(), stored, true));
+        } else {
+            ctx.out().println(stored.id);
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */
+    private Path targetDir() {
+        Path d = (dir == null ? Path.of("") : dir).toAbsolutePath().normalize();
+        if (Files.exists(d) && !Files.isDirectory(d)) {
+            throw Registration.usage("--dir " + d + " is not a directory");
+        }
+        try {
+            Files.createDirectories(d);
+        } catch (IOException e) {
+            throw Registration.usage("cannot create --dir " + d + ": " + e.getMessage());
+        }
+        if (!Files.isWritable(d)) {
+            throw Registration.usage("--dir " + d + " is not writable");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.bgfetch.cli;
+
+import dev.bgfetch.progress.Format;
+import dev.bgfetch.progress.Snapshot;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.Views;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "get", description = {"Show one fetch: its fields, progress and records.",
+        "The active fetch with that id, else the most recently settled one still retained."})
+public final class GetCommand implements Callable<Integer> {
+    @Mixin
+    CommandContext ctx;
+
+    @Parameters(paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() {
+        Fetch f = ctx.find(id);
+        ctx.reportWarnings();
+        ctx.ensureWorker();
+        if (ctx.globals().json()) {
+            ctx.printJson(Views.fetch(ctx.store().mapper(), f, true));
+            return ExitCodes.OK;
+        }
+        PrintWriter out = ctx.out();
+        Snapshot s = Snapshot.of(f);
+        out.printf("id:             %s%n", f.id);
+        out.printf("title:          %s%n", f.title);
+        out.printf("state:          %s%n", f.state);
+        out.printf("result:         %s%s%n", f.result.isEmpty() ? "-" : f.result,
+                f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")");
+        out.printf("downloaded:     %d%s bytes (%s)%n", f.downloaded,
+                f.downloadTotal > 0 ? " of " + f.downloadTotal : "", Format.bytes(f.downloaded));
+        out.printf("files:          %d/%d%n", s.filesDone, s.files);
+        out.printf("dir:            %s%n", f.dir);
+        out.printf("created:        %s%n", f.created);
+        if (f.settled != null) {
+            out.printf("settled:        %s%n", f.settled);
+        }
+        out.println("records:");
+        for (Rec r : f.records) {
+            out.printf("  #%d %-8s %s %s%n", r.index, r.result.isEmpty() ? "running" : r.result,
+                    r.response == null ? "---" : Integer.toString(r.response.status), r.request.url);
+            out.printf("      %s%s%s%n", r.path != null ? r.path : "(not delivered)",
+                    "  " + r.downloaded + (r.total != null ? "/" + r.total : "") + " bytes",
+                    r.error == null ? "" : "  " + r.error);
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.bgfetch.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * Options every command accepts, before or after the command name. Picocli copies inherited options
+ * into each subcommand but binds them to this one instance of the top command's mixin.
+ */
+public final class GlobalOptions {
+    @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "The store (env BGFETCH_HOME; default ${XDG_STATE_HOME:-~/.local/state}/bgfetch).")
+    Path home;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON on stdout.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "No progress or notices on stderr.")
+    boolean quiet;
+
+    @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (also when NO_COLOR is set).")
+    boolean noColor;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Show stack traces and details of errors.")
+    boolean verbose;
+
+    public boolean json() {
+        return json;
+    }
+
+    public boolean quiet() {
+        return quiet;
+    }
+
+    public boolean verbose() {
+        return verbose;
+    }
+
+    public boolean color() {
+        return !noColor && System.getenv("NO_COLOR") == null;
+    }
+
+    /** The store directory: --home, else BGFETCH_HOME, else the XDG state dir. */
+    public Path home() {
+        if (home != null) {
+            return home.toAbsolutePath();
+        }
+        String env = System.getenv("BGFETCH_HOME");
+        if (env != null && !env.isEmpty()) {
+            return Path.of(env).toAbsolutePath();
+        }
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isEmpty()
+                ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("bgfetch").toAbsolutePath();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.bgfetch.cli;
+
+import dev.bgfetch.http.UrlRules;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.worker.Sizes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns the user's fetch input into a {@link Fetch} ready to store, validating everything first
+ * (SPEC §4.1): the first error wins, as a {@link CliException} with exit code 2, and nothing is stored.
+ */
+final class Registration {
+    private final String id;
+    private final Map<String, String> commonHeaders = new LinkedHashMap<>();
+    private final List<Rec> records = new ArrayList<>();
+
+    private Registration(String id) {
+        this.id = id;
+    }
+
+    static Registration forId(String id) {
+        if (id == null || id.isBlank()) {
+            throw usage("empty id");
+        }
+        if (id.length() > 200 || id.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw usage("bad id '" + id.replaceAll("\\p{Cntrl}", "?") + "': at most 200 characters, no control characters");
+        }
+        return new Registration(id);
+    }
+
+    Registration headers(List<String> headers) {
+        for (String h : headers) {
+            String[] nv = header(h);
+            commonHeaders.put(nv[0], nv[1]);
+        }
+        return this;
+    }
+
+    Registration urls(List<String> urls) {
+        for (String u : urls) {
+            add(u, null, null, Map.of());
+        }
+        return this;
+    }
+
+    /** Reads an aria2-style input file: one URL a line, indented option lines after it, # comments. */
+    Registration inputFile(String file, InputStream stdin) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                "-".equals(file) ? stdin : Files.newInputStream(Path.of(file)), StandardCharsets.UTF_8))) {
+            String line;
+            int n = 0;
+            Rec last = null;
+            while ((line = r.readLine()) != null) {
+                n++;
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#")) {
+                    continue;
+                }
+                if (Character.isWhitespace(line.charAt(0))) {
+                    if (last == null) {
+                        throw usage(file + ":" + n + ": option line before any URL");
+                    }
+                    option(last, t, file + ":" + n);
+                } else {
+                    // aria2 puts mirrors of one file on a line, tab-separated; bgfetch takes the first.
+                    String url = t.split("\t")[0].strip();
+                    last = add(url, null, null, Map.of());
+                }
+            }
+        } catch (IOException e) {
+            throw usage("cannot read input file " + file + ": " + e.getMessage());
+        }
+        return this;
+    }
+
+    private void option(Rec rec, String text, String where) {
+        int eq = text.indexOf('=');
+        if (eq <= 0) {
+            throw usage(where + ": expected NAME=VALUE, got '" + text + "'");
+        }
+        String name = text.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String value = text.substring(eq + 1).strip();
+        switch (name) {
+            case "out":
+                if (value.isEmpty()) {
+                    throw usage(where + ": empty out=");
+                }
+                rec.out = value;
+                break;
+            case "checksum":
+                rec.checksum = parseChecksum(value);
+                break;
+            case "header":
+                String[] nv = header(value);
+                rec.request.headers.put(nv[0], nv[1]);
+                break;
+            default:
+                throw usage(where + ": unknown option '" + name + "' (known: out, checksum, header)");
+        }
+    }
+
+    private Rec add(String url, String out, String checksum, Map<String, String> headers) {
+        URI uri;
+        try {
+            uri = UrlRules.check(url);
+        } catch (UrlRules.BadUrlException e) {
+            throw usage(e.getMessage());
+        }
+        Rec r = new Rec();
+        r.index = records.size();
+        r.request.url = uri.toString();
+        r.request.headers.putAll(headers);
+        r.out = out;
+        r.checksum = checksum;
+        records.add(r);
+        return r;
+    }
+
+    Registration checksum(String value) {
+        if (value == null) {
+            return this;
+        }
+        if (records.size() != 1) {
+            throw usage("--checksum needs exactly one URL (use checksum= lines in an input file for several)");
+        }
+        records.get(0).checksum = parseChecksum(value);
+        return this;
+    }
+
+    static String parseChecksum(String value) {
+        String v = value.strip();
+        int eq = v.indexOf('=');
+        String algo = eq < 0 ? "" : v.substring(0, eq).toLowerCase(Locale.ROOT);
+        String hex = eq < 0 ? "" : v.substring(eq + 1).toLowerCase(Locale.ROOT);
+        if (!(algo.equals("sha-256") || algo.equals("sha256")) || !hex.matches("[0-9a-f]{64}")) {
+            throw usage("bad checksum '" + value + "': expected sha-256=<64 hex digits>");
+        }
+        return "sha-256=" + hex;
+    }
+
+    static long size(String text, String option) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw usage(option + ": " + e.getMessage());
+        }
+    }
+
+    static Fetch.Icon icon(String text) {
+        String[] parts = text.split(",");
+        if (parts[0].isBlank()) {
+            throw usage("bad --icon '" + text + "': expected SRC[,sizes=WxH][,type=MIME]");
+        }
+        Fetch.Icon icon = new Fetch.Icon(parts[0].strip(), "", "");
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].strip();
+            if (p.startsWith("sizes=")) {
+                icon.sizes = p.substring(6);
+            } else if (p.startsWith("type=")) {
+                icon.type = p.substring(5);
+            } else {
+                throw usage("bad --icon part '" + p + "': expected sizes=WxH or type=MIME");
+            }
+        }
+        return icon;
+    }
+
+    private static String[] header(String h) {
+        try {
+            return UrlRules.header(h);
+        } catch (UrlRules.BadUrlException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    Fetch build() {
+        if (records.isEmpty()) {
+            throw usage("no URLs: give URLs or --input-file");
+        }
+        Fetch f = new Fetch();
+        f.id = id;
+        for (Rec r : records) {
+            Map<String, String> merged = new LinkedHashMap<>(commonHeaders);
+            merged.putAll(r.request.headers);
+            r.request.headers = merged;
+        }
+        f.records = records;
+        return f;
+    }
+
+    static CliException usage(String message) {
+        return new CliException(ExitCodes.USAGE, message);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.bgfetch.cli;
+
+import dev.bgfetch.progress.Format;
+import dev.bgfetch.progress.Snapshot;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Store;
+import dev.bgfetch.worker.WorkerLauncher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Blocks until fetches settle (wait, fetch --wait): polls the store, restarts a worker that died, and
+ * on a terminal paints one progress line per fetch on stderr from this one thread.
+ */
+final class Waiter {
+    private static final long POLL_MS = 100;
+    private static final long WORKER_CHECK_MS = 2000;
+
+    private final CommandContext ctx;
+    private int painted;
+
+    Waiter(CommandContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Waits for the fetches with these keys; returns the exit code of the first failure, or 0, or 124. */
+    int await(List<String> keys, Duration timeout) {
+        Store store = ctx.store();
+        boolean paint = ctx.interactive() && !ctx.globals().json();
+        Thread restore = new Thread(this::clear);
+        if (paint) {
+            Runtime.getRuntime().addShutdownHook(restore);
+        }
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+        long lastWorkerCheck = System.nanoTime();
+        try {
+            while (true) {
+                Map<String, Fetch> now = new LinkedHashMap<>();
+                for (String key : keys) {
+                    Optional<Fetch> f = store.byKey(key);
+                    if (f.isEmpty()) {
+                        throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
+                    }
+                    now.put(key, f.get());
+                }
+                ctx.reportWarnings();
+                if (paint) {
+                    paint(now.values());
+                }
+                if (now.values().stream().allMatch(Fetch::isSettled)) {
+                    if (paint) {
+                        clear();
+                        for (Fetch f : now.values()) {
+                            ctx.err().println(Format.groupLine(Snapshot.of(f), ctx.width()));
+                        }
+                    }
+                    if (ctx.globals().json()) {
+                        for (Fetch f : now.values()) {
+                            ctx.printJson(dev.bgfetch.state.Views.fetch(store.mapper(), f, true));
+                        }
+                    }
+                    for (Fetch f : now.values()) {
+                        int code = ExitCodes.forFailureReason(f.failureReason);
+                        if (code != 0) {
+                            return code;
+                        }
+                    }
+                    return ExitCodes.OK;
+                }
+                if (System.nanoTime() > deadline) {
+                    clear();
+                    ctx.err().println("bgfetch: timed out waiting; the fetch goes on");
+                    return ExitCodes.TIMEOUT;
+                }
+                if (System.nanoTime() - lastWorkerCheck > WORKER_CHECK_MS * 1_000_000) {
+                    lastWorkerCheck = System.nanoTime();
+                    if (!WorkerLauncher.isRunning(store)) {
+                        ctx.ensureWorker();
+                    }
+                }
+                try {
+                    Thread.sleep(POLL_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return ExitCodes.INTERRUPTED;
+                }
+            }
+        } finally {
+            if (paint) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(restore);
+                } catch (IllegalStateException e) {
+                    // already shutting down (Ctrl-C): the hook clears the line
+                }
+            }
+        }
+    }
+
+    private synchronized void paint(Iterable<Fetch> fetches) {
+        List<String> lines = new ArrayList<>();
+        for (Fetch f : fetches) {
+            lines.add(Format.groupLine(Snapshot.of(f), ctx.width() - 1));
+        }
+        StringBuilder b = new StringBuilder();
+        if (painted > 1) {
+            b.append("\033[").append(painted - 1).append('A');
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            b.append('\r').append(lines.get(i)).append("\033[K");
+            if (i < lines.size() - 1) {
+                b.append('\n');
+            }
+        }
+        painted = lines.size();
+        ctx.err().print(b);
+        ctx.err().flush();
+    }
+
+    private synchronized void clear() {
+        if (painted == 0) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        if (painted > 1) {
+            b.append("\033[").append(painted - 1).append('A');
+        }
+        b.append("\r\033[J");
+        ctx.err().print(b);
+        ctx.err().flush();
+        painted = 0;
+    }
+}

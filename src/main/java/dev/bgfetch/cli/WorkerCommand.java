@@ -1,0 +1,86 @@
+package dev.bgfetch.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.state.Store;
+import dev.bgfetch.worker.Setting;
+import dev.bgfetch.worker.Worker;
+import dev.bgfetch.worker.WorkerLauncher;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", description = {"Report on or stop the background worker; it starts automatically when needed.",
+        "Settings: environment variables or HOME/config.properties (see README)."})
+public final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    CommandContext ctx;
+
+    @ArgGroup(exclusive = true)
+    Action action = new Action();
+
+    static final class Action {
+        @Option(names = "--status", description = "Whether a worker runs, its pid and the active fetches (default).")
+        boolean status;
+
+        @Option(names = "--stop", description = "Stop the worker; transfers keep their partial data.")
+        boolean stop;
+
+        @Option(names = "--run", hidden = true, description = "Run the worker in this process (used by the launcher).")
+        boolean run;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Store store = ctx.store();
+        if (action.run) {
+            ignoreHangup();
+            return new Worker(store, Setting.Values.load(store.home(), System.getenv())).run();
+        }
+        if (action.stop) {
+            boolean wasRunning = WorkerLauncher.isRunning(store);
+            if (wasRunning && !WorkerLauncher.stop(store, Duration.ofSeconds(15))) {
+                throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
+            }
+            ctx.info(wasRunning ? "worker stopped" : "no worker was running");
+            return ExitCodes.OK;
+        }
+        Optional<Long> pid = WorkerLauncher.pid(store);
+        int active = store.active().size();
+        if (ctx.globals().json()) {
+            ObjectNode n = store.mapper().createObjectNode();
+            n.put("schema", Store.SCHEMA);
+            n.put("running", WorkerLauncher.isRunning(store));
+            if (pid.isPresent()) {
+                n.put("pid", pid.get());
+            } else {
+                n.putNull("pid");
+            }
+            n.put("active", active);
+            n.put("home", store.home().toString());
+            n.put("log", store.file("worker.log").toString());
+            ctx.printJson(n);
+        } else {
+            ctx.out().println(WorkerLauncher.isRunning(store)
+                    ? "running" + pid.map(p -> " (pid " + p + ")").orElse("") : "not running");
+            ctx.out().println("active fetches: " + active);
+            ctx.out().println("store: " + store.home());
+            ctx.out().println("log: " + store.file("worker.log"));
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The worker runs in its own session already; ignoring SIGHUP also covers a launch without setsid. */
+    @SuppressWarnings("restriction")
+    private static void ignoreHangup() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sun.misc.SignalHandler.SIG_IGN);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // not a POSIX platform
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package dev.bgfetch.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLException;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+
+/**
+ * One URL into one {@code .part} file, once. Resume is safe (SPEC §4.8): the partial data is bound to
+ * a validator and a total; a resumed request carries Range and If-Range; a 206 is appended only when
+ * it starts exactly where the local data ends and its total matches; a 200 restarts from zero.
+ * Retrying is the caller's business: this class reports {@link Outcome.Kind#NETWORK} and keeps bytes.
+ */
+public final class Transfer {
+    private static final int MAX_REDIRECTS = 20;
+    private static final int BUFFER = 256 * 1024;
+    private static final long FREE_CHECK_EVERY = 8L * 1024 * 1024;
+
+    /** What to fetch and what is known about the partial data already on disk. */
+    public static final class Job {
+        public URI url;
+        public Map<String, String> headers = new LinkedHashMap<>();
+        public Path part;
+        /** Total length the partial data belongs to, -1 when unknown. */
+        public long knownTotal = -1;
+        public String etag;
+        public String lastModified;
+        /** {@code sha-256=HEX} or null. */
+        public String checksum;
+        /** Stop with QUOTA when the file system's free space would drop below this. */
+        public long minFree;
+    }
+
+    private final HttpEngine engine;
+    private final Job job;
+    private final TransferListener listener;
+    private volatile boolean cancelled;
+    private volatile HttpGet current;
+
+    public Transfer(HttpEngine engine, Job job, TransferListener listener) {
+        this.engine = engine;
+        this.job = job;
+        this.listener = listener;
+    }
+
+    /** Stops the transfer from another thread; {@link #run()} then returns CANCELLED. Keeps the bytes. */
+    public void cancel() {
+        cancelled = true;
+        HttpGet c = current;
+        if (c != null) {
+            c.cancel();
+        }
+    }
+
+    public Outcome run() {
+        try {
+            return attempt();
+        } catch (DiskError e) {
+            return e.outcome;
+        } catch (SSLException e) {
+            return cancelled ? cancelledOutcome() : Outcome.of(Outcome.Kind.FETCH_ERROR, "TLS: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (cancelled) {
+                return cancelledOutcome();
+            }
+            if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, String.valueOf(e));
+            }
+            return Outcome.of(Outcome.Kind.NETWORK, describe(e));
+        }
+    }
+
+    private static Outcome cancelledOutcome() {
+        return Outcome.of(Outcome.Kind.CANCELLED, "stopped");
+    }
+
+    private Outcome attempt() throws IOException, DiskError {
+        long have = Files.exists(job.part) ? Files.size(job.part) : 0;
+        String validator = job.etag != null && !job.etag.startsWith("W/") ? job.etag : job.lastModified;
+        if (have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
+            // Bytes we cannot prove belong to this resource are not resumed from.
+            truncate(0);
+            listener.restarted(have);
+            have = 0;
+        }
+        URI uri = job.url;
+        ClassicHttpResponse resp;
+        for (int hop = 0; ; hop++) {
+            if (cancelled) {
+                return cancelledOutcome();
+            }
+            HttpGet get = new HttpGet(uri);
+            boolean sameOrigin = sameOrigin(uri, job.url);
+            for (Map.Entry<String, String> h : job.headers.entrySet()) {
+                // Like curl: credentials are not sent to another origin after a redirect.
+                if (sameOrigin || !isCredential(h.getKey())) {
+                    get.addHeader(h.getKey(), h.getValue());
+                }
+            }
+            if (have > 0) {
+                get.setHeader("Range", "bytes=" + have + "-");
+                get.setHeader("If-Range", validator);
+            }
+            current = get;
+            resp = engine.client().executeOpen(null, get, null);
+            int code = resp.getCode();
+            if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
+                Header loc = resp.getFirstHeader("Location");
+                if (loc != null) {
+                    resp.close();
+                    if (hop + 1 > MAX_REDIRECTS) {
+                        return Outcome.of(Outcome.Kind.FETCH_ERROR, "more than " + MAX_REDIRECTS + " redirects");
+                    }
+                    URI next;
+                    try {
+                        next = UrlRules.check(uri.resolve(loc.getValue().trim()), loc.getValue());
+                    } catch (IllegalArgumentException e) {
+                        return Outcome.of(Outcome.Kind.FETCH_ERROR, "bad redirect Location '" + loc.getValue() + "'");
+                    } catch (UrlRules.BadUrlException e) {
+                        return Outcome.of(Outcome.Kind.FETCH_ERROR, "redirect refused: " + e.getMessage());
+                    }
+                    uri = next;
+                    continue;
+                }
+            }
+            break;
+        }
+        try (ClassicHttpResponse r = resp) {
+            return body(uri, r, have);
+        }
+    }
+
+    private Outcome body(URI uri, ClassicHttpResponse r, long have) throws IOException, DiskError {
+        int code = r.getCode();
+        listener.onResponse(new ResponseInfo(uri.toString(), code,
+                r.getReasonPhrase() == null ? "" : r.getReasonPhrase(), headers(r)));
+        if (code == 408 || code == 429 || code == 503) {
+            return Outcome.retryLater("HTTP " + code, retryAfter(r.getFirstHeader("Retry-After")));
+        }
+        if (code == 416 && have > 0) {
+            ContentRange cr = ContentRange.parse(value(r, "Content-Range"));
+            if (cr != null && cr.total == have && (job.knownTotal < 0 || job.knownTotal == have)) {
+                listener.onBinding(job.etag, job.lastModified, have, have);
+                return finish(have);
+            }
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "resume refused (416) and the local " + have
+                    + " bytes do not match the total " + (cr == null ? "?" : cr.total));
+        }
+        if (code < 200 || code >= 300) {
+            return Outcome.of(Outcome.Kind.BAD_STATUS, "HTTP " + code + " " + Objects.toString(r.getReasonPhrase(), ""));
+        }
+        String etag = value(r, "ETag");
+        String lastModified = value(r, "Last-Modified");
+        HttpEntity entity = r.getEntity();
+        long start;
+        long total;
+        if (code == 206) {
+            ContentRange cr = ContentRange.parse(value(r, "Content-Range"));
+            if (cr == null || cr.start < 0) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "206 without a usable Content-Range");
+            }
+            if (cr.start != have) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "server resumed at byte " + cr.start
+                        + " but the local data ends at " + have);
+            }
+            if (cr.total >= 0 && cr.end != cr.total - 1) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "server sent a partial range " + cr.start + "-" + cr.end);
+            }
+            if (have > 0 && job.knownTotal >= 0 && cr.total != job.knownTotal) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "total length changed from " + job.knownTotal
+                        + " to " + cr.total + "; not splicing");
+            }
+            if (have > 0 && job.etag != null && etag != null && !etag.equals(job.etag)) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "ETag changed from " + job.etag + " to " + etag
+                        + " on a 206; not splicing");
+            }
+            start = have;
+            total = cr.total;
+        } else {
+            if (have > 0) {
+                truncate(0);
+                listener.restarted(have);
+            }
+            start = 0;
+            total = entity == null ? 0 : entity.getContentLength();
+        }
+        listener.onBinding(etag, lastModified, total, start);
+        long got = copy(entity, start);
+        if (cancelled) {
+            return cancelledOutcome();
+        }
+        if (got < 0) {
+            return Outcome.of(Outcome.Kind.CAP, "download total exceeded");
+        }
+        if (total >= 0 && got != total) {
+            return Outcome.of(Outcome.Kind.NETWORK, "body cut short at " + got + " of " + total + " bytes");
+        }
+        return finish(got);
+    }
+
+    /** Appends the body at {@code start}; returns the new length, or -1 when the group cap stopped it. */
+    private long copy(HttpEntity entity, long start) throws IOException, DiskError {
+        if (entity == null) {
+            truncate(start);
+            return start;
+        }
+        try (FileChannel ch = openPart()) {
+            if (ch.size() != start) {
+                ch.truncate(start);
+            }
+            ch.position(start);
+            long got = start;
+            long sinceCheck = 0;
+            byte[] buf = new byte[BUFFER];
+            try (InputStream in = entity.getContent()) {
+                int n;
+                while ((n = in.read(buf)) != -1) {
+                    if (cancelled) {
+                        return got;
+                    }
+                    if (n == 0) {
+                        continue;
+                    }
+                    if (!listener.reserve(n)) {
+                        return -1;
+                    }
+                    write(ch, buf, n);
+                    got += n;
+                    sinceCheck += n;
+                    if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
+                        sinceCheck = 0;
+                        checkFree();
+                    }
+                }
+            }
+            try {
+                ch.force(false);
+            } catch (IOException e) {
+                throw DiskError.of(job.part, e);
+            }
+            return got;
+        }
+    }
+
+    private Outcome finish(long length) throws IOException, DiskError {
+        if (job.checksum != null) {
+            String want = job.checksum.substring(job.checksum.indexOf('=') + 1).toLowerCase(Locale.ROOT);
+            String got = sha256(job.part);
+            if (!got.equals(want)) {
+                Files.deleteIfExists(job.part);
+                listener.restarted(length);
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "sha-256 mismatch: expected " + want + ", got " + got);
+            }
+        }
+        return Outcome.of(Outcome.Kind.COMPLETE, null);
+    }
+
+    private void checkFree() throws DiskError {
+        try {
+            long free = Files.getFileStore(job.part).getUsableSpace();
+            if (free < job.minFree) {
+                throw new DiskError(Outcome.of(Outcome.Kind.QUOTA,
+                        "free space " + free + " bytes is below the reserve of " + job.minFree));
+            }
+        } catch (IOException e) {
+            // cannot tell; the write itself will report a full disk
+        }
+    }
+
+    private FileChannel openPart() throws DiskError {
+        try {
+            return FileChannel.open(job.part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw DiskError.of(job.part, e);
+        }
+    }
+
+    private void truncate(long size) throws DiskError {
+        try (FileChannel ch = openPart()) {
+            ch.truncate(size);
+        } catch (IOException e) {
+            throw DiskError.of(job.part, e);
+        }
+    }
+
+    private void write(FileChannel ch, byte[] buf, int n) throws DiskError {
+        try {
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+                ch.write(bb);
+            }
+        } catch (IOException e) {
+            throw DiskError.of(job.part, e);
+        }
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[BUFFER];
+            try (InputStream in = Files.newInputStream(file)) {
+                int n;
+                while ((n = in.read(buf)) != -1) {
+                    md.update(buf, 0, n);
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> headers(ClassicHttpResponse r) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Header h : r.getHeaders()) {
+            out.merge(h.getName(), h.getValue(), (a, b) -> a + ", " + b);
+        }
+        return out;
+    }
+
+    private static String value(ClassicHttpResponse r, String name) {
+        Header h = r.getFirstHeader(name);
+        return h == null ? null : h.getValue();
+    }
+
+    /** Retry-After as delta-seconds or an HTTP date; -1 when absent or unreadable. */
+    static long retryAfter(Header h) {
+        if (h == null) {
+            return -1;
+        }
+        String v = h.getValue().trim();
+        try {
+            return Math.max(0, Long.parseLong(v)) * 1000;
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.max(0, t.toInstant().toEpochMilli() - System.currentTimeMillis());
+            } catch (RuntimeException e2) {
+                return -1;
+            }
+        }
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
+                && a.getPort() == b.getPort();
+    }
+
+    private static boolean isCredential(String header) {
+        String h = header.toLowerCase(Locale.ROOT);
+        return h.equals("authorization") || h.equals("cookie") || h.equals("proxy-authorization");
+    }
+
+    static String describe(Exception e) {
+        if (e instanceof UnknownHostException) {
+            return "cannot resolve host " + e.getMessage();
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused: " + e.getMessage();
+        }
+        if (e instanceof NoRouteToHostException) {
+            return "host unreachable: " + e.getMessage();
+        }
+        if (e instanceof SocketTimeoutException) {
+            return "stalled: no data for the stall timeout";
+        }
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** A failure of the local disk rather than the network. */
+    static final class DiskError extends Exception {
+        final Outcome outcome;
+
+        DiskError(Outcome outcome) {
+            super(outcome.message, null, false, false);
+            this.outcome = outcome;
+        }
+
+        static DiskError of(Path part, IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("No space left") || m.contains("Disk quota exceeded")) {
+                return new DiskError(Outcome.of(Outcome.Kind.QUOTA, "disk full writing " + part));
+            }
+            return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot write " + part + ": " + m));
+        }
+    }
+}

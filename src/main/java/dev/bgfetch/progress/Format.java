@@ -1,0 +1,76 @@
+package dev.bgfetch.progress;
+
+import java.util.Locale;
+
+/** Pure formatting of snapshots into terminal lines; no terminal needed, so unit tests call it directly. */
+public final class Format {
+    private Format() {
+    }
+
+    /** {@code 1.5 MiB}, {@code 512 B}. */
+    public static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    }
+
+    public static String duration(long seconds) {
+        if (seconds < 0) {
+            return "--:--";
+        }
+        if (seconds >= 3600) {
+            return String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60);
+        }
+        return String.format(Locale.ROOT, "%02d:%02d", seconds / 60, seconds % 60);
+    }
+
+    /** One group line: {@code id [#####-----] 45% 4.5 MiB/10 MiB 2/5 files 1.2 MiB/s ETA 00:05 downloading}. */
+    public static String groupLine(Snapshot s, int width) {
+        StringBuilder right = new StringBuilder();
+        if (s.total > 0) {
+            right.append(String.format(Locale.ROOT, " %3d%%", Math.min(100, s.downloaded * 100 / s.total)));
+        }
+        right.append(' ').append(bytes(s.downloaded));
+        if (s.total > 0) {
+            right.append('/').append(bytes(s.total));
+        }
+        right.append(' ').append(s.filesDone).append('/').append(s.files).append(" files");
+        if (!"settled".equals(s.state)) {
+            right.append(' ').append(bytes(s.speed)).append("/s");
+            long eta = s.total > 0 && s.speed > 0 ? (s.total - s.downloaded) / s.speed : -1;
+            right.append(" ETA ").append(duration(eta));
+            right.append(' ').append(s.state);
+        } else {
+            right.append(' ').append(s.result.isEmpty() ? "settled" : s.result);
+            if (!s.failureReason.isEmpty()) {
+                right.append(" (").append(s.failureReason).append(')');
+            }
+        }
+        String name = s.title.isEmpty() ? s.id : s.id + " " + s.title;
+        int barWidth = s.total > 0 ? Math.max(0, Math.min(30, width - right.length() - name.length() - 4)) : 0;
+        StringBuilder line = new StringBuilder(name);
+        if (barWidth >= 5) {
+            int filled = (int) (barWidth * Math.min(1.0, (double) s.downloaded / s.total));
+            line.append(" [").append("#".repeat(filled)).append("-".repeat(barWidth - filled)).append(']');
+        }
+        line.append(right);
+        return fit(line.toString(), width);
+    }
+
+    /** Cuts a line to the terminal width (by code points, so no surrogate is split). */
+    public static String fit(String line, int width) {
+        if (width <= 0 || line.codePointCount(0, line.length()) <= width) {
+            return line;
+        }
+        int end = line.offsetByCodePoints(0, Math.max(0, width - 1));
+        return line.substring(0, end) + "…";
+    }
+}

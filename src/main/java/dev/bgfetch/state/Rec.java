@@ -1,0 +1,59 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** One requested URL of a fetch and its response: a BackgroundFetchRecord plus what resume needs. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class Rec {
+    public static final String SUCCESS = "success";
+    public static final String BAD_STATUS = "bad-status";
+    public static final String FETCH_ERROR = "fetch-error";
+    public static final String ABORTED = "aborted";
+    public static final String QUOTA_EXCEEDED = "quota-exceeded";
+    public static final String DOWNLOAD_TOTAL_EXCEEDED = "download-total-exceeded";
+
+    public int index;
+    public Request request = new Request();
+    public Response response;
+    /** The delivered file; null until the record has succeeded. */
+    public String path;
+    public long downloaded;
+    /** Total length when known (Content-Length / Content-Range total), else null. */
+    public Long total;
+    public String result = "";
+
+    /** A file name asked for (input file {@code out=}); null = derive from the URL. */
+    public String out;
+    /** Expected digest, {@code sha-256=HEX}; null = none. */
+    public String checksum;
+    /** The final path reserved for this record before its first byte; data goes to target + ".part". */
+    public String target;
+    /** Validators of the partial data, for If-Range. */
+    public String etag;
+    public String lastModified;
+    /** Why the record failed, for humans (not part of the web API). */
+    public String error;
+
+    @JsonIgnore
+    public boolean isDone() {
+        return !result.isEmpty();
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static final class Request {
+        public String url;
+        public String method = "GET";
+        public Map<String, String> headers = new LinkedHashMap<>();
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static final class Response {
+        public String url;
+        public int status;
+        public String statusText = "";
+        public Map<String, String> headers = new LinkedHashMap<>();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The public JSON shape of a fetch and its records (SPEC §1, §5), with the web API's exact field
+ * names. Internal fields (key, resume validators, reservations) stay out of it.
+ */
+public final class Views {
+    private Views() {
+    }
+
+    public static ObjectNode fetch(ObjectMapper m, Fetch f, boolean withRecords) {
+        ObjectNode n = m.createObjectNode();
+        n.put("schema", Store.SCHEMA);
+        n.put("id", f.id);
+        n.put("uploadTotal", f.uploadTotal);
+        n.put("uploaded", f.uploaded);
+        n.put("downloadTotal", f.downloadTotal);
+        n.put("downloaded", f.downloaded);
+        n.put("result", f.result);
+        n.put("failureReason", f.failureReason);
+        n.put("recordsAvailable", !f.records.isEmpty());
+        n.put("title", f.title);
+        ArrayNode icons = n.putArray("icons");
+        for (Fetch.Icon i : f.icons) {
+            icons.addObject().put("src", i.src).put("sizes", i.sizes).put("type", i.type);
+        }
+        n.put("state", f.state);
+        n.put("dir", f.dir);
+        n.put("created", f.created);
+        n.put("settled", f.settled);
+        n.put("speed", f.speed);
+        n.put("files", f.records.size());
+        n.put("filesDone", f.records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count());
+        ObjectNode opts = n.putObject("options");
+        opts.put("onSuccess", f.options.onSuccess);
+        opts.put("onFail", f.options.onFail);
+        opts.put("onAbort", f.options.onAbort);
+        opts.put("contentDisposition", f.options.contentDisposition);
+        if (f.options.maxConnections != null) {
+            opts.put("maxConnections", f.options.maxConnections);
+        }
+        if (f.options.maxPerHost != null) {
+            opts.put("maxPerHost", f.options.maxPerHost);
+        }
+        if (withRecords) {
+            n.set("records", records(m, f.records));
+        }
+        return n;
+    }
+
+    public static ArrayNode records(ObjectMapper m, List<Rec> recs) {
+        ArrayNode a = m.createArrayNode();
+        for (Rec r : recs) {
+            a.add(record(m, r));
+        }
+        return a;
+    }
+
+    public static ObjectNode record(ObjectMapper m, Rec r) {
+        ObjectNode n = m.createObjectNode();
+        n.put("index", r.index);
+        ObjectNode req = n.putObject("request");
+        req.put("url", r.request.url);
+        req.put("method", r.request.method);
+        headers(req.putObject("headers"), r.request.headers);
+        if (r.response == null) {
+            n.putNull("response");
+        } else {
+            ObjectNode resp = n.putObject("response");
+            resp.put("url", r.response.url);
+            resp.put("status", r.response.status);
+            resp.put("statusText", r.response.statusText);
+            headers(resp.putObject("headers"), r.response.headers);
+        }
+        n.put("path", r.path);
+        n.put("downloaded", r.downloaded);
+        if (r.total == null) {
+            n.putNull("total");
+        } else {
+            n.put("total", r.total);
+        }
+        n.put("result", r.result);
+        n.put("error", r.error);
+        return n;
+    }
+
+    private static void headers(ObjectNode into, Map<String, String> h) {
+        if (h != null) {
+            h.forEach(into::put);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.bgfetch.worker;
+
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Store;
+import dev.bgfetch.state.Views;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a settled fetch's hook (SPEC §4.13): {@code /bin/sh -c CMD} in the fetch's directory, stdin from
+ * /dev/null, output appended to worker.log, facts passed only through the environment so nothing a
+ * server sent ever becomes shell text. Killed after the hook timeout.
+ */
+final class HookRunner {
+    private final Store store;
+    private final Duration timeout;
+
+    HookRunner(Store store, Duration timeout) {
+        this.store = store;
+        this.timeout = timeout;
+    }
+
+    void run(Fetch f, String cmd) {
+        try {
+            Path hooksDir = store.file("hooks");
+            if (!Files.isDirectory(hooksDir)) {
+                Files.createDirectories(hooksDir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+            Path records = hooksDir.resolve(f.key + ".records.json");
+            store.writeAtomic(records, store.mapper().writerWithDefaultPrettyPrinter()
+                    .writeValueAsBytes(Views.records(store.mapper(), f.records)));
+            Path dir = Path.of(f.dir);
+            if (!Files.isDirectory(dir)) {
+                Log.info("hook of '" + f.id + "': " + dir + " is gone; running in " + store.home());
+                dir = store.home();
+            }
+            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd)
+                    .directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(store.file("worker.log").toFile()))
+                    .redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.put("BGFETCH_ID", f.id);
+            env.put("BGFETCH_RESULT", f.result);
+            env.put("BGFETCH_FAILURE_REASON", f.failureReason);
+            env.put("BGFETCH_DOWNLOADED", Long.toString(f.downloaded));
+            env.put("BGFETCH_DOWNLOAD_TOTAL", Long.toString(f.downloadTotal));
+            env.put("BGFETCH_TITLE", f.title);
+            env.put("BGFETCH_DIR", f.dir);
+            env.put("BGFETCH_RECORDS", records.toString());
+            Log.info("hook of '" + f.id + "' (" + f.result + "): starting");
+            Process p = pb.start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                Log.info("hook of '" + f.id + "' ran longer than " + timeout.toSeconds() + " s; killed");
+                return;
+            }
+            Log.info("hook of '" + f.id + "' exited with " + p.exitValue());
+        } catch (IOException e) {
+            Log.info("hook of '" + f.id + "' could not run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

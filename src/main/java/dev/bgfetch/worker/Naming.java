@@ -1,0 +1,192 @@
+package dev.bgfetch.worker;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/** File names for delivered records (SPEC §4.6–4.7): derived, sanitised, never clobbering, never outside the dir. */
+public final class Naming {
+    /** Room left for ".part" and a ".NNN" clash suffix under the usual 255-byte limit. */
+    private static final int MAX_BYTES = 200;
+
+    private Naming() {
+    }
+
+    /** The name a URL gives: its last path segment, percent-decoded and sanitised; empty → index.html. */
+    public static String fromUrl(URI url) {
+        String path = url.getRawPath();
+        if (path == null) {
+            return "index.html";
+        }
+        int slash = path.lastIndexOf('/');
+        String seg = slash >= 0 ? path.substring(slash + 1) : path;
+        return sanitize(decode(seg));
+    }
+
+    private static String decode(String raw) {
+        try {
+            // '+' is a literal plus in a path, not a space.
+            String s = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            if (StandardCharsets.UTF_8.newEncoder().canEncode(s)) {
+                return s;
+            }
+        } catch (IllegalArgumentException e) {
+            // a stray '%': keep the raw text
+        }
+        return raw;
+    }
+
+    /** Makes any text a safe single file name. */
+    public static String sanitize(String name) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+                b.append('_');
+            } else {
+                b.append(c);
+            }
+        }
+        String s = b.toString().strip();
+        int i = 0;
+        while (i < s.length() && s.charAt(i) == '.') {
+            i++;
+        }
+        s = s.substring(i);
+        if (s.isEmpty()) {
+            return "index.html";
+        }
+        return truncate(s);
+    }
+
+    private static String truncate(String s) {
+        if (s.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES) {
+            return s;
+        }
+        String[] parts = split(s);
+        String ext = parts[1].length() > 20 ? "" : parts[1];
+        String base = parts[0];
+        while ((base + ext).getBytes(StandardCharsets.UTF_8).length > MAX_BYTES && !base.isEmpty()) {
+            base = base.substring(0, base.offsetByCodePoints(base.length(), -1));
+        }
+        return base + ext;
+    }
+
+    /** {@code NAME.EXT} → {name, ".EXT"}; a leading dot or no dot → {name, ""}. */
+    static String[] split(String name) {
+        int dot = name.lastIndexOf('.');
+        if (dot <= 0) {
+            return new String[] {name, ""};
+        }
+        return new String[] {name.substring(0, dot), name.substring(dot)};
+    }
+
+    /** The n-th clash variant: {@code NAME.n.EXT}. */
+    public static String variant(String name, int n) {
+        if (n == 0) {
+            return name;
+        }
+        String[] p = split(name);
+        return p[0] + "." + n + p[1];
+    }
+
+    /** The name a Content-Disposition header gives (filename* preferred), sanitised; null if none. */
+    public static String fromContentDisposition(String header) {
+        if (header == null) {
+            return null;
+        }
+        String star = param(header, "filename*");
+        if (star != null) {
+            int q = star.indexOf("''");
+            if (q >= 0) {
+                String charset = star.substring(0, q).trim().toUpperCase(Locale.ROOT);
+                try {
+                    String v = URLDecoder.decode(star.substring(q + 2).replace("+", "%2B"),
+                            charset.equals("ISO-8859-1") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+                    return sanitize(v);
+                } catch (IllegalArgumentException e) {
+                    // fall through to filename=
+                }
+            }
+        }
+        String plain = param(header, "filename");
+        return plain == null || plain.isBlank() ? null : sanitize(plain);
+    }
+
+    private static String param(String header, String name) {
+        for (String part : header.split(";")) {
+            String p = part.trim();
+            int eq = p.indexOf('=');
+            if (eq > 0 && p.substring(0, eq).trim().equalsIgnoreCase(name)) {
+                String v = p.substring(eq + 1).trim();
+                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                    v = v.substring(1, v.length() - 1).replace("\\\"", "\"");
+                }
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first free path for {@code name} in {@code dir}: neither the file nor its .part exists and no
+     * other record has reserved it.
+     */
+    public static Path choose(Path dir, String name, Set<Path> reserved) {
+        for (int n = 0; ; n++) {
+            Path p = inside(dir, variant(name, n));
+            if (!reserved.contains(p) && !Files.exists(p) && !Files.exists(part(p))) {
+                return p;
+            }
+        }
+    }
+
+    public static Path part(Path target) {
+        return target.resolveSibling(target.getFileName() + ".part");
+    }
+
+    /** Resolves a sanitised name in dir and proves it stays there. */
+    static Path inside(Path dir, String name) {
+        Path p = dir.resolve(name).normalize();
+        if (!dir.equals(p.getParent())) {
+            throw new IllegalArgumentException("refusing a file name outside " + dir + ": " + name);
+        }
+        return p;
+    }
+
+    /**
+     * Moves a finished .part to its final name without ever replacing a file: a hard link fails if the
+     * name is taken, then the next variant is tried. Returns where the file landed.
+     */
+    public static Path deliver(Path part, Path target, Set<Path> reserved) throws IOException {
+        Path dir = target.getParent();
+        String name = target.getFileName().toString();
+        for (int n = 0; ; n++) {
+            Path dest = inside(dir, variant(name, n));
+            if (n > 0 && reserved.contains(dest)) {
+                continue;
+            }
+            try {
+                Files.createLink(dest, part);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            } catch (UnsupportedOperationException | IOException e) {
+                // No hard links here (some FUSE or network file systems): check, then rename.
+                if (Files.exists(dest)) {
+                    continue;
+                }
+                Files.move(part, dest);
+                return dest;
+            }
+            Files.delete(part);
+            return dest;
+        }
+    }
+
+}

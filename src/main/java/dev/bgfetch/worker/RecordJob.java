@@ -1,0 +1,103 @@
+package dev.bgfetch.worker;
+
+import dev.bgfetch.http.ResponseInfo;
+import dev.bgfetch.http.Transfer;
+import dev.bgfetch.http.TransferListener;
+import dev.bgfetch.state.Rec;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The live state of one record inside the worker. Fields written by the transfer thread are volatile
+ * or atomic; everything else belongs to the worker's loop thread.
+ */
+final class RecordJob implements TransferListener {
+    enum Phase { QUEUED, RUNNING, DONE }
+
+    final FetchRun run;
+    final int index;
+    final URI url;
+    final String host;
+
+    Phase phase = Phase.QUEUED;
+    Path target;
+    String result = "";
+    String error;
+    Path path;
+    /** Network failures since the last byte arrived; drives the backoff. */
+    int networkFailures;
+    int statusRetries;
+    long notBefore;
+    /** Set by the loop when the network failed; cleared by the transfer thread when bytes flow again. */
+    volatile boolean waitingForNetwork;
+    volatile Transfer transfer;
+
+    final AtomicLong downloaded = new AtomicLong();
+    volatile Long total;
+    volatile String etag;
+    volatile String lastModified;
+    volatile ResponseInfo response;
+    /** The Content-Disposition name of the response, when the fetch asked for it. */
+    volatile String dispositionName;
+
+    RecordJob(FetchRun run, Rec rec, URI url) {
+        this.run = run;
+        this.index = rec.index;
+        this.url = url;
+        this.host = url.getHost() + ":" + url.getPort();
+        this.target = rec.target == null ? null : Path.of(rec.target);
+        this.total = rec.total;
+        this.etag = rec.etag;
+        this.lastModified = rec.lastModified;
+        this.downloaded.set(rec.downloaded);
+        if (rec.isDone()) {
+            phase = Phase.DONE;
+            result = rec.result;
+            path = rec.path == null ? null : Path.of(rec.path);
+            error = rec.error;
+        }
+    }
+
+    @Override
+    public void onResponse(ResponseInfo r) {
+        response = r;
+        if (run.fetch.options.contentDisposition) {
+            String cd = r.headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase("Content-Disposition"))
+                    .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
+            dispositionName = Naming.fromContentDisposition(cd);
+        }
+    }
+
+    @Override
+    public void onBinding(String etag, String lastModified, long total, long start) {
+        this.etag = etag;
+        this.lastModified = lastModified;
+        this.total = total < 0 ? null : total;
+        long before = downloaded.getAndSet(start);
+        run.group.addAndGet(start - before);
+        run.dirty = true;
+    }
+
+    @Override
+    public boolean reserve(long n) {
+        if (!run.tryConsume(n)) {
+            return false;
+        }
+        downloaded.addAndGet(n);
+        waitingForNetwork = false;
+        return true;
+    }
+
+    @Override
+    public void restarted(long dropped) {
+        downloaded.addAndGet(-dropped);
+        run.group.addAndGet(-dropped);
+        run.dirty = true;
+    }
+
+    boolean isDone() {
+        return phase == Phase.DONE;
+    }
+}

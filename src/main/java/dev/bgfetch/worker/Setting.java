@@ -1,0 +1,99 @@
+package dev.bgfetch.worker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Every worker setting, declared once: its environment variable, its key in {@code config.properties}
+ * in the store, its default and what it does. The environment wins over the file.
+ */
+public enum Setting {
+    IDLE_EXIT("BGFETCH_WORKER_IDLE", "worker.idle", "10s", "how long the worker stays with nothing to do before it exits"),
+    MAX_CONNECTIONS("BGFETCH_MAX_CONNECTIONS", "max-connections", "16", "transfers at once, in all"),
+    MAX_PER_HOST("BGFETCH_MAX_PER_HOST", "max-per-host", "6", "transfers at once to one host"),
+    CONNECT_TIMEOUT("BGFETCH_CONNECT_TIMEOUT", "connect-timeout", "30s", "connect timeout; then wait for the network"),
+    STALL_TIMEOUT("BGFETCH_STALL_TIMEOUT", "stall-timeout", "30s", "a transfer with no byte for this long is stalled; then wait for the network"),
+    RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", "cap of the exponential backoff while waiting for the network"),
+    STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
+    HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
+    MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded");
+
+    public final String env;
+    public final String key;
+    public final String defaultValue;
+    public final String doc;
+
+    Setting(String env, String key, String defaultValue, String doc) {
+        this.env = env;
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+    }
+
+    /** Resolved values: environment, else {@code HOME/config.properties}, else the default. */
+    public static final class Values {
+        private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+
+        public static Values load(Path home, Map<String, String> env) {
+            Properties file = new Properties();
+            try (InputStream in = Files.newInputStream(home.resolve("config.properties"))) {
+                file.load(in);
+            } catch (NoSuchFileException e) {
+                // no config file: defaults
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + home.resolve("config.properties") + ": " + e.getMessage());
+            }
+            Values v = new Values();
+            for (Setting s : Setting.values()) {
+                String value = env.get(s.env);
+                if (value == null || value.isBlank()) {
+                    value = file.getProperty(s.key, s.defaultValue);
+                }
+                v.values.put(s, value.trim());
+            }
+            return v;
+        }
+
+        public int integer(Setting s) {
+            try {
+                return Integer.parseInt(values.get(s));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad value for " + s.key + " (" + s.env + "): '" + values.get(s) + "'");
+            }
+        }
+
+        public long size(Setting s) {
+            return Sizes.parse(values.get(s));
+        }
+
+        public Duration duration(Setting s) {
+            return durationOf(values.get(s), s);
+        }
+
+        static Duration durationOf(String text, Setting s) {
+            String t = text.toLowerCase(Locale.ROOT);
+            try {
+                if (t.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+                }
+                if (t.endsWith("s")) {
+                    return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+                }
+                if (t.endsWith("m")) {
+                    return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
+                }
+                return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad duration for " + (s == null ? "" : s.key + " ") + "'" + text + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.bgfetch.worker;
+
+import java.util.Locale;
+
+/** Byte sizes as users write them: {@code 1500}, {@code 10K}, {@code 2M}, {@code 1G} (SI) or {@code Ki/Mi/Gi} (binary). */
+public final class Sizes {
+    private Sizes() {
+    }
+
+    /** Parses a size; throws IllegalArgumentException with a one-line message when it is not one. */
+    public static long parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty size");
+        }
+        String t = text.trim();
+        String upper = t.toUpperCase(Locale.ROOT);
+        long mult = 1;
+        String[][] suffixes = {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"}, {"TIB", "1099511627776"},
+                {"KI", "1024"}, {"MI", "1048576"}, {"GI", "1073741824"}, {"TI", "1099511627776"},
+                {"KB", "1000"}, {"MB", "1000000"}, {"GB", "1000000000"}, {"TB", "1000000000000"},
+                {"K", "1000"}, {"M", "1000000"}, {"G", "1000000000"}, {"T", "1000000000000"}, {"B", "1"}};
+        for (String[] s : suffixes) {
+            if (upper.endsWith(s[0])) {
+                mult = Long.parseLong(s[1]);
+                t = t.substring(0, t.length() - s[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            if (t.isEmpty() || t.startsWith("-") || t.startsWith("+")) {
+                throw new NumberFormatException();
+            }
+            if (t.contains(".")) {
+                double d = Double.parseDouble(t) * mult;
+                if (d > Long.MAX_VALUE || Double.isNaN(d)) {
+                    throw new NumberFormatException();
+                }
+                return (long) d;
+            }
+            return Math.multiplyExact(Long.parseLong(t), mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("bad size '" + text + "' (bytes, or with K/M/G or Ki/Mi/Gi)");
+        }
+    }
+}

@@ -1,0 +1,626 @@
+package dev.bgfetch.worker;
+
+import dev.bgfetch.http.HttpEngine;
+import dev.bgfetch.http.Outcome;
+import dev.bgfetch.http.Transfer;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.StateException;
+import dev.bgfetch.state.Store;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The detached worker: one per store (an OS lock on {@code worker.lock}), it picks up registered
+ * fetches, runs their records within the connection limits, persists progress a few times a second,
+ * settles each fetch with its typed result, runs its hook, and exits when idle.
+ *
+ * <p>All run state is owned by one loop thread; transfer threads report back through {@link #events}.
+ */
+public final class Worker {
+    private static final long SYNC_MS = 150;
+    private static final long FLUSH_MS = 250;
+
+    private final Store store;
+    private final Setting.Values settings;
+    private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
+    private final Map<String, FetchRun> runs = new LinkedHashMap<>();
+    private final Set<Path> reserved = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> hostRunning = new HashMap<>();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final HookRunner hooks;
+    private ExecutorService pool;
+    private HttpEngine engine;
+    private int running;
+    private int hooksRunning;
+    private volatile boolean stopRequested;
+
+    private final int maxTotal;
+    private final int maxPerHost;
+    private final long idleMs;
+    private final long retryCapMs;
+    private final int statusRetries;
+    private final long minFree;
+
+    public Worker(Store store, Setting.Values settings) {
+        this.store = store;
+        this.settings = settings;
+        this.maxTotal = Math.max(1, settings.integer(Setting.MAX_CONNECTIONS));
+        this.maxPerHost = Math.max(1, settings.integer(Setting.MAX_PER_HOST));
+        this.idleMs = settings.duration(Setting.IDLE_EXIT).toMillis();
+        this.retryCapMs = Math.max(100, settings.duration(Setting.RETRY_MAX_DELAY).toMillis());
+        this.statusRetries = settings.integer(Setting.STATUS_RETRIES);
+        this.minFree = settings.size(Setting.MIN_FREE);
+        this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
+    }
+
+    /** Runs until idle or stopped; returns 0, also when another worker already owns the store. */
+    public int run() throws IOException {
+        try (FileChannel lockChannel = store.openLockFile("worker.lock")) {
+            FileLock lock = acquire(lockChannel);
+            if (lock == null) {
+                Log.info("another worker owns " + store.home() + "; exiting");
+                return 0;
+            }
+            store.writeAtomic(store.file("worker.json"), store.mapper().writeValueAsBytes(Map.of(
+                    "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString())));
+            Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
+            pool = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "bgfetch-transfer");
+                t.setDaemon(true);
+                return t;
+            });
+            engine = new HttpEngine(maxTotal, maxPerHost, settings.duration(Setting.CONNECT_TIMEOUT),
+                    settings.duration(Setting.STALL_TIMEOUT), "bgfetch/" + version());
+            try {
+                loop(lock);
+            } finally {
+                shutdown();
+                finished.countDown();
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Retries briefly: a client probing whether a worker runs holds the lock for an instant, and a
+     * freshly spawned worker must not mistake that probe for another worker.
+     */
+    private static FileLock acquire(FileChannel ch) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        do {
+            FileLock l = ch.tryLock();
+            if (l != null) {
+                return l;
+            }
+            sleep(25);
+        } while (System.nanoTime() < deadline);
+        return null;
+    }
+
+    private void loop(FileLock lock) {
+        for (Fetch f : store.settled()) {
+            if (f.pendingHook() != null) {
+                startHook(f);
+            }
+        }
+        long lastSync = 0;
+        long lastFlush = 0;
+        long idleSince = System.currentTimeMillis();
+        while (!stopRequested) {
+            try {
+                Runnable ev = events.poll(50, TimeUnit.MILLISECONDS);
+                while (ev != null) {
+                    ev.run();
+                    ev = events.poll();
+                }
+                long now = System.currentTimeMillis();
+                if (now - lastSync >= SYNC_MS) {
+                    sync();
+                    lastSync = now;
+                }
+                schedule(now);
+                settleFinished();
+                if (now - lastFlush >= FLUSH_MS) {
+                    flush();
+                    lastFlush = now;
+                }
+                boolean busy = running > 0 || hooksRunning > 0
+                        || runs.values().stream().anyMatch(r -> !r.paused);
+                if (busy) {
+                    idleSince = now;
+                } else if (now - idleSince >= idleMs && retire(lock)) {
+                    Log.info("idle; exiting");
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                Log.info("error in the worker loop: " + e);
+                sleep(200);
+            }
+        }
+    }
+
+    /** Gives up the worker lock only if nothing arrived meanwhile, under the store lock (see class doc of Store). */
+    private boolean retire(FileLock lock) {
+        return store.locked(() -> {
+            if (store.needsWorker()) {
+                return false;
+            }
+            lock.release();
+            return true;
+        });
+    }
+
+    // ------------------------------------------------------------------ store → runs
+
+    private void sync() {
+        Map<String, Fetch> active = new LinkedHashMap<>();
+        for (Fetch f : store.active()) {
+            active.put(f.key, f);
+        }
+        for (Fetch f : active.values()) {
+            FetchRun r = runs.get(f.key);
+            if (r == null) {
+                r = new FetchRun(f);
+                recover(r);
+                runs.put(f.key, r);
+                for (RecordJob j : r.jobs) {
+                    if (j.target != null && !j.isDone()) {
+                        reserved.add(j.target);
+                    }
+                }
+                Log.info("picked up '" + f.id + "' (" + f.records.size() + " records)");
+                continue;
+            }
+            r.fetch = f;
+            boolean paused = Fetch.PAUSED.equals(f.state);
+            if (paused && !r.paused) {
+                r.paused = true;
+                Log.info("pausing '" + f.id + "'");
+                cancelAll(r);
+            } else if (!paused && r.paused) {
+                r.paused = false;
+                Log.info("resuming '" + f.id + "'");
+                r.jobs.forEach(j -> j.notBefore = 0);
+            }
+        }
+        for (FetchRun r : new ArrayList<>(runs.values())) {
+            if (!active.containsKey(r.key)) {
+                if (!r.stopping) {
+                    r.stopping = true;
+                    cancelAll(r);
+                }
+                if (r.running() == 0) {
+                    retireGone(r);
+                }
+            }
+        }
+    }
+
+    /** A record delivered just before a crash has no .part but its final file, whole. */
+    private void recover(FetchRun r) {
+        for (RecordJob j : r.jobs) {
+            if (j.isDone() || j.target == null) {
+                continue;
+            }
+            try {
+                if (!Files.exists(Naming.part(j.target)) && Files.isRegularFile(j.target)
+                        && j.total != null && Files.size(j.target) == j.total && j.downloaded.get() == j.total) {
+                    j.phase = RecordJob.Phase.DONE;
+                    j.result = Rec.SUCCESS;
+                    j.path = j.target;
+                    r.dirty = true;
+                }
+            } catch (IOException e) {
+                // leave it to the transfer
+            }
+        }
+    }
+
+    /** The fetch left the active set without us: aborted (drop its partial data, run its hook) or forgotten. */
+    private void retireGone(FetchRun r) {
+        runs.remove(r.key);
+        Optional<Fetch> now = store.byKey(r.key);
+        for (RecordJob j : r.jobs) {
+            if (j.target != null) {
+                reserved.remove(j.target);
+            }
+        }
+        if (now.isPresent() && "aborted".equals(now.get().failureReason)) {
+            Parts.deleteUnfinished(now.get());
+            Log.info("'" + now.get().id + "' was aborted");
+        }
+        now.filter(f -> f.pendingHook() != null).ifPresent(this::startHook);
+    }
+
+    // ------------------------------------------------------------------ scheduling
+
+    private void schedule(long now) {
+        if (running >= maxTotal) {
+            return;
+        }
+        List<RecordJob> start = new ArrayList<>();
+        int planned = running;
+        outer:
+        for (FetchRun r : runs.values()) {
+            if (r.paused || r.stopping) {
+                continue;
+            }
+            int rMax = r.fetch.options.maxConnections == null ? Integer.MAX_VALUE : r.fetch.options.maxConnections;
+            int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
+            int rRunning = (int) r.running();
+            Map<String, Integer> rHosts = new HashMap<>();
+            for (RecordJob j : r.jobs) {
+                if (j.phase == RecordJob.Phase.RUNNING) {
+                    rHosts.merge(j.host, 1, Integer::sum);
+                }
+            }
+            for (RecordJob j : r.jobs) {
+                if (planned >= maxTotal) {
+                    break outer;
+                }
+                if (rRunning >= rMax) {
+                    break;
+                }
+                if (j.phase != RecordJob.Phase.QUEUED || j.notBefore > now) {
+                    continue;
+                }
+                if (hostRunning.getOrDefault(j.host, 0) >= maxPerHost || rHosts.getOrDefault(j.host, 0) >= rPerHost) {
+                    continue;
+                }
+                j.phase = RecordJob.Phase.RUNNING;
+                hostRunning.merge(j.host, 1, Integer::sum);
+                rHosts.merge(j.host, 1, Integer::sum);
+                rRunning++;
+                planned++;
+                running++;
+                start.add(j);
+            }
+        }
+        if (start.isEmpty()) {
+            return;
+        }
+        // Reserve final names and make the reservations durable before the first byte, so a crash
+        // never leaves a .part that no record owns.
+        Map<FetchRun, Boolean> toPersist = new LinkedHashMap<>();
+        for (RecordJob j : start) {
+            if (j.target == null) {
+                Rec rec = j.run.fetch.records.get(j.index);
+                String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
+                j.target = Naming.choose(Path.of(j.run.fetch.dir), name, reserved);
+                reserved.add(j.target);
+                toPersist.put(j.run, true);
+            }
+        }
+        for (FetchRun r : toPersist.keySet()) {
+            Optional<Fetch> stored = store.update(r.key, r::applyTo);
+            if (stored.isEmpty() || stored.get().isSettled()) {
+                r.stopping = true;
+            }
+            r.dirty = false;
+        }
+        for (RecordJob j : start) {
+            if (j.run.stopping) {
+                finishedTransfer(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"), null);
+            } else {
+                launch(j);
+            }
+        }
+    }
+
+    private void launch(RecordJob j) {
+        Rec rec = j.run.fetch.records.get(j.index);
+        Transfer.Job tj = new Transfer.Job();
+        tj.url = j.url;
+        tj.headers = rec.request.headers;
+        tj.part = Naming.part(j.target);
+        tj.knownTotal = j.total == null ? -1 : j.total;
+        tj.etag = j.etag;
+        tj.lastModified = j.lastModified;
+        tj.checksum = rec.checksum;
+        tj.minFree = minFree;
+        Transfer t = new Transfer(engine, tj, j);
+        j.transfer = t;
+        pool.execute(() -> {
+            Outcome o;
+            Path delivered = null;
+            try {
+                o = t.run();
+                if (o.kind == Outcome.Kind.COMPLETE) {
+                    delivered = deliver(j, tj.part);
+                }
+            } catch (IOException e) {
+                o = Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot deliver " + j.target + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                o = Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
+            }
+            Outcome outcome = o;
+            Path path = delivered;
+            events.add(() -> finishedTransfer(j, outcome, path));
+        });
+    }
+
+    private Path deliver(RecordJob j, Path part) throws IOException {
+        Path target = j.target;
+        if (j.dispositionName != null) {
+            target = Naming.inside(target.getParent(), j.dispositionName);
+        }
+        Path dest = Naming.deliver(part, target, reserved);
+        try (FileChannel dir = FileChannel.open(dest.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // a file system that cannot fsync a directory; the rename is still atomic
+        }
+        return dest;
+    }
+
+    private void finishedTransfer(RecordJob j, Outcome o, Path delivered) {
+        running--;
+        hostRunning.merge(j.host, -1, Integer::sum);
+        j.transfer = null;
+        FetchRun r = j.run;
+        r.dirty = true;
+        String id = r.fetch.id;
+        switch (o.kind) {
+            case COMPLETE:
+                j.phase = RecordJob.Phase.DONE;
+                j.result = Rec.SUCCESS;
+                j.path = delivered;
+                j.waitingForNetwork = false;
+                reserved.remove(j.target);
+                break;
+            case BAD_STATUS:
+                fail(j, Rec.BAD_STATUS, o.message);
+                break;
+            case FETCH_ERROR:
+                fail(j, Rec.FETCH_ERROR, o.message);
+                break;
+            case QUOTA:
+                fail(j, Rec.QUOTA_EXCEEDED, o.message);
+                break;
+            case CAP:
+                fail(j, Rec.DOWNLOAD_TOTAL_EXCEEDED, o.message);
+                stopGroup(r);
+                break;
+            case NETWORK:
+                j.networkFailures++;
+                j.waitingForNetwork = true;
+                j.phase = RecordJob.Phase.QUEUED;
+                j.notBefore = System.currentTimeMillis() + backoff(j.networkFailures);
+                Log.info("'" + id + "' #" + j.index + " waiting for the network: " + o.message);
+                break;
+            case RETRY_LATER:
+                j.statusRetries++;
+                if (j.statusRetries > statusRetries) {
+                    fail(j, Rec.BAD_STATUS, o.message + " after " + statusRetries + " retries");
+                } else {
+                    j.phase = RecordJob.Phase.QUEUED;
+                    long wait = o.retryAfterMillis >= 0 ? Math.min(o.retryAfterMillis, 10 * retryCapMs)
+                            : backoff(j.statusRetries);
+                    j.notBefore = System.currentTimeMillis() + wait;
+                    Log.info("'" + id + "' #" + j.index + " " + o.message + "; retry in " + wait + " ms");
+                }
+                break;
+            case CANCELLED:
+            default:
+                if (r.stopping && runs.containsKey(r.key) && !j.isDone()) {
+                    j.phase = RecordJob.Phase.DONE;
+                    j.result = Rec.ABORTED;
+                } else if (!j.isDone()) {
+                    j.phase = RecordJob.Phase.QUEUED;
+                }
+                break;
+        }
+        if (o.kind != Outcome.Kind.CANCELLED && o.kind != Outcome.Kind.NETWORK && o.kind != Outcome.Kind.RETRY_LATER) {
+            Log.info("'" + id + "' #" + j.index + " " + (j.result.isEmpty() ? o.kind : j.result)
+                    + (o.message == null ? "" : ": " + o.message));
+        }
+    }
+
+    private void fail(RecordJob j, String result, String message) {
+        j.phase = RecordJob.Phase.DONE;
+        j.result = result;
+        j.error = message;
+        if (j.run.firstFailure.isEmpty()) {
+            j.run.firstFailure = result;
+        }
+        if (j.target != null) {
+            reserved.remove(j.target);
+            if (!Rec.QUOTA_EXCEEDED.equals(result)) {
+                // Quota keeps what fit for a later resume; other failures leave nothing half-written behind.
+                Parts.delete(Naming.part(j.target));
+            }
+        }
+    }
+
+    /** downloadTotal was exceeded: the other records stop and count as aborted (as in the web API). */
+    private void stopGroup(FetchRun r) {
+        r.stopping = true;
+        for (RecordJob other : r.jobs) {
+            if (other.phase == RecordJob.Phase.QUEUED) {
+                other.phase = RecordJob.Phase.DONE;
+                other.result = Rec.ABORTED;
+                if (other.target != null) {
+                    reserved.remove(other.target);
+                    Parts.delete(Naming.part(other.target));
+                }
+            }
+        }
+        cancelAll(r);
+    }
+
+    private void cancelAll(FetchRun r) {
+        for (RecordJob j : r.jobs) {
+            Transfer t = j.transfer;
+            if (t != null) {
+                t.cancel();
+            }
+        }
+    }
+
+    private long backoff(int failures) {
+        long base = Math.min(retryCapMs, 500L << Math.min(16, failures - 1));
+        // Full jitter in the upper half keeps many waiting workers from hammering a server in step.
+        return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    }
+
+    // ------------------------------------------------------------------ runs → store
+
+    private void settleFinished() {
+        for (FetchRun r : new ArrayList<>(runs.values())) {
+            if (r.running() > 0 || !r.allDone() || !runs.containsKey(r.key)) {
+                continue;
+            }
+            if (r.stopping && !r.jobs.stream().anyMatch(j -> Rec.DOWNLOAD_TOTAL_EXCEEDED.equals(j.result))) {
+                continue; // stopped from outside: sync() retires it
+            }
+            Optional<Fetch> settled = store.update(r.key, f -> {
+                r.applyTo(f);
+                if (!f.isSettled()) {
+                    for (RecordJob j : r.jobs) {
+                        f.finishRecord(f.records.get(j.index), j.result);
+                    }
+                    if (!r.firstFailure.isEmpty()) {
+                        f.failureReason = r.firstFailure;
+                    }
+                    f.settle();
+                    if (f.pendingHook() == null || f.pendingHook().isBlank()) {
+                        f.hookDone = true;
+                    }
+                }
+            });
+            runs.remove(r.key);
+            for (RecordJob j : r.jobs) {
+                if (j.target != null) {
+                    reserved.remove(j.target);
+                }
+            }
+            settled.ifPresent(f -> {
+                Log.info("settled '" + f.id + "': " + f.result
+                        + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
+                if (f.pendingHook() != null) {
+                    startHook(f);
+                }
+            });
+        }
+    }
+
+    private void flush() {
+        for (FetchRun r : new ArrayList<>(runs.values())) {
+            if (!r.dirty && r.running() == 0) {
+                continue;
+            }
+            r.dirty = false;
+            try {
+                Optional<Fetch> stored = store.update(r.key, r::applyTo);
+                if (stored.isEmpty()) {
+                    r.stopping = true;
+                    cancelAll(r);
+                }
+            } catch (StateException e) {
+                r.dirty = true;
+                Log.info("cannot save progress of '" + r.fetch.id + "': " + e.getMessage());
+            }
+        }
+    }
+
+    private void startHook(Fetch f) {
+        String cmd = f.pendingHook();
+        Optional<Fetch> marked = store.update(f.key, x -> x.hookDone = true);
+        if (marked.isEmpty() || cmd == null || cmd.isBlank()) {
+            return;
+        }
+        hooksRunning++;
+        Fetch settled = marked.get();
+        pool.execute(() -> {
+            try {
+                hooks.run(settled, cmd);
+            } catch (RuntimeException e) {
+                Log.info("hook of '" + settled.id + "' failed: " + e);
+            } finally {
+                events.add(() -> hooksRunning--);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    private void stopAndWait() {
+        stopRequested = true;
+        events.add(() -> { });
+        try {
+            finished.await(8, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops every transfer (keeping partial data), saves progress, and closes the client. */
+    private void shutdown() {
+        for (FetchRun r : runs.values()) {
+            cancelAll(r);
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (running > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Runnable ev = events.poll(50, TimeUnit.MILLISECONDS);
+                if (ev != null) {
+                    ev.run();
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+        }
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            Log.info("cannot save progress on exit: " + e);
+        }
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (IOException e) {
+            // exiting anyway
+        }
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String version() {
+        String v = Worker.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

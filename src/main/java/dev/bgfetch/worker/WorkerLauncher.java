@@ -1,0 +1,194 @@
+package dev.bgfetch.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.bgfetch.state.Store;
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The client's side of the worker's lifecycle: find it (by its OS lock, not a pid file), start it
+ * detached in its own session, wait for it with a deadline, and on failure say why with the tail of
+ * worker.log. Modelled on mvnd's DaemonConnector.
+ */
+public final class WorkerLauncher {
+    private static final Duration START_DEADLINE = Duration.ofSeconds(20);
+    private static final long LOG_ROTATE_BYTES = 10L * 1024 * 1024;
+
+    private WorkerLauncher() {
+    }
+
+    /** Thrown when the worker could not be started; the message carries the tail of worker.log. */
+    public static final class StartException extends Exception {
+        public StartException(String message) {
+            super(message);
+        }
+    }
+
+    /** True while a worker holds the store's worker lock. */
+    public static boolean isRunning(Store store) {
+        try (FileChannel ch = store.openLockFile("worker.lock")) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The running worker's pid, as it wrote it after taking the lock. */
+    public static Optional<Long> pid(Store store) {
+        if (!isRunning(store)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = store.mapper().readTree(store.file("worker.json").toFile());
+            return Optional.of(n.path("pid").asLong());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Starts a worker unless one runs; returns true if this call started it. */
+    public static boolean ensureRunning(Store store) throws StartException {
+        if (isRunning(store)) {
+            return false;
+        }
+        Path log = store.file("worker.log");
+        rotate(log);
+        try {
+            if (!Files.exists(log)) {
+                // The log may hold URLs with tokens: private like the rest of the store.
+                Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            }
+        } catch (IOException e) {
+            throw new StartException("cannot create " + log + ": " + e.getMessage());
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(command(store))
+                    .directory(store.home().toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw new StartException("cannot start the worker: " + e.getMessage());
+        }
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (isRunning(store)) {
+                return true;
+            }
+            if (!p.isAlive()) {
+                if (isRunning(store)) {
+                    return false;
+                }
+                throw new StartException("the worker exited with " + p.exitValue() + " before it started"
+                        + tail(log));
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartException("interrupted while starting the worker");
+            }
+        }
+        throw new StartException("the worker did not start within " + START_DEADLINE.toSeconds() + " s" + tail(log));
+    }
+
+    /** Asks the running worker to stop (SIGTERM: it saves progress and keeps partial data); waits for it. */
+    public static boolean stop(Store store, Duration deadline) {
+        Optional<Long> pid = pid(store);
+        if (pid.isEmpty()) {
+            return false;
+        }
+        ProcessHandle.of(pid.get()).ifPresent(ProcessHandle::destroy);
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < end && isRunning(store)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return !isRunning(store);
+    }
+
+    /**
+     * The worker's command line: the launcher script when we were started by it (so the worker gets the
+     * same JVM and options), else this JVM and class path. setsid gives it its own session, so a closed
+     * terminal's SIGHUP never reaches it.
+     */
+    static List<String> command(Store store) {
+        List<String> cmd = new ArrayList<>();
+        for (String s : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(s))) {
+                cmd.add(s);
+                break;
+            }
+        }
+        String launcher = System.getProperty("bgfetch.launcher");
+        if (launcher != null && Files.isExecutable(Path.of(launcher))) {
+            cmd.add(launcher);
+        } else {
+            String java = ProcessHandle.current().info().command()
+                    .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add(java);
+            cmd.add("-cp");
+            // The worker runs in the store directory, so relative entries must be made absolute.
+            StringBuilder cp = new StringBuilder();
+            for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                if (!e.isEmpty()) {
+                    cp.append(cp.length() == 0 ? "" : File.pathSeparator).append(Path.of(e).toAbsolutePath());
+                }
+            }
+            cmd.add(cp.toString());
+            cmd.add("dev.bgfetch.Main");
+        }
+        cmd.add("worker");
+        cmd.add("--run");
+        cmd.add("--home");
+        cmd.add(store.home().toString());
+        return cmd;
+    }
+
+    private static void rotate(Path log) {
+        try {
+            if (Files.size(log) > LOG_ROTATE_BYTES) {
+                Files.move(log, log.resolveSibling("worker.log.1"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            // no log yet, or cannot rotate: keep appending
+        }
+    }
+
+    /** The last lines of worker.log, for error messages. */
+    public static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> last = lines.subList(Math.max(0, lines.size() - 8), lines.size());
+            return last.isEmpty() ? "" : "; last lines of " + log + ":\n  " + String.join("\n  ", last);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
