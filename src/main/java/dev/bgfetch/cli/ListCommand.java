@@ -58,9 +58,9 @@ public final class ListCommand implements Callable<Integer> {
         for (Fetch f : fetches) {
             Snapshot s = Snapshot.of(f);
             String progress = Format.bytes(s.downloaded) + (s.total > 0 ? " / " + Format.bytes(s.total) : "");
-            String state = f.isSettled() ? f.result + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")") : f.state;
+            String state = f.hasSettled() ? f.result + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")") : f.state;
             ctx.out().printf(Locale.ROOT, fmt, Format.fit(f.id, 16), Format.fit(f.title, 24), progress,
-                    s.filesDone + "/" + s.files, f.isSettled() ? "" : Format.bytes(s.speed) + "/s", state);
+                    s.filesDone + "/" + s.files, f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", state);
         }
     }
 }

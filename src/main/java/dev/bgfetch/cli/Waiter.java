@@ -51,7 +51,7 @@ final class Waiter {
                 if (paint) {
                     paint(now.values());
                 }
-                if (now.values().stream().allMatch(Fetch::isSettled)) {
+                if (now.values().stream().allMatch(Fetch::hasSettled)) {
                     if (paint) {
                         clear();
                         for (Fetch f : now.values()) {

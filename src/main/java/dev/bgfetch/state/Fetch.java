@@ -41,13 +41,13 @@ public final class Fetch {
     public boolean hookDone;
 
     @JsonIgnore
-    public boolean isSettled() {
+    public boolean hasSettled() {
         return SETTLED.equals(state);
     }
 
     @JsonIgnore
     public boolean isActive() {
-        return !isSettled();
+        return !hasSettled();
     }
 
     /** Sets a record's final result; the first record to fail sets the fetch's failureReason (§4.12). */
@@ -91,7 +91,7 @@ public final class Fetch {
     /** The settle hook this fetch still owes, or null. */
     @JsonIgnore
     public String pendingHook() {
-        if (!isSettled() || hookDone) {
+        if (!hasSettled() || hookDone) {
             return null;
         }
         if ("success".equals(result)) {

@@ -178,9 +178,9 @@ public final class Store {
         return locked(() -> {
             Optional<Fetch> cur = byKey(key);
             cur.ifPresent(f -> {
-                boolean wasSettled = f.isSettled();
+                boolean wasSettled = f.hasSettled();
                 change.accept(f);
-                if (wasSettled && !f.isSettled()) {
+                if (wasSettled && !f.hasSettled()) {
                     throw new IllegalStateException("a settled fetch cannot become active again: " + key);
                 }
                 write(f);
@@ -352,7 +352,7 @@ public final class Store {
     private void write(Fetch f) {
         try {
             byte[] data = mapper.writeValueAsBytes(f);
-            if (f.isSettled()) {
+            if (f.hasSettled()) {
                 writeAtomic(settledDir.resolve(f.key + ".json"), data);
                 if (Files.deleteIfExists(activeDir.resolve(f.key + ".json"))) {
                     fsyncDir(activeDir);

@@ -110,7 +110,7 @@ final class FetchRun {
                 resp.headers = j.response.headers;
                 r.response = resp;
             }
-            if (j.isDone() && !f.isSettled()) {
+            if (j.isDone() && !f.hasSettled()) {
                 r.result = j.result;
                 r.error = j.error;
                 r.path = j.path == null ? null : j.path.toString();
@@ -122,7 +122,7 @@ final class FetchRun {
         }
         f.recount();
         f.speed = measureSpeed();
-        if (!f.isSettled()) {
+        if (!f.hasSettled()) {
             if (f.failureReason.isEmpty()) {
                 f.failureReason = firstFailure;
             }

@@ -317,7 +317,7 @@ public final class Worker {
         }
         for (FetchRun r : toPersist.keySet()) {
             Optional<Fetch> stored = store.update(r.key, r::applyTo);
-            if (stored.isEmpty() || stored.get().isSettled()) {
+            if (stored.isEmpty() || stored.get().hasSettled()) {
                 r.stopping = true;
             }
             r.dirty = false;
@@ -499,7 +499,7 @@ public final class Worker {
             }
             Optional<Fetch> settled = store.update(r.key, f -> {
                 r.applyTo(f);
-                if (!f.isSettled()) {
+                if (!f.hasSettled()) {
                     for (RecordJob j : r.jobs) {
                         f.finishRecord(f.records.get(j.index), j.result);
                     }

@@ -1,0 +1,181 @@
+package dev.bgfetch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bgfetch.support.Cli;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** SPEC §4.1 and §3: every bad input is one line on stderr, exit 2, and nothing stored. */
+class ValidationTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "ftp scheme            | ftp://127.0.0.1/a.bin                 | only http and https",
+            "file scheme           | file:///etc/passwd                   | only http and https",
+            "credentials           | http://user:pw@127.0.0.1:8080/a      | credentials",
+            "user only             | https://user@example.org/a           | credentials",
+            "blocked port 25       | http://127.0.0.1:25/a                | port 25 is blocked",
+            "blocked port 6667     | http://127.0.0.1:6667/a              | port 6667 is blocked",
+            "unparsable            | http://exa mple.org/a                | cannot parse",
+            "no host               | http:///a                            | no host",
+            "relative              | /just/a/path                         | only http and https",
+    })
+    void badUrlsAreRefusedWithExit2AndNothingStored(String name, String url, String message) throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", url, "-d", tmp.resolve("dl").toString());
+            assertEquals(ExitCodes.USAGE, r.code, r.toString());
+            assertTrue(r.err.contains(message), r.err);
+            assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
+            assertEquals("", r.out);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @Test
+    void theFirstBadUrlWinsEvenAfterGoodOnes() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/ok", "gopher://x/", "ftp://y/");
+            assertEquals(2, r.code);
+            assertTrue(r.err.contains("gopher://x/"), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "empty id        | '' ",
+            "blank id        | '   ' ",
+    })
+    void emptyIdIsRefused(String name, String id) throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", id, "http://127.0.0.1:8080/a");
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains("empty id"), r.err);
+        }
+    }
+
+    @Test
+    void noUrlsIsRefused() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x");
+            assertEquals(2, r.code);
+            assertTrue(r.err.contains("no URLs"), r.err);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "no colon           | NoColonHere             | expected 'Name: value'",
+            "space in name      | 'Bad Name: x'           | bad header name",
+            "managed Range      | 'Range: bytes=0-'       | managed by bgfetch",
+    })
+    void badHeadersAreRefused(String name, String header, String message) throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-H", header);
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains(message), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"abc", "-5", "12Q", "1.5.5M", "''"})
+    void badSizesAreRefused(String size) throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--download-total", size);
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains("--download-total"), r.err);
+        }
+    }
+
+    @Test
+    void unknownOptionIsExit2WithoutStackTrace() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--frobnicate");
+            assertEquals(2, r.code);
+            assertTrue(r.err.contains("--frobnicate"), r.err);
+            assertFalse(r.err.contains("at dev.bgfetch"), r.err);
+            assertFalse(r.err.contains("Exception"), r.err);
+        }
+    }
+
+    @Test
+    void checksumNeedsOneUrlAndHex() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            assertEquals(2, cli.run("fetch", "x", "http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b",
+                    "--checksum", "sha-256=" + "0".repeat(64)).code);
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--checksum", "md5=abc");
+            assertEquals(2, r.code);
+            assertTrue(r.err.contains("sha-256"), r.err);
+        }
+    }
+
+    @Test
+    void inputFileErrorsNameTheLine() throws IOException {
+        Path list = tmp.resolve("list.txt");
+        Files.writeString(list, "# a list\nhttp://127.0.0.1:8080/a\n  out=x.bin\n  frob=1\n");
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "-i", list.toString());
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains(list + ":4") && r.err.contains("frob"), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @Test
+    void downloadTotalLargerThanFreeSpaceIsExit5() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-d", tmp.toString(),
+                    "--download-total", "900000Ti");
+            assertEquals(ExitCodes.QUOTA, r.code, r.toString());
+            assertTrue(r.err.contains("free"), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @Test
+    void dirThatIsAFileIsRefused() throws IOException {
+        Path file = Files.writeString(tmp.resolve("afile"), "x");
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-d", file.toString());
+            assertEquals(2, r.code);
+            assertTrue(r.err.contains("not a directory"), r.err);
+        }
+    }
+
+    @Test
+    void unknownIdsGiveExit3AndSettledStateGivesExit6() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("get", "nope").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("abort", "nope").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("wait", "nope").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("forget", "nope").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("match", "nope").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("pause", "nope").code);
+            Cli.Result r = cli.run("wait", "nope", "--timeout", "soon");
+            assertEquals(ExitCodes.USAGE, r.code, r.toString());
+        }
+    }
+
+    @Test
+    void helpListsTheExitCodes() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("--help");
+            assertEquals(0, r.code);
+            for (String code : new String[] {"0", "1", "2", "3", "4", "5", "6", "20", "21", "22", "23", "24", "124", "130"}) {
+                assertTrue(r.out.contains("\n  " + code + " ") || r.out.contains("\n " + code + " ")
+                        || r.out.matches("(?s).*\\n\\s+" + code + "\\s+\\S.*"), "exit code " + code + " in help:\n" + r.out);
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.bgfetch.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SPEC §4.2, §4.14, §4.16, §4.17: atomic id check, private files, damaged files kept aside. */
+class StoreTest {
+    @TempDir
+    Path tmp;
+
+    static Fetch fetch(String id) {
+        Fetch f = new Fetch();
+        f.id = id;
+        f.dir = "/tmp";
+        Rec r = new Rec();
+        r.request.url = "http://127.0.0.1:8080/" + id;
+        f.records.add(r);
+        return f;
+    }
+
+    @Test
+    void registerAssignsOrderedKeysAndRefusesATakenId() {
+        Store s = Store.open(tmp.resolve("home"));
+        Fetch a = s.register(fetch("a"));
+        Fetch b = s.register(fetch("b"));
+        assertTrue(a.key.compareTo(b.key) < 0);
+        StateException e = assertThrows(StateException.class, () -> s.register(fetch("a")));
+        assertEquals(StateException.Kind.ID_TAKEN, e.kind());
+        assertEquals(List.of("a", "b"), s.active().stream().map(f -> f.id).collect(Collectors.toList()));
+    }
+
+    @Test
+    void aHundredConcurrentRegistrationsAllLandAndOneIdWinsOnce() throws Exception {
+        Store s = Store.open(tmp.resolve("home"));
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Callable<Boolean>> tasks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String id = "f" + i;
+            tasks.add(() -> Store.open(tmp.resolve("home")).register(fetch(id)) != null);
+        }
+        for (int i = 0; i < 20; i++) {
+            tasks.add(() -> {
+                try {
+                    Store.open(tmp.resolve("home")).register(fetch("same"));
+                    return true;
+                } catch (StateException e) {
+                    return false;
+                }
+            });
+        }
+        int same = 0;
+        for (Future<Boolean> f : pool.invokeAll(tasks)) {
+            if (f.get()) {
+                same++;
+            }
+        }
+        pool.shutdown();
+        assertEquals(101, same, "100 distinct + exactly one 'same'");
+        assertEquals(101, s.active().size());
+        assertEquals(101, s.active().stream().map(f -> f.key).distinct().count());
+    }
+
+    @Test
+    void abortSettlesAndFreesTheId() {
+        Store s = Store.open(tmp.resolve("home"));
+        s.register(fetch("a"));
+        Fetch aborted = s.abort("a");
+        assertEquals("failure", aborted.result);
+        assertEquals("aborted", aborted.failureReason);
+        assertEquals("aborted", aborted.records.get(0).result);
+        assertEquals(StateException.Kind.INVALID_STATE,
+                assertThrows(StateException.class, () -> s.abort("a")).kind());
+        Fetch again = s.register(fetch("a"));
+        assertEquals(again.key, s.find("a").orElseThrow().key, "active wins over settled");
+        s.abort("a");
+        assertEquals(again.key, s.find("a").orElseThrow().key, "then the most recent settled");
+        assertEquals(2, s.forget("a").size());
+        assertTrue(s.find("a").isEmpty());
+    }
+
+    @Test
+    void storeIsPrivate() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch f = s.register(fetch("a"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+        Path file = home.resolve("active").resolve(f.key + ".json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertTrue(Files.readString(file).contains("\"schema\":1"));
+    }
+
+    @Test
+    void corruptFileIsMovedAsideNamedAndTheRestSurvives() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch good = s.register(fetch("good"));
+        Fetch bad = s.register(fetch("bad"));
+        Path badFile = home.resolve("active").resolve(bad.key + ".json");
+        String text = Files.readString(badFile);
+        Files.writeString(badFile, text.substring(0, text.length() / 2));
+        Store fresh = Store.open(home);
+        List<Fetch> active = fresh.active();
+        assertEquals(List.of(good.key), active.stream().map(f -> f.key).collect(Collectors.toList()));
+        assertEquals(1, fresh.warnings().size());
+        assertTrue(fresh.warnings().get(0).contains(badFile.toString()), fresh.warnings().get(0));
+        try (Stream<Path> kept = Files.list(home.resolve("broken"))) {
+            List<Path> copies = kept.collect(Collectors.toList());
+            assertEquals(1, copies.size());
+            assertEquals(text.substring(0, text.length() / 2), Files.readString(copies.get(0)));
+        }
+    }
+
+    @Test
+    void newerSchemaIsRefusedNotWiped() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch f = s.register(fetch("a"));
+        Path file = home.resolve("active").resolve(f.key + ".json");
+        Files.writeString(file, Files.readString(file).replace("\"schema\":1", "\"schema\":99"));
+        StateException e = assertThrows(StateException.class, () -> Store.open(home).active());
+        assertTrue(e.getMessage().contains("newer bgfetch"), e.getMessage());
+        assertTrue(Files.exists(file), "never wiped");
+    }
+}
