@@ -151,7 +151,6 @@ public final class Worker {
                 if (busy) {
                     idleSince = now;
                 } else if (now - idleSince >= idleMs && retire(lock)) {
-                    Log.info("idle; exiting");
                     return;
                 }
             } catch (InterruptedException e) {
@@ -169,6 +168,7 @@ public final class Worker {
             if (store.needsWorker()) {
                 return false;
             }
+            Log.info("idle; exiting");
             lock.release();
             return true;
         });

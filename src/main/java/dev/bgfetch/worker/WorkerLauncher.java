@@ -52,17 +52,37 @@ public final class WorkerLauncher {
         }
     }
 
-    /** The running worker's pid, as it wrote it after taking the lock. */
+    /**
+     * The running worker's pid, as it wrote it after taking the lock. A just-started worker may not
+     * have written it yet, and an old file may name a pid since reused, so the pid must belong to a
+     * live process that started before the file was written.
+     */
     public static Optional<Long> pid(Store store) {
-        if (!isRunning(store)) {
-            return Optional.empty();
+        long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (isRunning(store)) {
+            try {
+                JsonNode n = store.mapper().readTree(store.file("worker.json").toFile());
+                long pid = n.path("pid").asLong();
+                java.time.Instant written = java.time.Instant.parse(n.path("started").asText());
+                Optional<ProcessHandle> ph = ProcessHandle.of(pid);
+                if (ph.isPresent() && ph.get().isAlive() && ph.get().info().startInstant()
+                        .map(st -> !st.isAfter(written.plusSeconds(1))).orElse(true)) {
+                    return Optional.of(pid);
+                }
+            } catch (IOException | RuntimeException e) {
+                // not written yet, or being replaced
+            }
+            if (System.nanoTime() > end) {
+                break;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        try {
-            JsonNode n = store.mapper().readTree(store.file("worker.json").toFile());
-            return Optional.of(n.path("pid").asLong());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        return Optional.empty();
     }
 
     /** Starts a worker unless one runs; returns true if this call started it. */

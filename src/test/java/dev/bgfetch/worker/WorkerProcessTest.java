@@ -1,0 +1,165 @@
+package dev.bgfetch.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.Proc;
+import dev.bgfetch.support.TestServer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SPEC §4.2–4.4 with real processes: one worker per store, auto-start, detach, idle exit, stop. */
+class WorkerProcessTest {
+    static final Duration T = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+    TestServer server;
+    Cli cli;
+    Path dl;
+    final byte[] data = TestServer.randomBytes(600_000, 11);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = TestServer.start();
+        server.file("/data.bin", data);
+        cli = new Cli(tmp);
+        dl = tmp.resolve("dl");
+    }
+
+    @AfterEach
+    void tearDown() {
+        cli.close();
+        server.close();
+    }
+
+    @Test
+    void aSecondWorkerLeavesTheStoreToTheFirst() throws Exception {
+        cli.config("worker.idle", "60s");
+        Process first = Proc.start(cli.home(), "worker", "--run");
+        awaitRunning(true);
+        long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
+        assertEquals(first.pid(), pid, "the lock holder wrote its pid");
+        Process second = Proc.start(cli.home(), "worker", "--run");
+        assertTrue(second.waitFor(20, TimeUnit.SECONDS), "the second worker exits");
+        assertEquals(0, second.exitValue());
+        assertTrue(first.isAlive());
+        String said = new String(second.getInputStream().readAllBytes()) + new String(second.getErrorStream().readAllBytes());
+        assertTrue(said.contains("another worker owns"), said);
+        assertEquals(0, cli.run("worker", "--stop").code);
+        assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+        assertFalse(WorkerLauncher.isRunning(cli.store()));
+    }
+
+    @Test
+    void anyCommandStartsAWorkerForUnfinishedFetchesAndItExitsWhenIdle() throws Exception {
+        // Registered behind bgfetch's back: no worker was started for it.
+        Fetch f = new Fetch();
+        f.id = "orphan";
+        f.dir = dl.toString();
+        Files.createDirectories(dl);
+        Rec r = new Rec();
+        r.request.url = server.url("/data.bin");
+        f.records.add(r);
+        cli.store().register(f);
+        assertFalse(WorkerLauncher.isRunning(cli.store()));
+
+        assertEquals(0, cli.run("list").code);
+        cli.await("orphan", Fetch::hasSettled, T);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        awaitRunning(false);
+        assertTrue(cli.workerLog().contains("idle; exiting"), cli.workerLog());
+    }
+
+    @Test
+    void theWorkerSurvivesHangupOfTheTerminalSession() throws Exception {
+        server.throttle("/data.bin", 300_000);
+        // A shell in its own session plays the terminal: it runs fetch, then hangs up its whole group.
+        List<String> fetch = Proc.command(cli.home(), "fetch", "hup", server.url("/data.bin"), "-d", dl.toString());
+        String script = quote(fetch) + " && kill -HUP 0";
+        Process term = new ProcessBuilder("setsid", "/bin/sh", "-c", script)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        assertTrue(term.waitFor(30, TimeUnit.SECONDS));
+        long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
+        ProcessHandle.of(pid).orElseThrow();
+        new ProcessBuilder("kill", "-HUP", Long.toString(pid)).start().waitFor();
+        Thread.sleep(300);
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "SIGHUP does not stop the worker");
+        Fetch f = cli.await("hup", Fetch::hasSettled, T);
+        assertEquals("success", f.result);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+    }
+
+    @Test
+    void concurrentFetchesOfOneIdFromSeparateProcessesExactlyOneWins() throws Exception {
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ps.add(Proc.start(cli.home(), "fetch", "same", server.url("/data.bin"), "-d", dl.resolve("d" + i).toString()));
+        }
+        int wins = 0;
+        int taken = 0;
+        for (Process p : ps) {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            if (p.exitValue() == 0) {
+                wins++;
+            } else if (p.exitValue() == 4) {
+                taken++;
+            }
+        }
+        assertEquals(1, wins);
+        assertEquals(5, taken);
+        assertEquals(1, cli.store().active().size() + (int) cli.store().settled().stream().filter(x -> x.id.equals("same")).count());
+    }
+
+    @Test
+    void statusAndStop() throws Exception {
+        Cli.Result none = cli.run("worker", "--status");
+        assertTrue(none.out.startsWith("not running"), none.out);
+        server.throttle("/data.bin", 100_000);
+        assertEquals(0, cli.run("fetch", "s", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("s", x -> x.downloaded > 0, T);
+        Cli.Result st = cli.run("worker", "--status", "--json");
+        assertTrue(st.out.contains("\"running\" : true"), st.out);
+        assertEquals(0, cli.run("worker", "--stop").code);
+        assertFalse(WorkerLauncher.isRunning(cli.store()));
+        Fetch stopped = cli.store().find("s").orElseThrow();
+        assertFalse(stopped.hasSettled(), "stopping the worker does not settle the fetch");
+        assertTrue(Files.exists(dl.resolve("data.bin.part")), "partial data stays");
+        server.throttle("/data.bin", 0);
+        assertEquals(0, cli.run("wait", "s").code, "wait restarts the worker and the fetch completes");
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+    }
+
+    void awaitRunning(boolean running) throws InterruptedException {
+        long end = System.nanoTime() + T.toNanos();
+        while (System.nanoTime() < end) {
+            if (WorkerLauncher.isRunning(cli.store()) == running) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("worker running=" + !running + " after " + T);
+    }
+
+    static String quote(List<String> args) {
+        StringBuilder b = new StringBuilder();
+        for (String a : args) {
+            b.append('\'').append(a.replace("'", "'\\''")).append("' ");
+        }
+        return b.toString();
+    }
+}
