@@ -1,0 +1,256 @@
+package dev.bgfetch.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bgfetch.cli.ExitCodes;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC §4.8–4.11 and §4.15–4.16 end to end: the network going away, flaky servers, kill -9 of the
+ * real worker at several points, pause/resume, the disk reserve, damaged state files.
+ */
+class ResilienceTest {
+    static final Duration T = Duration.ofSeconds(40);
+
+    @TempDir
+    Path tmp;
+    TestServer server;
+    Cli cli;
+    Path dl;
+    final byte[] data = TestServer.randomBytes(1_200_000, 21);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = TestServer.start();
+        server.file("/data.bin", data);
+        cli = new Cli(tmp).config("retry-max-delay", "1s").config("stall-timeout", "1s");
+        dl = tmp.resolve("dl");
+    }
+
+    @AfterEach
+    void tearDown() {
+        cli.close();
+        server.close();
+    }
+
+    @Test
+    void waitsForTheNetworkThenResumesWithRangeAndIfRange() throws Exception {
+        server.throttle("/data.bin", 400_000);
+        assertEquals(0, cli.run("fetch", "net", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("net", f -> f.downloaded > 200_000 && f.records.get(0).etag != null, T);
+        server.stop();
+        Fetch waiting = cli.await("net", f -> Fetch.WAITING_FOR_NETWORK.equals(f.state), T);
+        assertFalse(waiting.hasSettled(), "never fails for being offline");
+        long kept = Files.size(dl.resolve("data.bin.part"));
+        assertTrue(kept > 0, "bytes received are kept");
+        Thread.sleep(1500);
+        assertEquals(Fetch.WAITING_FOR_NETWORK, cli.store().find("net").orElseThrow().state);
+        server.throttle("/data.bin", 0);
+        server.restart();
+        assertEquals(0, cli.run("wait", "net", "--timeout", "40s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        List<TestServer.Req> ranged = server.requests("/data.bin").stream()
+                .filter(r -> r.header("Range") != null).collect(Collectors.toList());
+        assertFalse(ranged.isEmpty(), "resumed with Range");
+        assertEquals(server.etag("/data.bin"), ranged.get(0).header("If-Range"));
+        long start = Long.parseLong(ranged.get(0).header("Range").replaceAll("bytes=(\\d+)-", "$1"));
+        assertTrue(start >= kept, "resumed from the kept bytes: " + start + " >= " + kept);
+    }
+
+    @Test
+    void aBodyCutShortIsResumedNotRestarted() throws Exception {
+        server.dropAfter("/data.bin", 300_000, 1);
+        assertEquals(0, cli.run("fetch", "cut", server.url("/data.bin"), "-d", dl.toString(), "--wait").code);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        List<TestServer.Req> reqs = server.requests("/data.bin");
+        assertEquals(2, reqs.size());
+        assertEquals("bytes=300000-", reqs.get(1).header("Range"));
+    }
+
+    @Test
+    void aStalledTransferIsRetriedWithRange() throws Exception {
+        server.stallAfter("/data.bin", 200_000, 20_000, 1);
+        assertEquals(0, cli.run("fetch", "stall", server.url("/data.bin"), "-d", dl.toString(), "--wait").code,
+                cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        assertEquals("bytes=200000-", server.requests("/data.bin").get(1).header("Range"));
+    }
+
+    @Test
+    void serviceUnavailableHonoursRetryAfterABoundedNumberOfTimes() throws Exception {
+        server.failWith("/data.bin", 503, 2, 1);
+        long t0 = System.nanoTime();
+        assertEquals(0, cli.run("fetch", "busy", server.url("/data.bin"), "-d", dl.toString(), "--wait").code);
+        assertTrue(System.nanoTime() - t0 >= 2_000_000_000L, "waited Retry-After twice");
+        assertEquals(3, server.requests("/data.bin").size());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+
+        cli.config("status-retries", "2");
+        cli.run("worker", "--stop"); // settings are read when a worker starts
+        server.failWith("/always", 429, 100, 0);
+        assertEquals(ExitCodes.BAD_STATUS, cli.run("fetch", "never", server.url("/always"), "-d", dl.toString(),
+                "--wait").code);
+        assertEquals(3, server.requests("/always").size(), "one try and two retries");
+    }
+
+    @Test
+    void killMinus9MidBodyLosesNothing() throws Exception {
+        server.throttle("/data.bin", 300_000);
+        server.file("/small.bin", TestServer.randomBytes(5000, 5));
+        assertEquals(0, cli.run("fetch", "k", server.url("/small.bin"), server.url("/data.bin"), "-d", dl.toString(),
+                "--max-connections", "1").code);
+        cli.await("k", f -> f.records.get(1).downloaded > 300_000 && f.records.get(1).etag != null, T);
+        kill9();
+        assertFalse(cli.store().find("k").orElseThrow().hasSettled());
+        server.throttle("/data.bin", 0);
+        assertEquals(0, cli.run("wait", "k").code, "the next command starts a worker that finishes the fetch");
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        assertArrayEquals(TestServer.randomBytes(5000, 5), Files.readAllBytes(dl.resolve("small.bin")));
+        assertEquals(List.of("data.bin", "small.bin"), names(dl), "no duplicate, no leftover");
+        assertTrue(server.requests("/data.bin").stream().anyMatch(r -> r.header("Range") != null), "resumed");
+    }
+
+    @Test
+    void killMinus9BeforeTheFirstByteAndBetweenRecords() throws Exception {
+        server.delayHeaders("/data.bin", 3000);
+        server.file("/first.bin", TestServer.randomBytes(7000, 6));
+        assertEquals(0, cli.run("fetch", "k2", server.url("/first.bin"), server.url("/data.bin"), "-d", dl.toString(),
+                "--max-connections", "1").code);
+        cli.await("k2", f -> "success".equals(f.records.get(0).result) && f.records.get(1).target != null, T);
+        server.awaitRequests("/data.bin", 1, T);
+        kill9();
+        server.delayHeaders("/data.bin", 0);
+        assertEquals(0, cli.run("wait", "k2").code);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        assertEquals(List.of("data.bin", "first.bin"), names(dl));
+    }
+
+    @Test
+    void aFetchSettledBeforeItsHookRanGetsTheHookOnceAfterACrash() throws Exception {
+        Path marker = tmp.resolve("hook.txt");
+        Fetch f = new Fetch();
+        f.id = "crashed";
+        f.dir = tmp.toString();
+        Rec r = new Rec();
+        r.request.url = server.url("/data.bin");
+        f.records.add(r);
+        f.options.onSuccess = "echo ran >> " + marker;
+        f = cli.store().register(f);
+        // As a worker killed between settling and starting the hook leaves it:
+        cli.store().update(f.key, x -> {
+            x.finishRecord(x.records.get(0), Rec.SUCCESS);
+            x.settle();
+        });
+        assertEquals(0, cli.run("list").code);
+        long end = System.nanoTime() + T.toNanos();
+        while (!Files.exists(marker) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(1500);
+        assertEquals("ran\n", Files.readString(marker));
+        assertTrue(cli.store().find("crashed").orElseThrow().hookDone);
+        assertEquals(0, cli.run("list").code);
+        Thread.sleep(500);
+        assertEquals("ran\n", Files.readString(marker), "once");
+    }
+
+    @Test
+    void pauseHoldsTheFetchAcrossWorkerRestartsAndResumeContinuesWithRange() throws Exception {
+        server.throttle("/data.bin", 300_000);
+        assertEquals(0, cli.run("fetch", "p", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("p", f -> f.downloaded > 100_000 && f.records.get(0).etag != null, T);
+        assertEquals(0, cli.run("pause", "p").code);
+        Fetch paused = cli.await("p", f -> Fetch.PAUSED.equals(f.state), T);
+        Thread.sleep(700);
+        long held = cli.store().find("p").orElseThrow().downloaded;
+        Thread.sleep(700);
+        assertEquals(held, cli.store().find("p").orElseThrow().downloaded, "no bytes while paused");
+        assertTrue(Files.exists(dl.resolve("data.bin.part")));
+        assertEquals(Fetch.PAUSED, paused.state);
+
+        cli.run("worker", "--stop");
+        assertEquals(0, cli.run("list").code);
+        assertEquals(Fetch.PAUSED, cli.store().find("p").orElseThrow().state, "survives a worker restart");
+        assertFalse(WorkerLauncher.isRunning(cli.store()), "a paused fetch needs no worker");
+
+        server.throttle("/data.bin", 0);
+        assertEquals(0, cli.run("resume", "p").code);
+        assertEquals(0, cli.run("wait", "p").code);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+        assertTrue(server.requests("/data.bin").stream().anyMatch(r -> r.header("Range") != null));
+        assertEquals(ExitCodes.INVALID_STATE, cli.run("pause", "p").code);
+        assertEquals(ExitCodes.INVALID_STATE, cli.run("resume", "p").code);
+    }
+
+    @Test
+    void theFreeSpaceReserveGivesQuotaExceededAndKeepsWhatFit() throws Exception {
+        long free = Files.getFileStore(tmp).getUsableSpace();
+        cli.config("min-free", String.valueOf(free + 1_000_000_000L));
+        server.file("/big.bin", TestServer.randomBytes(10_000_000, 9));
+        Cli.Result r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "--wait");
+        assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
+        assertEquals("quota-exceeded", cli.store().find("q").orElseThrow().failureReason);
+        assertTrue(Files.size(dl.resolve("big.bin.part")) > 0, "the data that fit stays");
+    }
+
+    @Test
+    void aDamagedStateFileIsReportedKeptAndTheRestRecovered() throws Exception {
+        server.file("/other.bin", TestServer.randomBytes(100, 4));
+        Fetch good = new Fetch();
+        good.id = "good";
+        good.dir = dl.toString();
+        Rec r = new Rec();
+        r.request.url = server.url("/other.bin");
+        good.records.add(r);
+        Fetch bad = new Fetch();
+        bad.id = "bad";
+        bad.dir = dl.toString();
+        bad.records.add(r);
+        Files.createDirectories(dl);
+        cli.store().register(good);
+        bad = cli.store().register(bad);
+        Path badFile = cli.home().resolve("active").resolve(bad.key + ".json");
+        Files.writeString(badFile, "{\"schema\":1,\"key\":\"" + bad.key + "\",\"id\":\"bad\",\"recor");
+        Cli.Result list = cli.run("list");
+        assertEquals(0, list.code);
+        assertTrue(list.err.contains("corrupt state file " + badFile), list.err);
+        assertEquals(1, list.err.lines().count(), list.err);
+        assertEquals("good\n", list.out);
+        assertTrue(Files.list(cli.home().resolve("broken")).count() == 1, "a copy is kept aside");
+        assertEquals(0, cli.run("wait", "good").code);
+    }
+
+    void kill9() throws Exception {
+        long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long end = System.nanoTime() + T.toNanos();
+        while (h.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertFalse(h.isAlive());
+        assertNotNull(cli.store());
+    }
+
+    static List<String> names(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+}
