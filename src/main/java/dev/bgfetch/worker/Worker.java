@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class Worker {
     private static final long SYNC_MS = 150;
     private static final long FLUSH_MS = 250;
+    private static final int RESERVE_AHEAD = 64;
 
     private final Store store;
     private final Setting.Values settings;
@@ -227,8 +228,9 @@ public final class Worker {
                 continue;
             }
             try {
+                // The persisted byte count may lag the rename by one flush, so the file's size decides.
                 if (!Files.exists(Naming.part(j.target)) && Files.isRegularFile(j.target)
-                        && j.total != null && Files.size(j.target) == j.total && j.downloaded.get() == j.total) {
+                        && j.total != null && Files.size(j.target) == j.total) {
                     j.phase = RecordJob.Phase.DONE;
                     j.result = Rec.SUCCESS;
                     j.path = j.target;
@@ -304,15 +306,24 @@ public final class Worker {
             return;
         }
         // Reserve final names and make the reservations durable before the first byte, so a crash
-        // never leaves a .part that no record owns.
+        // never leaves a .part that no record owns. Names are reserved for the next queued records
+        // too, so a group of many small files costs one state write per batch, not one per file.
         Map<FetchRun, Boolean> toPersist = new LinkedHashMap<>();
         for (RecordJob j : start) {
             if (j.target == null) {
-                Rec rec = j.run.fetch.records.get(j.index);
-                String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
-                j.target = Naming.choose(Path.of(j.run.fetch.dir), name, reserved);
-                reserved.add(j.target);
-                toPersist.put(j.run, true);
+                reserveTarget(j);
+                if (toPersist.put(j.run, true) == null) {
+                    int ahead = RESERVE_AHEAD;
+                    for (RecordJob next : j.run.jobs) {
+                        if (ahead == 0) {
+                            break;
+                        }
+                        if (next.phase == RecordJob.Phase.QUEUED && next.target == null) {
+                            reserveTarget(next);
+                            ahead--;
+                        }
+                    }
+                }
             }
         }
         for (FetchRun r : toPersist.keySet()) {
@@ -329,6 +340,13 @@ public final class Worker {
                 launch(j);
             }
         }
+    }
+
+    private void reserveTarget(RecordJob j) {
+        Rec rec = j.run.fetch.records.get(j.index);
+        String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
+        j.target = Naming.choose(Path.of(j.run.fetch.dir), name, reserved);
+        reserved.add(j.target);
     }
 
     private void launch(RecordJob j) {

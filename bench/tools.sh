@@ -1,0 +1,19 @@
+# bgfetch as a column of the shared loopback benchmark (../shared/bench/run.sh, loaded via EXTRA_TOOLS).
+# The worker idles out after 2 s so the harness counts its CPU and RSS (it must exit within
+# BGBENCH_DRAIN_S); its state lives outside DEST so DEST holds only the downloaded files.
+BGFETCH_BIN=${BGFETCH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/bgfetch/bin/bgfetch}
+export BGFETCH_HOME=${BGFETCH_HOME:-/tmp/bgbench/bgfetch-state}
+export BGFETCH_WORKER_IDLE=${BGFETCH_WORKER_IDLE:-2s}
+TOOL_DESC[bgfetch]="bgfetch fetch ID -i LIST --dir DEST --wait (16 conns, 6/host default)"
+have_bgfetch() { [[ -x $BGFETCH_BIN ]]; }
+tool_bgfetch() {
+  local wl=$1 list=$2 dest=$3 id="bench-$1-$(date +%s%N)"
+  "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
+}
+TOOL_DESC[bgfetch_x16]="bgfetch ... --max-per-host 16"
+have_bgfetch_x16() { have_bgfetch; }
+tool_bgfetch_x16() {
+  local wl=$1 list=$2 dest=$3 id="bench16-$1-$(date +%s%N)"
+  BGFETCH_MAX_PER_HOST=16 "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q --max-per-host 16 \
+    && "$BGFETCH_BIN" forget "$id" -q
+}
