@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
                 "130:interrupted by Ctrl-C while waiting (the fetch goes on)"},
         footerHeading = "%nEnvironment:%n",
         footer = {
-                "BGFETCH_HOME      the store (default ${XDG_STATE_HOME:-~/.local/state}/bgfetch)",
+                "BGFETCH_HOME      the store (default $${XDG_STATE_HOME:-~/.local/state}/bgfetch)",
                 "NO_COLOR          no colour in output",
                 "BGFETCH_JAVA_OPTS extra JVM options for the launcher"})
 public final class BgfetchCommand implements Runnable {

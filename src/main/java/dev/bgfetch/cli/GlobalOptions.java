@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
  */
 public final class GlobalOptions {
     @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR",
-            description = "The store (env BGFETCH_HOME; default ${XDG_STATE_HOME:-~/.local/state}/bgfetch).")
+            description = "The store (env BGFETCH_HOME; default $${XDG_STATE_HOME:-~/.local/state}/bgfetch).")
     Path home;
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON on stdout.")

@@ -1,0 +1,232 @@
+package dev.bgfetch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The distribution's launcher, bin/bgfetch (failsafe, after package): stdout carries only the program's
+ * output, exit codes pass through, symlinks work, the JVM's class-data archive never disturbs a command.
+ */
+class LauncherIT {
+    private static Path dist;
+    private static Path launcher;
+    private static String version;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void findDistribution() {
+        dist = Path.of(System.getProperty("bgfetch.dist", "target/bgfetch")).toAbsolutePath();
+        launcher = dist.resolve("bin/bgfetch");
+        version = System.getProperty("bgfetch.version", "");
+        assertTrue(Files.isExecutable(launcher), launcher + " is missing or not executable (run ./mvnw -B verify)");
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private Run run(Path command, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(command.toString());
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("BGFETCH_JAVA_OPTS");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("BGFETCH_HOME", tmp.resolve("store").toString());
+        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        env.forEach((k, v) -> {
+            if (v == null) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + cmd);
+        }
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private Run run(Map<String, String> env, String... args) throws Exception {
+        return run(launcher, env, args);
+    }
+
+    private static void assertVersionOnly(Run r) {
+        assertEquals(0, r.exit(), () -> "exit code; stderr: " + r.err());
+        if (version.isEmpty()) {
+            assertTrue(r.out().matches("bgfetch \\S+\n"), "stdout must be exactly the version line: " + r.out());
+        } else {
+            assertEquals("bgfetch " + version + "\n", r.out(), "stdout must be exactly the version line");
+        }
+        assertTrue(!r.out().equals("bgfetch dev\n"), "no Implementation-Version in the jar's manifest");
+        assertEquals("", r.err(), "stderr");
+    }
+
+    @Test
+    void versionIsOneLineOnStdout() throws Exception {
+        assertVersionOnly(run(Map.of(), "--version"));
+    }
+
+    @Test
+    void helpListsTheExitCodes() throws Exception {
+        Run r = run(Map.of(), "--help");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Exit Codes:"), r.out());
+        assertTrue(r.out().contains("124"), r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void exitCodeOfTheProgramPassesThrough() throws Exception {
+        Run r = run(Map.of());
+        assertEquals(2, r.exit(), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void worksThroughSymlinks() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("home/bin"));
+        Path first = Files.createSymbolicLink(bin.resolve("bgfetch"), launcher);
+        Path second = Files.createSymbolicLink(tmp.resolve("bg"), Path.of("home/bin/bgfetch")); // relative
+        try {
+            assertVersionOnly(run(first, Map.of(), "--version"));
+            assertVersionOnly(run(second, Map.of(), "--version"));
+        } finally {
+            Files.delete(first); // JUnit would warn about links out of its temp dir
+        }
+    }
+
+    @Test
+    void passesItsLocationAndTheUsersJavaOptions() throws Exception {
+        Path link = Files.createSymbolicLink(tmp.resolve("bgfetch"), launcher);
+        Run r;
+        try {
+            r = run(link, Map.of("BGFETCH_JAVA_OPTS", "-XshowSettings:properties -Dbgfetch.it=yes"), "--version");
+        } finally {
+            Files.delete(link);
+        }
+        assertEquals(0, r.exit(), r.err());
+        String real = launcher.toRealPath().toString();
+        String home = dist.toRealPath().toString();
+        assertTrue(r.err().contains("bgfetch.launcher = " + real + "\n"), r.err());
+        assertTrue(r.err().contains("bgfetch.home.dist = " + home + "\n"), r.err());
+        assertTrue(r.err().contains("bgfetch.it = yes\n"), r.err());
+    }
+
+    @Test
+    void clearErrorWithoutJava() throws Exception {
+        Run r = run(Map.of("JAVA_HOME", tmp.resolve("no-such-jdk").toString()), "--version");
+        assertEquals(1, r.exit());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("bgfetch: JAVA_HOME is "), r.err());
+    }
+
+    /** The JDKs to try: this test's own, and any Java 19+ under /usr/lib/jvm (the class-data archive). */
+    static Stream<String> javaHomes() throws IOException {
+        Map<String, String> homes = new LinkedHashMap<>();
+        Path own = Path.of(System.getProperty("java.home"));
+        homes.put(own.toRealPath().toString(), own.toString());
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (Files.isDirectory(jvms)) {
+            try (Stream<Path> s = Files.list(jvms)) {
+                s.filter(h -> Files.isExecutable(h.resolve("bin/java")) && major(h) >= 19).forEach(h -> {
+                    try {
+                        homes.putIfAbsent(h.toRealPath().toString(), h.toString());
+                    } catch (IOException e) {
+                        // a dangling link: not a JDK to try
+                    }
+                });
+            }
+        }
+        return homes.values().stream();
+    }
+
+    private static int major(Path javaHome) {
+        try {
+            for (String line : Files.readAllLines(javaHome.resolve("release"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("JAVA_VERSION=")) {
+                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+                    return Integer.parseInt(v.split("[^0-9]")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown
+        }
+        return 0;
+    }
+
+    @ParameterizedTest
+    @MethodSource("javaHomes")
+    void classDataArchiveNeverDisturbsACommand(String javaHome) throws Exception {
+        Path cache = tmp.resolve("cache");
+        Map<String, String> env = Map.of("JAVA_HOME", javaHome, "XDG_CACHE_HOME", cache.toString());
+        assertVersionOnly(run(env, "--version")); // writes the archive at exit (Java 19+)
+        assertVersionOnly(run(env, "--version")); // uses it
+        Run usage = run(env, "--no-such-option");
+        assertEquals(2, usage.exit(), usage.err());
+        assertEquals("", usage.out());
+
+        List<Path> archives = new ArrayList<>();
+        if (Files.isDirectory(cache.resolve("bgfetch"))) {
+            try (Stream<Path> s = Files.list(cache.resolve("bgfetch"))) {
+                s.forEach(archives::add);
+            }
+        }
+        boolean roomy = Files.getFileStore(tmp).getUsableSpace() > (1L << 30);
+        if (major(Path.of(javaHome)) >= 19 && roomy) {
+            assertEquals(1, archives.size(), "one archive in " + cache + ": " + archives);
+            // an archive cut short is replaced, not warned about on every run
+            Files.write(archives.get(0), new byte[0]);
+            assertVersionOnly(run(env, "--version"));
+            assertTrue(Files.size(archives.get(0)) > 0, "the empty archive was not replaced");
+        } else if (major(Path.of(javaHome)) < 19) {
+            assertEquals(List.of(), archives, "no archive before Java 19");
+        }
+
+        // a cache that cannot be written: no archive, and nothing to see
+        assertVersionOnly(run(Map.of("JAVA_HOME", javaHome, "XDG_CACHE_HOME", "/proc/self/no-cache"), "--version"));
+    }
+
+    @Test
+    void theWorkerGetsTheDefaultJitAndNoArchive() throws Exception {
+        Path fakeJdk = Files.createDirectories(tmp.resolve("jdk/bin"));
+        Path java = fakeJdk.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a; do printf '%s\\n' \"$a\"; done\n");
+        assertTrue(java.toFile().setExecutable(true));
+        Map<String, String> env = Map.of("JAVA_HOME", tmp.resolve("jdk").toString());
+
+        List<String> worker = run(env, "worker", "--run").out().lines().toList();
+        assertTrue(!worker.contains("-XX:TieredStopAtLevel=1"), worker.toString());
+        assertTrue(worker.stream().noneMatch(a -> a.contains("SharedArchiveFile")), worker.toString());
+        assertEquals(List.of("dev.bgfetch.Main", "worker", "--run"), worker.subList(worker.size() - 3, worker.size()));
+
+        List<String> command = run(env, "list", "--json").out().lines().toList();
+        assertTrue(command.contains("-XX:TieredStopAtLevel=1"), command.toString());
+        assertTrue(command.contains("-Xlog:all=warning:stderr"), command.toString());
+        assertEquals(List.of("dev.bgfetch.Main", "list", "--json"), command.subList(command.size() - 3, command.size()));
+    }
+}
