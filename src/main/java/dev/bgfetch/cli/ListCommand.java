@@ -7,7 +7,6 @@ import dev.bgfetch.progress.Snapshot;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.state.Views;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,13 +26,7 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Store store = ctx.store();
-        List<Fetch> fetches = new ArrayList<>(store.active());
-        if (all) {
-            List<Fetch> settled = store.settled();
-            settled.addAll(fetches);
-            settled.sort((a, b) -> a.key.compareTo(b.key));
-            fetches = settled;
-        }
+        List<Fetch> fetches = all ? store.all() : store.active();
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {

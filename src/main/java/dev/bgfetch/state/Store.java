@@ -117,6 +117,21 @@ public final class Store {
         return out;
     }
 
+    /**
+     * Every fetch, active and settled, in registration order. A fetch that settles between the two
+     * directory reads appears once, as settled.
+     */
+    public List<Fetch> all() {
+        java.util.Map<String, Fetch> byKey = new java.util.TreeMap<>();
+        for (Fetch f : active()) {
+            byKey.put(f.key, f);
+        }
+        for (Fetch f : settled()) {
+            byKey.put(f.key, f);
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
     /** The active fetch with this id, else the most recently registered settled one. */
     public Optional<Fetch> find(String id) {
         Optional<Fetch> active = active().stream().filter(f -> f.id.equals(id)).findFirst();

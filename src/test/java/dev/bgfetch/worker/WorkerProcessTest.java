@@ -144,6 +144,48 @@ class WorkerProcessTest {
         assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
     }
 
+    @Test
+    void transfersStayWithinThePerHostLimitAndReuseConnections() throws Exception {
+        List<String> args = new ArrayList<>(List.of("fetch", "many", "-d", dl.toString(), "--max-per-host", "3"));
+        for (int i = 0; i < 9; i++) {
+            server.file("/f" + i, TestServer.randomBytes(1000, i));
+            server.delayHeaders("/f" + i, 700);
+            args.add(server.url("/f" + i));
+        }
+        assertEquals(0, cli.run(args.toArray(new String[0])).code);
+        assertEquals(0, cli.run("wait", "many").code);
+        List<TestServer.Req> reqs = new ArrayList<>(server.requests());
+        reqs.sort((a, b) -> Long.compare(a.nanoTime(), b.nanoTime()));
+        assertEquals(9, reqs.size());
+        long t0 = reqs.get(0).nanoTime();
+        long inFirstWave = reqs.stream().filter(r -> r.nanoTime() - t0 < 500_000_000L).count();
+        assertEquals(3, inFirstWave, "three at once to one host, not more and not fewer");
+        long connections = reqs.stream().map(TestServer.Req::remotePort).distinct().count();
+        assertEquals(3, connections, "three pooled keep-alive connections carried all nine requests");
+    }
+
+    @Test
+    void aFetchWhoseRecordsAllFinishedBeforeACrashIsSettledByTheNextWorker() throws Exception {
+        Files.createDirectories(dl);
+        Files.write(dl.resolve("data.bin"), data);
+        Fetch f = new Fetch();
+        f.id = "done";
+        f.dir = dl.toString();
+        Rec r = new Rec();
+        r.request.url = server.url("/data.bin");
+        r.target = dl.resolve("data.bin").toString();
+        r.total = (long) data.length;
+        r.downloaded = data.length / 2; // the last flush before the kill lagged behind
+        f.records.add(r);
+        cli.store().register(f);
+        assertEquals(0, cli.run("wait", "done").code);
+        Fetch settled = cli.store().find("done").orElseThrow();
+        assertEquals("success", settled.result);
+        assertEquals(dl.resolve("data.bin").toString(), settled.records.get(0).path);
+        assertEquals(0, server.requests("/data.bin").size(), "the delivered file is recognised, not fetched again");
+        assertEquals(List.of("data.bin"), List.of(dl.toFile().list()));
+    }
+
     void awaitRunning(boolean running) throws InterruptedException {
         long end = System.nanoTime() + T.toNanos();
         while (System.nanoTime() < end) {
