@@ -17,3 +17,9 @@ tool_bgfetch_x16() {
   BGFETCH_MAX_PER_HOST=16 "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q --max-per-host 16 \
     && "$BGFETCH_BIN" forget "$id" -q
 }
+TOOL_DESC[bgfetch_nosync]="bgfetch ... with BGFETCH_FSYNC=false (no fsync per file, like the peers)"
+have_bgfetch_nosync() { have_bgfetch; }
+tool_bgfetch_nosync() {
+  local wl=$1 list=$2 dest=$3 id="benchns-$1-$(date +%s%N)"
+  BGFETCH_FSYNC=false "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
+}

@@ -51,6 +51,8 @@ public final class Transfer {
         public String checksum;
         /** Stop with QUOTA when the file system's free space would drop below this. */
         public long minFree;
+        /** Force the data to disk before reporting COMPLETE. */
+        public boolean fsync = true;
     }
 
     private final HttpEngine engine;
@@ -255,10 +257,12 @@ public final class Transfer {
                     }
                 }
             }
-            try {
-                ch.force(false);
-            } catch (IOException e) {
-                throw DiskError.of(job.part, e);
+            if (job.fsync) {
+                try {
+                    ch.force(false);
+                } catch (IOException e) {
+                    throw DiskError.of(job.part, e);
+                }
             }
             return got;
         }

@@ -108,6 +108,31 @@ public final class Store {
         return out;
     }
 
+    /**
+     * A cheap fingerprint of every active file (key → modification time and size), so a poller can
+     * parse only what changed.
+     */
+    public java.util.Map<String, String> activeStamps() {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Path p : list(activeDir)) {
+            if (Files.exists(settledDir.resolve(p.getFileName()))) {
+                continue; // settled; the active copy is a leftover of a crash mid-settle
+            }
+            try {
+                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+                        java.nio.file.attribute.BasicFileAttributes.class);
+                String name = p.getFileName().toString();
+                out.put(name.substring(0, name.length() - 5), a.lastModifiedTime().toMillis() + "/" + a.size()
+                        + "/" + a.fileKey());
+            } catch (NoSuchFileException e) {
+                // settled or forgotten meanwhile
+            } catch (IOException e) {
+                throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
     /** Settled fetches still retained, in registration order. */
     public List<Fetch> settled() {
         List<Fetch> out = new ArrayList<>();

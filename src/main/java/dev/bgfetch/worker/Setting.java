@@ -24,7 +24,8 @@ public enum Setting {
     RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", "cap of the exponential backoff while waiting for the network"),
     STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
     HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
-    MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded");
+    MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
+    FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)");
 
     public final String env;
     public final String key;
@@ -72,6 +73,17 @@ public enum Setting {
 
         public long size(Setting s) {
             return Sizes.parse(values.get(s));
+        }
+
+        public boolean bool(Setting s) {
+            String v = values.get(s).toLowerCase(Locale.ROOT);
+            if (v.equals("true") || v.equals("yes") || v.equals("1")) {
+                return true;
+            }
+            if (v.equals("false") || v.equals("no") || v.equals("0")) {
+                return false;
+            }
+            throw new IllegalArgumentException("bad value for " + s.key + " (" + s.env + "): '" + values.get(s) + "'");
         }
 
         public Duration duration(Setting s) {

@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * <p>All run state is owned by one loop thread; transfer threads report back through {@link #events}.
  */
 public final class Worker {
-    private static final long SYNC_MS = 150;
+    /** How often the store is checked for new, paused, resumed and aborted fetches (a stat per file). */
+    private static final long SYNC_MS = 25;
     private static final long FLUSH_MS = 250;
     private static final int RESERVE_AHEAD = 64;
 
@@ -62,6 +63,7 @@ public final class Worker {
     private final long retryCapMs;
     private final int statusRetries;
     private final long minFree;
+    private final boolean fsync;
 
     public Worker(Store store, Setting.Values settings) {
         this.store = store;
@@ -72,6 +74,7 @@ public final class Worker {
         this.retryCapMs = Math.max(100, settings.duration(Setting.RETRY_MAX_DELAY).toMillis());
         this.statusRetries = settings.integer(Setting.STATUS_RETRIES);
         this.minFree = settings.size(Setting.MIN_FREE);
+        this.fsync = settings.bool(Setting.FSYNC);
         this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
     }
 
@@ -177,12 +180,20 @@ public final class Worker {
 
     // ------------------------------------------------------------------ store → runs
 
+    /** Active keys → the file stamps last parsed; a file whose stamp is unchanged is not read again. */
+    private final Map<String, String> seen = new HashMap<>();
+
     private void sync() {
-        Map<String, Fetch> active = new LinkedHashMap<>();
-        for (Fetch f : store.active()) {
-            active.put(f.key, f);
+        Map<String, String> stamps = store.activeStamps();
+        Map<String, Fetch> changed = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : stamps.entrySet()) {
+            if (!e.getValue().equals(seen.get(e.getKey()))) {
+                store.byKey(e.getKey()).filter(Fetch::isActive).ifPresent(f -> changed.put(f.key, f));
+                seen.put(e.getKey(), e.getValue());
+            }
         }
-        for (Fetch f : active.values()) {
+        seen.keySet().retainAll(stamps.keySet());
+        for (Fetch f : changed.values()) {
             FetchRun r = runs.get(f.key);
             if (r == null) {
                 r = new FetchRun(f);
@@ -209,7 +220,7 @@ public final class Worker {
             }
         }
         for (FetchRun r : new ArrayList<>(runs.values())) {
-            if (!active.containsKey(r.key)) {
+            if (!stamps.containsKey(r.key)) {
                 if (!r.stopping) {
                     r.stopping = true;
                     cancelAll(r);
@@ -360,6 +371,7 @@ public final class Worker {
         tj.lastModified = j.lastModified;
         tj.checksum = rec.checksum;
         tj.minFree = minFree;
+        tj.fsync = fsync;
         Transfer t = new Transfer(engine, tj, j);
         j.transfer = t;
         pool.execute(() -> {
@@ -387,10 +399,12 @@ public final class Worker {
             target = Naming.inside(target.getParent(), j.dispositionName);
         }
         Path dest = Naming.deliver(part, target, reserved);
-        try (FileChannel dir = FileChannel.open(dest.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException e) {
-            // a file system that cannot fsync a directory; the rename is still atomic
+        if (fsync) {
+            try (FileChannel dir = FileChannel.open(dest.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException e) {
+                // a file system that cannot fsync a directory; the rename is still atomic
+            }
         }
         return dest;
     }
