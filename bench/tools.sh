@@ -1,7 +1,7 @@
 # bgfetch as a column of the shared loopback benchmark (../shared/bench/run.sh, loaded via EXTRA_TOOLS).
 # The worker idles out after 2 s so the harness counts its CPU and RSS (it must exit within
 # BGBENCH_DRAIN_S); its state lives outside DEST so DEST holds only the downloaded files.
-BGFETCH_BIN=${BGFETCH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/bgfetch/bin/bgfetch}
+export BGFETCH_BIN=${BGFETCH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/bgfetch/bin/bgfetch}
 export BGFETCH_HOME=${BGFETCH_HOME:-/tmp/bgbench/bgfetch-state}
 export BGFETCH_WORKER_IDLE=${BGFETCH_WORKER_IDLE:-2s}
 TOOL_DESC[bgfetch]="bgfetch fetch ID -i LIST --dir DEST --wait (16 conns, 6/host default)"

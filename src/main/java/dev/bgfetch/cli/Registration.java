@@ -3,7 +3,7 @@ package dev.bgfetch.cli;
 import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
-import dev.bgfetch.worker.Sizes;
+import dev.bgfetch.worker.Units;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -153,7 +153,7 @@ final class Registration {
 
     static long size(String text, String option) {
         try {
-            return Sizes.parse(text);
+            return Units.bytes(text);
         } catch (IllegalArgumentException e) {
             throw usage(option + ": " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.worker.Units;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,20 +36,10 @@ public final class WaitCommand implements Callable<Integer> {
     }
 
     static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            long mult = t.endsWith("h") ? 3_600_000 : t.endsWith("m") ? 60_000 : 1000;
-            String num = Character.isLetter(t.charAt(t.length() - 1)) ? t.substring(0, t.length() - 1) : t;
-            double v = Double.parseDouble(num);
-            if (v < 0 || Double.isNaN(v) || Double.isInfinite(v)) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(Math.round(v * mult));
-        } catch (RuntimeException e) {
-            throw new CliException(ExitCodes.USAGE, "bad duration '" + text + "' (e.g. 30s, 5m, 1h, 500ms)");
+            return Units.duration(text);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--timeout: " + e.getMessage());
         }
     }
 }

@@ -72,7 +72,7 @@ public enum Setting {
         }
 
         public long size(Setting s) {
-            return Sizes.parse(values.get(s));
+            return Units.bytes(values.get(s));
         }
 
         public boolean bool(Setting s) {
@@ -87,24 +87,10 @@ public enum Setting {
         }
 
         public Duration duration(Setting s) {
-            return durationOf(values.get(s), s);
-        }
-
-        static Duration durationOf(String text, Setting s) {
-            String t = text.toLowerCase(Locale.ROOT);
             try {
-                if (t.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-                }
-                if (t.endsWith("s")) {
-                    return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-                }
-                if (t.endsWith("m")) {
-                    return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
-                }
-                return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad duration for " + (s == null ? "" : s.key + " ") + "'" + text + "'");
+                return Units.duration(values.get(s));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(s.key + " (" + s.env + "): " + e.getMessage());
             }
         }
     }

@@ -7,23 +7,23 @@ import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class SizesTest {
+class UnitsTest {
     @ParameterizedTest(name = "{0} = {1}")
     @CsvSource({"0,0", "1500,1500", "10K,10000", "10k,10000", "2M,2000000", "1G,1000000000", "1Ki,1024",
             "3Mi,3145728", "1Gi,1073741824", "1GiB,1073741824", "1.5M,1500000", "7B,7", "2KB,2000"})
     void parsesSizes(String text, long bytes) {
-        assertEquals(bytes, Sizes.parse(text));
+        assertEquals(bytes, Units.bytes(text));
     }
 
     @ParameterizedTest
     @CsvSource({"abc", "-1", "1X", "99999999999999999999", "M", "1.5.5"})
     void refusesNonSizes(String text) {
-        assertThrows(IllegalArgumentException.class, () -> Sizes.parse(text));
+        assertThrows(IllegalArgumentException.class, () -> Units.bytes(text));
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"500ms,500", "2s,2000", "1.5s,1500", "3m,180000", "4,4000"})
+    @CsvSource({"500ms,500", "2s,2000", "1.5s,1500", "3m,180000", "4,4000", "1h,3600000"})
     void parsesDurations(String text, long millis) {
-        assertEquals(Duration.ofMillis(millis), Setting.Values.durationOf(text, null));
+        assertEquals(Duration.ofMillis(millis), Units.duration(text));
     }
 }

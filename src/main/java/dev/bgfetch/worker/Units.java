@@ -1,14 +1,18 @@
 package dev.bgfetch.worker;
 
+import java.time.Duration;
 import java.util.Locale;
 
-/** Byte sizes as users write them: {@code 1500}, {@code 10K}, {@code 2M}, {@code 1G} (SI) or {@code Ki/Mi/Gi} (binary). */
-public final class Sizes {
-    private Sizes() {
+/** Sizes and durations as users write them on the command line and in config.properties. */
+public final class Units {
+    private Units() {
     }
 
-    /** Parses a size; throws IllegalArgumentException with a one-line message when it is not one. */
-    public static long parse(String text) {
+    /**
+     * A byte size: {@code 1500}, {@code 10K}, {@code 2M}, {@code 1G} (SI) or {@code Ki/Mi/Gi} (binary).
+     * Throws IllegalArgumentException with a one-line message when it is not one.
+     */
+    public static long bytes(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty size");
         }
@@ -40,6 +44,29 @@ public final class Sizes {
             return Math.multiplyExact(Long.parseLong(t), mult);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("bad size '" + text + "' (bytes, or with K/M/G or Ki/Mi/Gi)");
+        }
+    }
+
+    /** A duration: {@code 500ms}, {@code 30s}, {@code 1.5s}, {@code 5m}, {@code 1h}; a bare number is seconds. */
+    public static Duration duration(String text) {
+        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        try {
+            long unitMs = 1000;
+            String num = t;
+            if (t.endsWith("ms")) {
+                unitMs = 1;
+                num = t.substring(0, t.length() - 2);
+            } else if (t.endsWith("s") || t.endsWith("m") || t.endsWith("h")) {
+                unitMs = t.endsWith("h") ? 3_600_000 : t.endsWith("m") ? 60_000 : 1000;
+                num = t.substring(0, t.length() - 1);
+            }
+            double v = Double.parseDouble(num);
+            if (v < 0 || Double.isNaN(v) || Double.isInfinite(v) || num.startsWith("+")) {
+                throw new NumberFormatException();
+            }
+            return Duration.ofMillis(Math.round(v * unitMs));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("bad duration '" + text + "' (e.g. 500ms, 30s, 5m, 1h)");
         }
     }
 }
