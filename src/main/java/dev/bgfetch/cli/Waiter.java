@@ -38,32 +38,49 @@ final class Waiter {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         long lastWorkerCheck = System.nanoTime();
         try {
+            Map<String, Fetch> now = new LinkedHashMap<>();
+            Map<String, String> stamps = new LinkedHashMap<>();
             while (true) {
-                Map<String, Fetch> now = new LinkedHashMap<>();
+                // A stat per fetch per poll; the state file (large for big groups) is parsed only
+                // when it changed and there is progress to paint, or once it has settled.
+                boolean allSettled = true;
                 for (String key : keys) {
-                    Optional<Fetch> f = store.byKey(key);
-                    if (f.isEmpty()) {
+                    boolean settled = store.isSettled(key);
+                    allSettled &= settled;
+                    String stamp = settled ? "settled" : store.activeStamp(key);
+                    if (stamp == null && !store.exists(key)) {
                         throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
                     }
-                    now.put(key, f.get());
+                    if ((paint || settled) && !java.util.Objects.equals(stamp, stamps.get(key))) {
+                        Optional<Fetch> f = store.byKey(key);
+                        if (f.isEmpty()) {
+                            throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
+                        }
+                        now.put(key, f.get());
+                        stamps.put(key, stamp);
+                    }
                 }
                 ctx.reportWarnings();
                 if (paint) {
                     paint(now.values());
                 }
-                if (now.values().stream().allMatch(Fetch::hasSettled)) {
+                if (allSettled) {
+                    List<Fetch> done = new ArrayList<>();
+                    for (String key : keys) {
+                        done.add(now.get(key));
+                    }
                     if (paint) {
                         clear();
-                        for (Fetch f : now.values()) {
+                        for (Fetch f : done) {
                             ctx.err().println(Format.groupLine(Snapshot.of(f), ctx.width()));
                         }
                     }
                     if (ctx.globals().json()) {
-                        for (Fetch f : now.values()) {
+                        for (Fetch f : done) {
                             ctx.printJson(dev.bgfetch.state.Views.fetch(store.mapper(), f, true));
                         }
                     }
-                    for (Fetch f : now.values()) {
+                    for (Fetch f : done) {
                         int code = ExitCodes.forFailureReason(f.failureReason);
                         if (code != 0) {
                             return code;

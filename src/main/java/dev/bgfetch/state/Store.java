@@ -118,19 +118,36 @@ public final class Store {
             if (Files.exists(settledDir.resolve(p.getFileName()))) {
                 continue; // settled; the active copy is a leftover of a crash mid-settle
             }
-            try {
-                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
-                        java.nio.file.attribute.BasicFileAttributes.class);
-                String name = p.getFileName().toString();
-                out.put(name.substring(0, name.length() - 5), a.lastModifiedTime().toMillis() + "/" + a.size()
-                        + "/" + a.fileKey());
-            } catch (NoSuchFileException e) {
-                // settled or forgotten meanwhile
-            } catch (IOException e) {
-                throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + e.getMessage(), e);
+            String name = p.getFileName().toString();
+            String key = name.substring(0, name.length() - 5);
+            String stamp = activeStamp(key);
+            if (stamp != null) {
+                out.put(key, stamp);
             }
         }
         return out;
+    }
+
+    /** The stamp of one active fetch's file (as in {@link #activeStamps()}), or null if it has none. */
+    public String activeStamp(String key) {
+        Path p = activeDir.resolve(key + ".json");
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.lastModifiedTime().toMillis() + "/" + a.size() + "/" + a.fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** True once the fetch with this key has a settled copy (a stat, no parse). */
+    public boolean isSettled(String key) {
+        return Files.exists(settledDir.resolve(key + ".json"));
+    }
+
+    /** True while the fetch with this key exists at all (a stat, no parse). */
+    public boolean exists(String key) {
+        return isSettled(key) || Files.exists(activeDir.resolve(key + ".json"));
     }
 
     /** Settled fetches still retained, in registration order. */

@@ -15,6 +15,7 @@ final class FetchRun {
     final List<RecordJob> jobs = new ArrayList<>();
     final AtomicLong group = new AtomicLong();
     volatile boolean dirty = true;
+    long lastFlush;
     boolean paused;
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
     boolean stopping;
