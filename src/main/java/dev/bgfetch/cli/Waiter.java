@@ -17,7 +17,8 @@ import java.util.Optional;
  * on a terminal paints one progress line per fetch on stderr from this one thread.
  */
 final class Waiter {
-    private static final long POLL_MS = 100;
+    /** A poll is a stat per fetch; the file is parsed only when it changed. */
+    private static final long POLL_MS = 40;
     private static final long WORKER_CHECK_MS = 2000;
 
     private final CommandContext ctx;

@@ -52,7 +52,8 @@ public final class Worker {
     private final CountDownLatch finished = new CountDownLatch(1);
     private final HookRunner hooks;
     private ExecutorService pool;
-    private HttpEngine engine;
+    /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
+    private java.util.concurrent.Future<HttpEngine> engine;
     private int running;
     private int hooksRunning;
     private volatile boolean stopRequested;
@@ -95,8 +96,9 @@ public final class Worker {
                 t.setDaemon(true);
                 return t;
             });
-            engine = new HttpEngine(maxTotal, maxPerHost, settings.duration(Setting.CONNECT_TIMEOUT),
-                    settings.duration(Setting.STALL_TIMEOUT), "bgfetch/" + version());
+            java.time.Duration connect = settings.duration(Setting.CONNECT_TIMEOUT);
+            java.time.Duration stall = settings.duration(Setting.STALL_TIMEOUT);
+            engine = pool.submit(() -> new HttpEngine(maxTotal, maxPerHost, connect, stall, "bgfetch/" + version()));
             try {
                 loop(lock);
             } finally {
@@ -387,7 +389,7 @@ public final class Worker {
         tj.checksum = rec.checksum;
         tj.minFree = minFree;
         tj.fsync = fsync;
-        Transfer t = new Transfer(engine, tj, j);
+        Transfer t = new Transfer(engine(), tj, j);
         j.transfer = t;
         pool.execute(() -> {
             Outcome o;
@@ -406,6 +408,17 @@ public final class Worker {
             Path path = delivered;
             events.add(() -> finishedTransfer(j, outcome, path));
         });
+    }
+
+    private HttpEngine engine() {
+        try {
+            return engine.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while setting up HTTP", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot set up HTTP: " + e.getCause(), e.getCause());
+        }
     }
 
     private Path deliver(RecordJob j, Path part) throws IOException {
@@ -654,10 +667,10 @@ public final class Worker {
             Log.info("cannot save progress on exit: " + e);
         }
         try {
-            if (engine != null) {
-                engine.close();
+            if (engine != null && engine.isDone() && !engine.isCancelled()) {
+                engine().close();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // exiting anyway
         }
         if (pool != null) {
