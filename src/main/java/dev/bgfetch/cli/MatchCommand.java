@@ -35,7 +35,7 @@ public final class MatchCommand implements Callable<Integer> {
     @Option(names = "--body", description = "Write the first matching record's file to stdout.")
     boolean body;
 
-    /** Where --body writes; System.out unless a test swaps it. */
+    /** Where --body writes bytes: picocli's writers carry characters. System.out unless a test swaps it. */
     static PrintStream bodyOut = System.out;
 
     @Override

@@ -23,6 +23,7 @@ final class Waiter {
 
     private final CommandContext ctx;
     private int painted;
+    private List<String> lastPainted = List.of();
 
     Waiter(CommandContext ctx) {
         this.ctx = ctx;
@@ -123,6 +124,10 @@ final class Waiter {
         for (Fetch f : fetches) {
             lines.add(Format.groupLine(Snapshot.of(f), ctx.width() - 1));
         }
+        if (lines.equals(lastPainted)) {
+            return;
+        }
+        lastPainted = lines;
         StringBuilder b = new StringBuilder();
         if (painted > 1) {
             b.append("\033[").append(painted - 1).append('A');
@@ -150,5 +155,6 @@ final class Waiter {
         ctx.err().print(b);
         ctx.err().flush();
         painted = 0;
+        lastPainted = List.of();
     }
 }

@@ -19,9 +19,8 @@ final class FetchRun {
     boolean paused;
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
     boolean stopping;
-    private long speedBytes = -1;
-    private long speedTime;
-    private double speed;
+    /** (nanoTime, group bytes) samples of the last few seconds, for a speed that bursty servers do not jerk around. */
+    private final java.util.ArrayDeque<long[]> speedSamples = new java.util.ArrayDeque<>();
     /** The first failure seen by this worker, in the order results arrived. */
     String firstFailure = "";
 
@@ -75,23 +74,20 @@ final class FetchRun {
         return anyRunning || jobs.stream().anyMatch(j -> j.downloaded.get() > 0) ? Fetch.DOWNLOADING : Fetch.PENDING;
     }
 
-    /** An exponentially smoothed rate over the flushes, so the figure does not jump with each chunk. */
+    /** Bytes per second over a sliding window of about five seconds. */
     private long measureSpeed() {
         long now = System.nanoTime();
         long bytes = group.get();
-        if (speedBytes < 0) {
-            speedBytes = bytes;
-            speedTime = now;
-            return 0;
+        speedSamples.addLast(new long[] {now, bytes});
+        while (speedSamples.size() > 2 && now - speedSamples.peekFirst()[0] > 5_000_000_000L) {
+            speedSamples.removeFirst();
         }
-        long dt = now - speedTime;
-        if (dt >= 200_000_000L) {
-            double inst = Math.max(0, bytes - speedBytes) * 1e9 / dt;
-            speed = speed == 0 ? inst : 0.6 * speed + 0.4 * inst;
-            speedBytes = bytes;
-            speedTime = now;
+        long[] first = speedSamples.peekFirst();
+        long dt = now - first[0];
+        if (running() == 0 || dt < 200_000_000L) {
+            return running() == 0 ? 0 : fetch.speed;
         }
-        return running() == 0 ? 0 : (long) speed;
+        return (long) (Math.max(0, bytes - first[1]) * 1e9 / dt);
     }
 
     /** Copies the live progress into a stored copy (called under the store lock). */

@@ -210,6 +210,28 @@ class ResilienceTest {
     }
 
     @Test
+    void aFullDiskIsQuotaExceededAndKeepsWhatFit() throws Exception {
+        Path small = Files.createDirectories(tmp.resolve("small-fs"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+                "needs a 1 MiB tmpfs (root and mount); covered by the min-free test otherwise: " + why);
+        try {
+            server.file("/big.bin", TestServer.randomBytes(3_000_000, 10));
+            Cli.Result r = cli.run("fetch", "full", server.url("/big.bin"), "-d", small.toString(), "--wait");
+            assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
+            Fetch f = cli.store().find("full").orElseThrow();
+            assertEquals("quota-exceeded", f.failureReason);
+            long kept = Files.size(small.resolve("big.bin.part"));
+            assertTrue(kept > 0 && kept <= 1024 * 1024, "what fit stays: " + kept);
+            assertFalse(Files.exists(small.resolve("big.bin")), "never under the final name");
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void aDamagedStateFileIsReportedKeptAndTheRestRecovered() throws Exception {
         server.file("/other.bin", TestServer.randomBytes(100, 4));
         Fetch good = new Fetch();
