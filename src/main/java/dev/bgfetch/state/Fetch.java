@@ -58,12 +58,6 @@ public final class Fetch {
         }
     }
 
-    /** True when every record has a result. */
-    @JsonIgnore
-    public boolean allRecordsDone() {
-        return records.stream().allMatch(Rec::isDone);
-    }
-
     /** Settles with the result the records imply: failure if any failed, else success. */
     public void settle() {
         result = failureReason.isEmpty() ? "success" : "failure";

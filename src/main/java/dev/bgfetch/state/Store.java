@@ -548,9 +548,4 @@ public final class Store {
         return PosixFilePermissions.asFileAttribute(FILE_PERMS);
     }
 
-    /** Mapper-based deep copy, for callers that must not share a stored object. */
-    public <T> T copy(T value, Class<T> type) {
-        return mapper.convertValue(value, type);
-    }
-
 }

@@ -25,8 +25,10 @@ final class RecordJob implements TransferListener {
     String result = "";
     String error;
     Path path;
-    /** Network failures since the last byte arrived; drives the backoff. */
+    /** Network failures in a row without progress; drives the backoff. */
     int networkFailures;
+    /** The byte count when the current attempt started, to tell whether it made progress. */
+    long downloadedAtLaunch;
     int statusRetries;
     long notBefore;
     /** Set by the loop when the network failed; cleared by the transfer thread when bytes flow again. */

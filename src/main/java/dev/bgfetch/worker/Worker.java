@@ -389,8 +389,15 @@ public final class Worker {
         tj.checksum = rec.checksum;
         tj.minFree = minFree;
         tj.fsync = fsync;
-        Transfer t = new Transfer(engine(), tj, j);
+        Transfer t;
+        try {
+            t = new Transfer(engine(), tj, j);
+        } catch (IllegalStateException e) {
+            finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()), null);
+            return;
+        }
         j.transfer = t;
+        j.downloadedAtLaunch = j.downloaded.get();
         pool.execute(() -> {
             Outcome o;
             Path delivered = null;
@@ -466,7 +473,9 @@ public final class Worker {
                 stopGroup(r);
                 break;
             case NETWORK:
-                j.networkFailures++;
+                // A connection that fails after making progress starts the backoff over: only
+                // failures in a row without a byte push it towards the cap.
+                j.networkFailures = j.downloaded.get() > j.downloadedAtLaunch ? 1 : j.networkFailures + 1;
                 j.waitingForNetwork = true;
                 j.phase = RecordJob.Phase.QUEUED;
                 j.notBefore = System.currentTimeMillis() + backoff(j.networkFailures);
