@@ -253,6 +253,46 @@ class FetchFlowTest {
         assertArrayEquals(jpg, body.toByteArray());
     }
 
+    @Test
+    void waitTimesOutWith124AndTheFetchGoesOn() throws Exception {
+        server.file("/slow.bin", TestServer.randomBytes(600_000, 12));
+        server.throttle("/slow.bin", 300_000);
+        assertEquals(0, cli.run("fetch", "t", server.url("/slow.bin"), "-d", dl.toString()).code);
+        Cli.Result r = cli.run("wait", "t", "--timeout", "300ms");
+        assertEquals(ExitCodes.TIMEOUT, r.code, r.toString());
+        assertTrue(r.err.contains("goes on"), r.err);
+        server.throttle("/slow.bin", 0);
+        assertEquals(0, cli.run("wait", "t").code);
+    }
+
+    @Test
+    void waitOnSeveralFetchesGivesTheFirstFailureInArgumentOrder() throws Exception {
+        server.status("/gone", 410, "gone");
+        server.redirectLoop("/loop");
+        assertEquals(0, cli.run("fetch", "ok", server.url("/ep-5-artwork.jpg"), "-d", dl.toString()).code);
+        assertEquals(0, cli.run("fetch", "loop", server.url("/loop"), "-d", dl.toString()).code);
+        assertEquals(0, cli.run("fetch", "gone", server.url("/gone"), "-d", dl.toString()).code);
+        assertEquals(ExitCodes.FETCH_ERROR, cli.run("wait", "ok", "loop", "gone").code);
+        assertEquals(ExitCodes.BAD_STATUS, cli.run("wait", "gone", "loop", "ok").code);
+        assertEquals(0, cli.run("wait", "ok").code);
+    }
+
+    @Test
+    void inputFileOptionsAndChecksumsApplyPerUrl() throws Exception {
+        Path list = tmp.resolve("urls.txt");
+        Files.writeString(list, "# episode and art\n" + server.url("/ep-5.mp3") + "\n  out=episode.mp3\n"
+                + "  checksum=sha-256=" + TestServer.sha256(mp3) + "\n  header=X-Token: t1\n"
+                + server.url("/ep-5-artwork.jpg") + "\n  checksum=sha-256=" + "0".repeat(64) + "\n");
+        assertEquals(0, cli.run("fetch", "in", "-i", list.toString(), "-d", dl.toString(), "-H", "X-All: yes").code);
+        assertEquals(ExitCodes.FETCH_ERROR, cli.run("wait", "in").code, "the artwork's checksum is wrong");
+        assertArrayEquals(mp3, Files.readAllBytes(dl.resolve("episode.mp3")));
+        assertEquals(List.of("episode.mp3"), listing(dl), "a body failing its checksum is never delivered");
+        TestServer.Req req = server.requests("/ep-5.mp3").get(0);
+        assertEquals("t1", req.header("X-Token"));
+        assertEquals("yes", req.header("X-All"));
+        assertEquals(null, server.requests("/ep-5-artwork.jpg").get(0).header("X-Token"));
+    }
+
     static List<String> listing(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();

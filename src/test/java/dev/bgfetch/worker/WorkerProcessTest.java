@@ -186,6 +186,33 @@ class WorkerProcessTest {
         assertEquals(List.of("data.bin"), List.of(dl.toFile().list()));
     }
 
+    @Test
+    void ctrlCWhileWaitingExits130AndTheFetchGoesOn() throws Exception {
+        server.throttle("/data.bin", 200_000);
+        assertEquals(0, cli.run("fetch", "int", server.url("/data.bin"), "-d", dl.toString()).code);
+        Process wait = Proc.start(cli.home(), "wait", "int");
+        cli.await("int", x -> x.downloaded > 0, T);
+        Thread.sleep(300);
+        new ProcessBuilder("kill", "-INT", Long.toString(wait.pid())).start().waitFor();
+        assertTrue(wait.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(130, wait.exitValue());
+        assertFalse(cli.store().find("int").orElseThrow().hasSettled(), "Ctrl-C detaches, never aborts");
+        server.throttle("/data.bin", 0);
+        assertEquals(0, cli.run("wait", "int").code);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
+    }
+
+    @Test
+    void urlsCanComeFromStandardInput() throws Exception {
+        Process p = new ProcessBuilder(Proc.command(cli.home(), "fetch", "stdin", "-i", "-", "-d", dl.toString(), "--wait"))
+                .start();
+        p.getOutputStream().write((server.url("/data.bin") + "\n  out=from-stdin.bin\n").getBytes());
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes()));
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("from-stdin.bin")));
+    }
+
     void awaitRunning(boolean running) throws InterruptedException {
         long end = System.nanoTime() + T.toNanos();
         while (System.nanoTime() < end) {
