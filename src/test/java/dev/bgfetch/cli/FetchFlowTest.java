@@ -254,6 +254,24 @@ class FetchFlowTest {
     }
 
     @Test
+    void aHookThatHangsIsKilledAfterTheTimeout() throws Exception {
+        cli.config("hook-timeout", "1s");
+        Path started = tmp.resolve("started");
+        Path finished = tmp.resolve("finished");
+        assertEquals(0, cli.run("fetch", "h", server.url("/ep-5-artwork.jpg"), "-d", dl.toString(),
+                "--on-success", "touch " + started + "; sleep 20; touch " + finished).code);
+        assertEquals(0, cli.run("wait", "h").code);
+        awaitFile(started, "");
+        long end = System.nanoTime() + T.toNanos();
+        while (!cli.workerLog().contains("killed") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertTrue(cli.workerLog().contains("hook of 'h' ran longer than 1 s; killed"), cli.workerLog());
+        Thread.sleep(500);
+        assertFalse(Files.exists(finished), "the hook was stopped");
+    }
+
+    @Test
     void waitTimesOutWith124AndTheFetchGoesOn() throws Exception {
         server.file("/slow.bin", TestServer.randomBytes(600_000, 12));
         server.throttle("/slow.bin", 300_000);

@@ -226,6 +226,29 @@ class TransferTest {
     }
 
     @Test
+    void aTlsFailureIsAFetchErrorNotNetworkTrouble() throws Exception {
+        // A peer that answers the TLS ClientHello with plaintext: the handshake fails at once.
+        try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (java.net.Socket s = plain.accept()) {
+                    s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes());
+                    s.getOutputStream().flush();
+                    Thread.sleep(500);
+                } catch (IOException | InterruptedException e) {
+                    // the client hung up
+                }
+            });
+            t.start();
+            Transfer.Job j = job("/f.bin");
+            j.url = URI.create("https://127.0.0.1:" + plain.getLocalPort() + "/f.bin");
+            Outcome o = new Transfer(engine, j, new Listener()).run();
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.startsWith("TLS"), o.message);
+            t.join();
+        }
+    }
+
+    @Test
     void refusedConnectionIsNetworkTrouble() throws IOException {
         int port = server.port();
         server.stop();
