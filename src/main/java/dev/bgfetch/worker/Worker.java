@@ -41,7 +41,12 @@ public final class Worker {
     /** How often the store is checked for new, paused, resumed and aborted fetches (a stat per file). */
     private static final long SYNC_MS = 25;
     private static final long FLUSH_MS = 250;
-    private static final int RESERVE_AHEAD = 64;
+    /**
+     * How many queued records get their names reserved along with one that starts. Each reservation
+     * batch is a state write on the loop thread, so a whole group is reserved at once (measured on
+     * 1000 x 64 KiB: see bench/RESULTS.md).
+     */
+    private static final int RESERVE_AHEAD = 100_000;
 
     private final Store store;
     private final Setting.Values settings;
@@ -334,8 +339,8 @@ public final class Worker {
             return;
         }
         // Reserve final names and make the reservations durable before the first byte, so a crash
-        // never leaves a .part that no record owns. Names are reserved for the next queued records
-        // too, so a group of many small files costs one state write per batch, not one per file.
+        // never leaves a .part that no record owns. Names are reserved for the queued records too,
+        // so a group of many small files costs one state write, not one per file.
         Map<FetchRun, Boolean> toPersist = new LinkedHashMap<>();
         for (RecordJob j : start) {
             if (j.target == null) {
