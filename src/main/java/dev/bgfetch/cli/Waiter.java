@@ -53,7 +53,11 @@ final class Waiter {
                     if (stamp == null && !store.exists(key)) {
                         throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
                     }
-                    if ((paint || settled) && !java.util.Objects.equals(stamp, stamps.get(key))) {
+                    boolean needFetch = paint || settled && ctx.globals().json();
+                    if (settled && !needFetch) {
+                        continue; // the exit code needs only failureReason, read below without a full parse
+                    }
+                    if (needFetch && !java.util.Objects.equals(stamp, stamps.get(key))) {
                         Optional<Fetch> f = store.byKey(key);
                         if (f.isEmpty()) {
                             throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
@@ -65,6 +69,17 @@ final class Waiter {
                 ctx.reportWarnings();
                 if (paint) {
                     paint(now.values());
+                }
+                if (allSettled && !paint && !ctx.globals().json()) {
+                    for (String key : keys) {
+                        String reason = store.settledFailureReason(key).orElseThrow(() ->
+                                new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting"));
+                        int code = ExitCodes.forFailureReason(reason);
+                        if (code != 0) {
+                            return code;
+                        }
+                    }
+                    return ExitCodes.OK;
                 }
                 if (allSettled) {
                     List<Fetch> done = new ArrayList<>();

@@ -140,6 +140,20 @@ public final class Store {
         }
     }
 
+    /**
+     * The failureReason of a settled fetch ("" for success), read as a JSON tree: a cold JVM builds
+     * a tree in a few ms but needs about 0.3 s to set up bean deserialization, which is all a
+     * waiting client would otherwise do before it exits.
+     */
+    public Optional<String> settledFailureReason(String key) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(settledDir.resolve(key + ".json").toFile());
+            return Optional.of(n.path("failureReason").asText(""));
+        } catch (IOException e) {
+            return byKey(key).map(f -> f.failureReason);
+        }
+    }
+
     /** True once the fetch with this key has a settled copy (a stat, no parse). */
     public boolean isSettled(String key) {
         return Files.exists(settledDir.resolve(key + ".json"));

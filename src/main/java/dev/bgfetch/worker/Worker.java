@@ -139,6 +139,7 @@ public final class Worker {
         long lastSync = 0;
         long lastFlush = 0;
         long idleSince = System.currentTimeMillis();
+
         while (!stopRequested) {
             try {
                 Runnable ev = events.poll(50, TimeUnit.MILLISECONDS);

@@ -87,8 +87,20 @@ public final class WorkerLauncher {
 
     /** Starts a worker unless one runs; returns true if this call started it. */
     public static boolean ensureRunning(Store store) throws StartException {
+        return awaitStarted(store, spawn(store));
+    }
+
+    /**
+     * Spawns a worker without waiting for it, unless one runs (then -1); returns its pid.
+     *
+     * <p>The worker is started through a short-lived {@code sh} that puts it in the background and
+     * prints its pid. Were it our direct child, the JDK's process reaper would sit in waitpid() for
+     * it, and HotSpot's exit waits up to 300 ms for such threads: every command that started a
+     * worker would take that much longer to exit.
+     */
+    public static long spawn(Store store) throws StartException {
         if (isRunning(store)) {
-            return false;
+            return -1;
         }
         Path log = store.file("worker.log");
         rotate(log);
@@ -101,28 +113,45 @@ public final class WorkerLauncher {
         } catch (IOException e) {
             throw new StartException("cannot create " + log + ": " + e.getMessage());
         }
-        Process p;
+        List<String> sh = new ArrayList<>(List.of("/bin/sh", "-c",
+                "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", log.toString()));
+        sh.addAll(command(store));
         try {
-            p = new ProcessBuilder(command(store))
+            Process p = new ProcessBuilder(sh)
                     .directory(store.home().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectErrorStream(true)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-        } catch (IOException e) {
-            throw new StartException("cannot start the worker: " + e.getMessage());
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (IOException | NumberFormatException e) {
+            throw new StartException("cannot start the worker: " + e.getMessage() + tail(log));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartException("interrupted while starting the worker");
         }
+    }
+
+    /**
+     * Waits (with a deadline) until a worker holds the lock; {@code pid} is the one we spawned, or -1.
+     * Returns true if ours is the one running.
+     */
+    public static boolean awaitStarted(Store store, long pid) throws StartException {
+        if (pid < 0) {
+            return false;
+        }
+        Path log = store.file("worker.log");
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             if (isRunning(store)) {
                 return true;
             }
-            if (!p.isAlive()) {
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                 if (isRunning(store)) {
                     return false;
                 }
-                throw new StartException("the worker exited with " + p.exitValue() + " before it started"
-                        + tail(log));
+                throw new StartException("the worker exited before it started" + tail(log));
             }
             try {
                 Thread.sleep(10);
