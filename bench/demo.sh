@@ -27,4 +27,6 @@ set -x
 "$bg" get ep5
 { set +x; } 2>/dev/null
 cmp "$work/www/ep-5.mp3" "$work/downloads/ep-5.mp3" && cmp "$work/www/ep-5-artwork.jpg" "$work/downloads/ep-5-artwork.jpg"
+for _ in $(seq 50); do grep -q 'hook:' "$work/state/worker.log" && break; sleep 0.1; done
+grep 'hook:' "$work/state/worker.log" | sed 's/^/worker.log: /'   # the on-success hook ran in the worker
 echo "demo: both files are byte-identical in $work/downloads (store: $work/state, log: $work/state/worker.log)"
