@@ -22,12 +22,8 @@ import org.apache.hc.core5.util.Timeout;
 public final class HttpEngine implements Closeable {
     private final CloseableHttpClient client;
     private final PoolingHttpClientConnectionManager pool;
-    final Duration stallTimeout;
-    final String userAgent;
 
     public HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent) {
-        this.stallTimeout = stallTimeout;
-        this.userAgent = userAgent;
         this.pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnTotal(maxTotal)
                 .setMaxConnPerRoute(maxPerHost)

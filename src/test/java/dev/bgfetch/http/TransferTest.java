@@ -84,6 +84,15 @@ class TransferTest {
         return j;
     }
 
+    /** A job whose .part holds the first {@code n} bytes, bound to the server's current validators. */
+    Transfer.Job resumable(int n) throws IOException {
+        Transfer.Job j = job("/f.bin");
+        Files.write(j.part, Arrays.copyOf(body, n));
+        j.etag = server.etag("/f.bin");
+        j.knownTotal = body.length;
+        return j;
+    }
+
     @Test
     void wholeBodyLandsInThePartFile() throws IOException {
         Listener l = new Listener();
@@ -121,10 +130,7 @@ class TransferTest {
 
     @Test
     void changedResourceIsNeverSplicedA200Restarts() throws IOException {
-        Transfer.Job j = job("/f.bin");
-        Files.write(j.part, Arrays.copyOf(body, 50_000));
-        j.etag = server.etag("/f.bin");
-        j.knownTotal = body.length;
+        Transfer.Job j = resumable(50_000);
         byte[] v2 = TestServer.randomBytes(310_000, 8);
         server.changeContent("/f.bin", v2);
         Listener l = new Listener();
@@ -137,10 +143,7 @@ class TransferTest {
 
     @Test
     void a206AtTheWrongOffsetIsAFetchError() throws IOException {
-        Transfer.Job j = job("/f.bin");
-        Files.write(j.part, Arrays.copyOf(body, 50_000));
-        j.etag = server.etag("/f.bin");
-        j.knownTotal = body.length;
+        Transfer.Job j = resumable(50_000);
         server.wrongRangeStart("/f.bin", 10, 1);
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
@@ -150,10 +153,7 @@ class TransferTest {
 
     @Test
     void aServerIgnoringRangeRestartsFromZero() throws IOException {
-        Transfer.Job j = job("/f.bin");
-        Files.write(j.part, Arrays.copyOf(body, 70_000));
-        j.etag = server.etag("/f.bin");
-        j.knownTotal = body.length;
+        Transfer.Job j = resumable(70_000);
         server.ignoreRange("/f.bin", true);
         Listener l = new Listener();
         Outcome o = new Transfer(engine, j, l).run();
@@ -175,10 +175,7 @@ class TransferTest {
 
     @Test
     void a416WithTheLocalLengthMeansAlreadyComplete() throws IOException {
-        Transfer.Job j = job("/f.bin");
-        Files.write(j.part, body);
-        j.etag = server.etag("/f.bin");
-        j.knownTotal = body.length;
+        Transfer.Job j = resumable(body.length);
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
         assertArrayEquals(body, Files.readAllBytes(j.part));
