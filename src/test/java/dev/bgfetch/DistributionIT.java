@@ -136,4 +136,25 @@ class DistributionIT {
         assertEquals(1, Store.open(home).active().size(), "the registration is kept");
         assertEquals(0, run("wait", "x")[0], "the next command starts the worker");
     }
+
+    @Test
+    void withoutHomeOptionsTheStoreFollowsHomeFromTheEnvironmentAndIgnoresARelativeXdgStateHome() throws Exception {
+        Path fakeHome = tmp.resolve("fake home");
+        Files.createDirectories(fakeHome);
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "worker", "--status", "--json")
+                .directory(tmp.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.remove("BGFETCH_HOME");
+        env.put("HOME", fakeHome.toString());
+        env.put("XDG_STATE_HOME", "relative/state");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err);
+        Path expected = fakeHome.resolve(".local/state/bgfetch");
+        assertEquals(expected.toString(), JSON.readTree(out).get("home").textValue());
+        assertTrue(Files.isDirectory(expected), "created under $HOME");
+        assertTrue(Files.notExists(tmp.resolve("relative")), "a relative XDG_STATE_HOME is ignored");
+    }
 }

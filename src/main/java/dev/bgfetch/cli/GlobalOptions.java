@@ -47,13 +47,25 @@ public final class GlobalOptions {
         if (home != null) {
             return home.toAbsolutePath();
         }
-        String env = System.getenv("BGFETCH_HOME");
-        if (env != null && !env.isEmpty()) {
-            return Path.of(env).toAbsolutePath();
+        return defaultHome(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * BGFETCH_HOME, else {@code $XDG_STATE_HOME/bgfetch}, else {@code $HOME/.local/state/bgfetch}. As the
+     * XDG Base Directory spec says, a relative XDG_STATE_HOME is invalid and ignored, and {@code $HOME}
+     * wins over the passwd entry (the JVM's user.home), which is only the fallback when HOME is unset.
+     */
+    static Path defaultHome(java.util.Map<String, String> env, String userHome) {
+        String own = env.get("BGFETCH_HOME");
+        if (own != null && !own.isEmpty()) {
+            return Path.of(own).toAbsolutePath();
         }
-        String xdg = System.getenv("XDG_STATE_HOME");
-        Path base = xdg != null && !xdg.isEmpty()
-                ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
-        return base.resolve("bgfetch").toAbsolutePath();
+        String xdg = env.get("XDG_STATE_HOME");
+        if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "bgfetch");
+        }
+        String h = env.get("HOME");
+        Path base = h != null && Path.of(h).isAbsolute() ? Path.of(h) : Path.of(userHome);
+        return base.resolve(".local").resolve("state").resolve("bgfetch").toAbsolutePath();
     }
 }

@@ -2,7 +2,8 @@ package dev.bgfetch.state;
 
 /** A refusal or failure of the store, with what kind it is so the CLI can map it to an exit code. */
 public final class StateException extends RuntimeException {
-    public enum Kind { NOT_FOUND, ID_TAKEN, INVALID_STATE, IO }
+    /** NEWER: the fetch was written by a newer bgfetch and is left untouched (an I/O-class failure, exit 1). */
+    public enum Kind { NOT_FOUND, ID_TAKEN, INVALID_STATE, IO, NEWER }
 
     private final Kind kind;
 

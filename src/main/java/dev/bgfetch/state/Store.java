@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +55,11 @@ public final class Store {
     private final Path brokenDir;
     private final ObjectMapper mapper;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
+    /**
+     * State files written by a newer bgfetch (path → the fetch's id, if readable): never parsed as ours,
+     * never moved or rewritten, reported once; every other fetch of the store works as usual.
+     */
+    private final Map<Path, String> newer = new ConcurrentHashMap<>();
 
     private Store(Path home) {
         this.home = home;
@@ -73,7 +79,7 @@ public final class Store {
             s.mkdirPrivate(s.activeDir);
             s.mkdirPrivate(s.settledDir);
         } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot create the store " + home + ": " + e.getMessage(), e);
+            throw new StateException(StateException.Kind.IO, "cannot create the store " + home + ": " + IoReason.of(e), e);
         }
         return s;
     }
@@ -200,7 +206,18 @@ public final class Store {
                 return Optional.of(settled.get(i));
             }
         }
+        refuseNewer(id);
         return Optional.empty();
+    }
+
+    /** A fetch with this id that a newer bgfetch wrote is not ours to read or change: say so. */
+    private void refuseNewer(String id) {
+        for (Map.Entry<Path, String> e : newer.entrySet()) {
+            if (id.equals(e.getValue()) && Files.exists(e.getKey())) {
+                throw new StateException(StateException.Kind.NEWER, "the fetch '" + id + "' was written by a newer"
+                        + " bgfetch (" + e.getKey() + "); upgrade bgfetch to use it, this one leaves it untouched");
+            }
+        }
     }
 
     /** The fetch with this key, wherever it is; empty once forgotten. */
@@ -233,6 +250,12 @@ public final class Store {
                             "an active fetch already has the id '" + f.id + "'");
                 }
             }
+            for (Map.Entry<Path, String> e : newer.entrySet()) {
+                if (f.id.equals(e.getValue()) && e.getKey().startsWith(activeDir) && Files.exists(e.getKey())) {
+                    throw new StateException(StateException.Kind.ID_TAKEN, "an active fetch already has the id '"
+                            + f.id + "' (written by a newer bgfetch: " + e.getKey() + ")");
+                }
+            }
             f.key = String.format("%010d-%04x", maxSeq + 1, (int) (Math.random() * 0x10000));
             f.created = Instant.now().toString();
             f.schema = SCHEMA;
@@ -258,6 +281,11 @@ public final class Store {
             });
             return cur;
         });
+    }
+
+    /** Where the records file of a settled fetch's hook ({@code BGFETCH_RECORDS}) is written. */
+    public Path hookRecords(String key) {
+        return home.resolve("hooks").resolve(key + ".records.json");
     }
 
     /** Opens (creating it private) a lock file of the store, e.g. the worker's. */
@@ -362,6 +390,11 @@ public final class Store {
                 return f;
             }
         }
+        for (Map.Entry<Path, String> e : newer.entrySet()) {
+            if (id.equals(e.getValue()) && e.getKey().startsWith(activeDir)) {
+                refuseNewer(id);
+            }
+        }
         Optional<Fetch> settled = find(id);
         if (settled.isPresent()) {
             Fetch f = settled.get();
@@ -439,6 +472,8 @@ public final class Store {
     private void delete(String key) throws IOException {
         Files.deleteIfExists(settledDir.resolve(key + ".json"));
         Files.deleteIfExists(activeDir.resolve(key + ".json"));
+        // The records file handed to the hook carries request headers (tokens): it goes with the fetch.
+        Files.deleteIfExists(hookRecords(key));
         fsyncDir(settledDir);
         fsyncDir(activeDir);
     }
@@ -483,17 +518,47 @@ public final class Store {
         try {
             Fetch f = mapper.readValue(data, Fetch.class);
             if (f.schema > SCHEMA) {
-                throw new StateException(StateException.Kind.IO, p + " was written by a newer bgfetch (schema "
-                        + f.schema + "); upgrade bgfetch to read this store");
+                return skipNewer(p, data);
             }
             if (f.key == null || f.id == null || f.records == null) {
                 throw new JsonProcessingException("missing key, id or records") { };
             }
             return Optional.of(f);
         } catch (IOException e) {
+            // A newer schema may not even fit our classes: that is not damage, so it is never moved aside.
+            if (newerSchema(data) > SCHEMA) {
+                return skipNewer(p, data);
+            }
             quarantine(p, e);
             return Optional.empty();
         }
+    }
+
+    /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
+    private int newerSchema(byte[] data) {
+        try {
+            return mapper.readTree(data).path("schema").asInt(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private Optional<Fetch> skipNewer(Path p, byte[] data) {
+        String id;
+        int schema;
+        try {
+            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(data);
+            id = n.path("id").asText("");
+            schema = n.path("schema").asInt();
+        } catch (IOException e) {
+            id = "";
+            schema = -1;
+        }
+        if (newer.put(p, id) == null) {
+            warnings.add(p + " was written by a newer bgfetch (schema " + schema + "); fetch '" + id
+                    + "' is left untouched until bgfetch is upgraded");
+        }
+        return Optional.empty();
     }
 
     /** Moves a corrupt state file aside (never deletes it) and records a one-line warning naming it. */
@@ -551,9 +616,12 @@ public final class Store {
         }
     }
 
+    /** Creates the directory 0700, or makes an existing one 0700: a pre-created store must be private too. */
     private void mkdirPrivate(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_PERMS));
+        }
+        if (!Files.getPosixFilePermissions(dir).equals(DIR_PERMS)) {
             Files.setPosixFilePermissions(dir, DIR_PERMS);
         }
     }

@@ -28,12 +28,12 @@ final class HookRunner {
 
     void run(Fetch f, String cmd) {
         try {
-            Path hooksDir = store.file("hooks");
+            Path records = store.hookRecords(f.key);
+            Path hooksDir = records.getParent();
             if (!Files.isDirectory(hooksDir)) {
                 Files.createDirectories(hooksDir, PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rwx------")));
             }
-            Path records = hooksDir.resolve(f.key + ".records.json");
             store.writeAtomic(records, store.mapper().writerWithDefaultPrettyPrinter()
                     .writeValueAsBytes(Views.records(store.mapper(), f.records)));
             Path dir = Path.of(f.dir);

@@ -127,14 +127,75 @@ class StoreTest {
     }
 
     @Test
-    void newerSchemaIsRefusedNotWiped() throws IOException {
+    void aFetchWrittenByANewerBgfetchIsLeftUntouchedAndTheRestOfTheStoreWorks() throws IOException {
         Path home = tmp.resolve("home");
         Store s = Store.open(home);
-        Fetch f = s.register(fetch("a"));
-        Path file = home.resolve("active").resolve(f.key + ".json");
-        Files.writeString(file, Files.readString(file).replace("\"schema\":1", "\"schema\":99"));
-        StateException e = assertThrows(StateException.class, () -> Store.open(home).active());
-        assertTrue(e.getMessage().contains("newer bgfetch"), e.getMessage());
-        assertTrue(Files.exists(file), "never wiped");
+        Fetch old = s.register(fetch("old"));
+        Fetch future = s.register(fetch("future"));
+        Path file = home.resolve("active").resolve(future.key + ".json");
+        // A newer schema may change the shape too: a title as an object our classes cannot read.
+        String text = Files.readString(file).replace("\"schema\":1", "\"schema\":99")
+                .replace("\"title\":\"\"", "\"title\":{\"text\":\"\",\"lang\":\"en\"}");
+        assertTrue(text.contains("\"lang\""), text);
+        Files.writeString(file, text);
+
+        Store fresh = Store.open(home);
+        assertEquals(List.of(old.key), fresh.active().stream().map(f -> f.key).collect(Collectors.toList()));
+        fresh.active();
+        fresh.all();
+        assertEquals(1, fresh.warnings().size(), "said once: " + fresh.warnings());
+        assertTrue(fresh.warnings().get(0).contains(file.toString()) && fresh.warnings().get(0).contains("newer"),
+                fresh.warnings().get(0));
+        assertEquals("new", fresh.register(fetch("new")).id, "a new id registers as usual");
+        assertEquals("aborted", fresh.abort("old").failureReason, "the other fetches can be changed");
+
+        assertEquals(StateException.Kind.NEWER, assertThrows(StateException.class, () -> fresh.find("future")).kind());
+        assertEquals(StateException.Kind.NEWER, assertThrows(StateException.class, () -> fresh.pause("future")).kind());
+        assertEquals(StateException.Kind.NEWER, assertThrows(StateException.class, () -> fresh.abort("future")).kind());
+        assertEquals(StateException.Kind.ID_TAKEN,
+                assertThrows(StateException.class, () -> fresh.register(fetch("future"))).kind());
+        assertEquals(text, Files.readString(file), "never rewritten");
+        assertTrue(Files.notExists(home.resolve("broken")), "never quarantined as damage");
+        assertTrue(fresh.find("old").isPresent());
+    }
+
+    @Test
+    void aPreCreatedStoreDirectoryIsMadePrivate() throws IOException {
+        Path home = tmp.resolve("home");
+        Files.createDirectories(home.resolve("active"));
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(home.resolve("active"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Store.open(home);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("active"))));
+    }
+
+    @Test
+    void forgetAndCleanTakeTheHookRecordsFileAlong() throws IOException {
+        Store s = Store.open(tmp.resolve("home"));
+        Fetch a = s.register(fetch("a"));
+        Fetch b = s.register(fetch("b"));
+        s.abort("a");
+        s.abort("b");
+        for (Fetch f : List.of(a, b)) {
+            s.update(f.key, x -> x.hookDone = true);
+            Files.createDirectories(s.hookRecords(f.key).getParent());
+            Files.writeString(s.hookRecords(f.key), "[{\"request\":{\"headers\":{\"Authorization\":\"Bearer t\"}}}]");
+        }
+        s.forget("a");
+        assertTrue(Files.notExists(s.hookRecords(a.key)), "forget");
+        assertTrue(Files.exists(s.hookRecords(b.key)), "only the forgotten fetch's");
+        s.clean();
+        assertTrue(Files.notExists(s.hookRecords(b.key)), "clean");
+    }
+
+    @Test
+    void theStoreErrorSaysWhyNotOnlyWhere() throws IOException {
+        Path notADir = tmp.resolve("file");
+        Files.writeString(notADir, "x");
+        StateException e = assertThrows(StateException.class, () -> Store.open(notADir.resolve("home")));
+        assertTrue(e.getMessage().contains("not a directory") || e.getMessage().contains("file exists"), e.getMessage());
+        assertEquals(1, e.getMessage().split(java.util.regex.Pattern.quote(notADir.toString()), -1).length - 1,
+                "the path once: " + e.getMessage());
     }
 }
