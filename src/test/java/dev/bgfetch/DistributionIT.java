@@ -125,16 +125,37 @@ class DistributionIT {
         server.file("/a.bin", TestServer.randomBytes(1000, 5));
         List<String> cmd = List.of(launcher.toString(), "--home", home.toString(), "fetch", "x", server.url("/a.bin"),
                 "-d", tmp.resolve("dl").toString());
+        Object[] fetch = runWithJava(cmd);
+        // fetch does not wait for the worker's JVM: the registration is durable and the worker asked for.
+        assertEquals(0, fetch[0], fetch[2].toString());
+        assertEquals(1, Store.open(home).active().size(), "the registration is kept");
+
+        // The next commands say what happened, with the tail of worker.log.
+        String status = "";
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); System.nanoTime() < end; Thread.sleep(100)) {
+            status = run("worker", "--status")[1].toString();
+            if (status.contains("last start failed")) {
+                break;
+            }
+        }
+        assertTrue(status.contains("not running") && status.contains("boom: no worker today"), status);
+        Object[] list = runWithJava(List.of(launcher.toString(), "--home", home.toString(), "list"));
+        assertEquals(0, list[0], list[2].toString());
+        assertEquals("x\n", list[1], "list still lists");
+        assertTrue(list[2].toString().contains("exited before it started") && list[2].toString().contains("boom"),
+                list[2].toString());
+        assertEquals(0, run("wait", "x")[0], "a command with a working Java starts the worker");
+    }
+
+    /** Runs a command with the broken Java of the test above. */
+    private Object[] runWithJava(List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        env.put("JAVA_HOME", tmp.resolve("jdk").toString());
+        pb.environment().put("JAVA_HOME", tmp.resolve("jdk").toString());
         Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(1, p.exitValue(), err);
-        assertTrue(err.contains("worker") && err.contains("boom: no worker today"), err);
-        assertEquals(1, Store.open(home).active().size(), "the registration is kept");
-        assertEquals(0, run("wait", "x")[0], "the next command starts the worker");
+        return new Object[] {p.exitValue(), out, err};
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -51,16 +52,26 @@ public final class CommandContext {
         }
     }
 
-    /** Makes sure a worker runs if the store has work for one (§4.4). */
-    public void ensureWorker() {
+    /**
+     * Makes sure a worker runs if the store has work for one (§4.4), without waiting for its JVM. A
+     * worker an earlier command started that died at start is reported here, once, and started again.
+     * Returns true when such a failed start was reported.
+     */
+    public boolean ensureWorker() {
         if (!store().needsWorker()) {
-            return;
+            return false;
         }
+        Optional<String> failed = WorkerLauncher.failedStart(store(), true);
+        failed.ifPresent(why -> {
+            err().println("bgfetch: warning: " + why + "\n(nothing is lost: starting it again)");
+            err().flush();
+        });
         try {
-            WorkerLauncher.ensureRunning(store());
+            WorkerLauncher.request(store());
         } catch (WorkerLauncher.StartException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage() + "\n(nothing is lost: the next bgfetch command starts the worker again)");
         }
+        return failed.isPresent();
     }
 
     public void info(String message) {

@@ -39,6 +39,7 @@ final class Waiter {
         }
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         long lastWorkerCheck = System.nanoTime();
+        int failedStarts = 0;
         try {
             Map<String, Fetch> now = new LinkedHashMap<>();
             Map<String, String> stamps = new LinkedHashMap<>();
@@ -112,8 +113,10 @@ final class Waiter {
                 }
                 if (System.nanoTime() - lastWorkerCheck > WORKER_CHECK_MS * 1_000_000) {
                     lastWorkerCheck = System.nanoTime();
-                    if (!WorkerLauncher.isRunning(store)) {
-                        ctx.ensureWorker();
+                    if (!WorkerLauncher.isRunning(store) && ctx.ensureWorker() && ++failedStarts >= 2) {
+                        // Started again once already: waiting on would only restart it for ever.
+                        throw new CliException(ExitCodes.FAILURE, "the worker cannot start; see "
+                                + store.file("worker.log") + " (nothing is lost: the next command tries again)");
                     }
                 }
                 try {

@@ -51,6 +51,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         Optional<Long> pid = WorkerLauncher.pid(store);
         int active = store.active().size();
+        Optional<String> failedStart = WorkerLauncher.failedStart(store, false);
         if (ctx.globals().json()) {
             ObjectNode n = store.mapper().createObjectNode();
             n.put("schema", Store.SCHEMA);
@@ -63,6 +64,7 @@ public final class WorkerCommand implements Callable<Integer> {
             n.put("active", active);
             n.put("home", store.home().toString());
             n.put("log", store.file("worker.log").toString());
+            n.put("startError", failedStart.orElse(null));
             ctx.printJson(n);
         } else {
             ctx.out().println(WorkerLauncher.isRunning(store)
@@ -70,6 +72,7 @@ public final class WorkerCommand implements Callable<Integer> {
             ctx.out().println("active fetches: " + active);
             ctx.out().println("store: " + store.home());
             ctx.out().println("log: " + store.file("worker.log"));
+            failedStart.ifPresent(why -> ctx.out().println("last start failed: " + why));
         }
         return ExitCodes.OK;
     }

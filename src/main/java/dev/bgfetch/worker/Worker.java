@@ -90,6 +90,7 @@ public final class Worker {
             FileLock lock = acquire(lockChannel);
             if (lock == null) {
                 Log.info("another worker owns " + store.home() + "; exiting");
+                WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
                 return 0;
             }
             store.writeAtomic(store.file("worker.json"), store.mapper().writeValueAsBytes(Map.of(

@@ -85,9 +85,90 @@ public final class WorkerLauncher {
         return Optional.empty();
     }
 
-    /** Starts a worker unless one runs; returns true if this call started it. */
+    /** Starts a worker unless one runs and waits until it holds its lock; returns true if this call started it. */
     public static boolean ensureRunning(Store store) throws StartException {
         return awaitStarted(store, spawn(store));
+    }
+
+    /**
+     * Asks for a worker without waiting for its JVM (a second JVM start per command otherwise): spawns
+     * one unless one runs or one spawned earlier is still starting. The spawn is recorded in
+     * {@code worker.spawn}, under the store lock so a hundred concurrent commands start one worker, and
+     * {@link #failedStart} reads it back when the worker died before it took its lock.
+     */
+    public static void request(Store store) throws StartException {
+        StartException[] failed = new StartException[1];
+        store.locked(() -> {
+            if (isRunning(store) || spawnedAndStarting(store)) {
+                return null;
+            }
+            try {
+                long pid = spawn(store);
+                if (pid > 0) {
+                    store.writeAtomic(store.file(SPAWN_FILE), store.mapper().writeValueAsBytes(java.util.Map.of(
+                            "pid", pid, "at", System.currentTimeMillis())));
+                }
+            } catch (StartException e) {
+                failed[0] = e;
+            }
+            return null;
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+    }
+
+    private static final String SPAWN_FILE = "worker.spawn";
+
+    /** The pid of the last spawn not yet known to have started or failed, else -1. */
+    private static long spawnedPid(Store store) {
+        try {
+            return store.mapper().readTree(store.file(SPAWN_FILE).toFile()).path("pid").asLong(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static boolean spawnedAndStarting(Store store) {
+        long pid = spawnedPid(store);
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /**
+     * Why the worker an earlier command spawned is gone without ever holding the lock (the tail of
+     * worker.log), or empty. Reported once: the record of that spawn is dropped, so the caller can
+     * spawn again.
+     */
+    public static Optional<String> failedStart(Store store, boolean consume) {
+        long pid = spawnedPid(store);
+        if (pid <= 0 || spawnedAndStarting(store) || isRunning(store)) {
+            return Optional.empty();
+        }
+        long started = -1;
+        try {
+            started = store.mapper().readTree(store.file("worker.json").toFile()).path("pid").asLong(-1);
+        } catch (IOException | RuntimeException e) {
+            // never written: no worker ever started here
+        }
+        if (started == pid) {
+            clearSpawn(store, pid);
+            return Optional.empty();
+        }
+        if (consume) {
+            clearSpawn(store, pid);
+        }
+        return Optional.of("the worker (pid " + pid + ") exited before it started" + tail(store.file("worker.log")));
+    }
+
+    /** Forgets the record of spawn {@code pid}: it started, or it left because another worker runs. */
+    public static void clearSpawn(Store store, long pid) {
+        if (spawnedPid(store) == pid) {
+            try {
+                Files.deleteIfExists(store.file(SPAWN_FILE));
+            } catch (IOException e) {
+                // a stale record only delays a report
+            }
+        }
     }
 
     /**
@@ -114,7 +195,9 @@ public final class WorkerLauncher {
             throw new StartException("cannot create " + log + ": " + e.getMessage());
         }
         List<String> sh = new ArrayList<>(List.of("/bin/sh", "-c",
-                "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", log.toString()));
+                // HUP ignored from the fork on: the terminal may hang up before setsid has run, now
+                // that fetch no longer waits for the worker (an ignored signal stays ignored across exec).
+                "trap '' HUP; log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", log.toString()));
         sh.addAll(command(store));
         try {
             Process p = new ProcessBuilder(sh)

@@ -94,6 +94,7 @@ class WorkerProcessTest {
         Process term = new ProcessBuilder("setsid", "/bin/sh", "-c", script)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         assertTrue(term.waitFor(30, TimeUnit.SECONDS));
+        awaitRunning(true); // fetch returns before the worker's JVM is up
         long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
         ProcessHandle.of(pid).orElseThrow();
         new ProcessBuilder("kill", "-HUP", Long.toString(pid)).start().waitFor();
