@@ -35,6 +35,7 @@ bgfetch_trust_opts() {
   fi
   printf ' -Djavax.net.ssl.trustStore=%s -Djavax.net.ssl.trustStorePassword=changeit' "$ts"
 }
+export -f bgfetch_trust_opts
 TOOL_DESC[bgfetch_c1]="bgfetch ... with the worker on C1 only (-XX:TieredStopAtLevel=1), as before run 4"
 have_bgfetch_c1() { have_bgfetch; }
 tool_bgfetch_c1() {
