@@ -13,9 +13,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "fetch", sortOptions = false,
-        description = {"Register a background fetch and return at once; the worker downloads it.",
-                "Prints the id on stdout (or the registration with --json)."})
+@Command(name = "fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+        description = "Register a background fetch and return at once; the worker downloads it. "
+                + "Prints the id on stdout (or the registration with --json).")
 public final class FetchCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;

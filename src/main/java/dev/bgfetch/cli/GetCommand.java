@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "get", description = {"Show one fetch: its fields, progress and records.",
-        "The active fetch with that id, else the most recently settled one still retained."})
+@Command(name = "get", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Show one fetch: its fields, progress and records. "
+                + "The active fetch with that id, else the most recently settled one still retained.")
 public final class GetCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;

@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "list", description = {"Ids of active fetches, one a line, in registration order (getIds).",
-        "On a terminal: a table with title, progress, speed and state."})
+@Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Ids of active fetches, one a line, in registration order (getIds). "
+                + "On a terminal: a table with title, progress, speed and state.")
 public final class ListCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;

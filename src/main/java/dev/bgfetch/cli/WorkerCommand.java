@@ -14,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", description = {"Report on or stop the background worker; it starts automatically when needed.",
-        "Settings: environment variables or HOME/config.properties (see README)."})
+@Command(name = "worker", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Report on or stop the background worker; it starts automatically when needed. "
+                + "Settings: environment variables or HOME/config.properties (see README).")
 public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -46,7 +47,14 @@ public final class WorkerCommand implements Callable<Integer> {
             if (wasRunning && !WorkerLauncher.stop(store, Duration.ofSeconds(15))) {
                 throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
             }
-            ctx.info(wasRunning ? "worker stopped" : "no worker was running");
+            if (ctx.globals().json()) {
+                ObjectNode n = store.mapper().createObjectNode();
+                n.put("schema", Store.SCHEMA);
+                n.put("stopped", wasRunning);
+                ctx.printJson(n);
+            } else {
+                ctx.info(wasRunning ? "worker stopped" : "no worker was running");
+            }
             return ExitCodes.OK;
         }
         Optional<Long> pid = WorkerLauncher.pid(store);
