@@ -44,12 +44,13 @@ public final class MatchCommand implements Callable<Integer> {
         List<Rec> recs = f.records.stream().filter(r -> url == null || same(r.request.url, url))
                 .collect(Collectors.toList());
         if (recs.isEmpty()) {
-            throw new CliException(ExitCodes.NOT_FOUND, "no record of '" + id + "' matches " + url);
+            throw new CliException(ExitCodes.NOT_FOUND, "no record of '" + Escapes.terminal(id) + "' matches "
+                    + Escapes.terminal(url));
         }
         if (body) {
             Rec r = recs.get(0);
             if (r.path == null || !Files.isRegularFile(Path.of(r.path))) {
-                throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + id
+                throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + Escapes.terminal(id)
                         + "' has no delivered file (" + (r.result.isEmpty() ? "running" : r.result) + ")");
             }
             try (InputStream in = Files.newInputStream(Path.of(r.path))) {
@@ -68,8 +69,10 @@ public final class MatchCommand implements Callable<Integer> {
             ctx.printJson(Views.records(ctx.store().mapper(), recs));
         } else {
             for (Rec r : recs) {
+                // Paths and URLs may hold anything a server or user put there: escaped (SPEC §2).
                 ctx.out().printf("%d\t%s\t%s\t%s\t%s%n", r.index, r.result.isEmpty() ? "running" : r.result,
-                        r.response == null ? "-" : r.response.status, r.path == null ? "-" : r.path, r.request.url);
+                        r.response == null ? "-" : r.response.status, r.path == null ? "-" : Escapes.terminal(r.path),
+                        Escapes.terminal(r.request.url));
             }
         }
         return ExitCodes.OK;

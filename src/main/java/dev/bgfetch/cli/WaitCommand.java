@@ -41,7 +41,7 @@ public final class WaitCommand implements Callable<Integer> {
         try {
             return Units.duration(text);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, "--timeout: " + e.getMessage());
+            throw new CliException(ExitCodes.USAGE, "--timeout: " + dev.bgfetch.progress.Escapes.terminal(e.getMessage()));
         }
     }
 }

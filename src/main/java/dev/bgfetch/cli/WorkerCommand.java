@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.Setting;
 import dev.bgfetch.worker.Worker;
@@ -76,8 +77,8 @@ public final class WorkerCommand implements Callable<Integer> {
             ctx.out().println(WorkerLauncher.isRunning(store)
                     ? "running" + pid.map(p -> " (pid " + p + ")").orElse("") : "not running");
             ctx.out().println("active fetches: " + active);
-            ctx.out().println("store: " + store.home());
-            ctx.out().println("log: " + store.file("worker.log"));
+            ctx.out().println("store: " + Escapes.terminal(store.home().toString()));
+            ctx.out().println("log: " + Escapes.terminal(store.file("worker.log").toString()));
         }
         return ExitCodes.OK;
     }

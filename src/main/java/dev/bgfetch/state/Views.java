@@ -98,6 +98,8 @@ public final class Views {
         }
         n.put("result", r.result);
         n.put("error", r.error);
+        n.put("networkError", r.networkError);
+        n.put("retryAt", r.retryAt);
         return n;
     }
 
