@@ -6,6 +6,7 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Views;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,10 +124,20 @@ public final class FetchCommand implements Callable<Integer> {
         if (Files.exists(d) && !Files.isDirectory(d)) {
             throw Registration.usage("--dir " + shown + " is not a directory");
         }
+        for (Path p = d.getParent(); p != null; p = p.getParent()) {
+            // The JDK reports a file in the way as "exists" or "not a directory" of DIR; name the culprit.
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw Registration.usage("cannot create --dir " + shown + ": " + Escapes.terminal(p.toString())
+                            + " is not a directory");
+                }
+                break;
+            }
+        }
         try {
             Files.createDirectories(d);
         } catch (IOException e) {
-            throw Registration.usage("cannot create --dir " + shown + ": " + IoReason.of(e) + culprit(e, d));
+            throw Registration.usage("cannot create --dir " + shown + ": " + reason(e, d));
         }
         if (!Files.isWritable(d)) {
             throw Registration.usage("--dir " + shown + " is not writable");
@@ -134,14 +145,12 @@ public final class FetchCommand implements Callable<Integer> {
         return d;
     }
 
-    /** The parent that could not be made, when it is not DIR itself: the place to look. */
-    private static String culprit(IOException e, Path d) {
-        if (e instanceof java.nio.file.FileSystemException) {
-            String file = ((java.nio.file.FileSystemException) e).getFile();
-            if (file != null && !Path.of(file).equals(d)) {
-                return " (" + Escapes.terminal(file) + ")";
-            }
+    /** Why DIR could not be made, naming the parent at fault when it is not DIR itself. */
+    private static String reason(IOException e, Path d) {
+        String file = e instanceof FileSystemException ? ((FileSystemException) e).getFile() : null;
+        if (file == null || Path.of(file).equals(d)) {
+            return IoReason.of(e);
         }
-        return "";
+        return IoReason.of(e) + " (" + Escapes.terminal(file) + ")";
     }
 }
