@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit Codes:%n",
         exitCodeList = {
                 "0:success (registered; found; aborted; wait: result success)",
-                "1:unexpected failure (I/O error on the store, internal error)",
+                "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error)",
                 "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header, bad size)",
                 "3:no fetch with that id",
                 "4:an active fetch already has that id",
