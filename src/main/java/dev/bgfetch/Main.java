@@ -2,6 +2,8 @@ package dev.bgfetch;
 
 import dev.bgfetch.cli.BgfetchCommand;
 import dev.bgfetch.cli.ErrorHandler;
+import dev.bgfetch.cli.Stdout;
+import dev.bgfetch.cli.VersionProvider;
 import picocli.CommandLine;
 
 /** Entry point. Builds the command line once (tests use the same factory); the only System.exit. */
@@ -15,10 +17,14 @@ public final class Main {
         cl.setExecutionExceptionHandler(handler);
         cl.setExitCodeExceptionMapper(handler);
         cl.setParameterExceptionHandler(handler);
+        cl.setExecutionStrategy(VersionProvider.jsonAware(cl.getExecutionStrategy()));
+        Stdout.check(cl);
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(createCommandLine().execute(args));
+        CommandLine cl = createCommandLine();
+        Stdout.install(cl);
+        System.exit(cl.execute(args));
     }
 }

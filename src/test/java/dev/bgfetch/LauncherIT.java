@@ -278,4 +278,46 @@ class LauncherIT {
         assertTrue(command.contains("-Xlog:all=warning:stderr"), command.toString());
         assertEquals(List.of("dev.bgfetch.Main", "list", "--json"), command.subList(command.size() - 3, command.size()));
     }
+
+    /** SPEC §2: a full disk on stdout is exit 1 with one line on stderr, as cat does; a reader that left early is not. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("writingCommands")
+    void aFullDiskOnStdoutIsExit1(String command) throws Exception {
+        Path devFull = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(devFull), "Linux /dev/full");
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
+        cmd.addAll(Arrays.asList(command.split(" ")));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("BGFETCH_HOME", tmp.resolve("store").toString());
+        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        Path err = tmp.resolve("err.txt");
+        pb.redirectOutput(devFull.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + cmd);
+        String stderr = Files.readString(err);
+        assertEquals(1, p.exitValue(), stderr);
+        assertEquals("bgfetch: cannot write to stdout: no space left on device\n", stderr);
+    }
+
+    static Stream<String> writingCommands() {
+        return Stream.of("--version", "--help", "list --json", "worker --status", "help fetch");
+    }
+
+    @Test
+    void aReaderThatLeftIsNotAnError() throws Exception {
+        // `true` exits long before the JVM writes: the write gets EPIPE, as under `| head` with more output.
+        Path status = tmp.resolve("status");
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "(\"$0\" --help; echo $? > \"$1\") | true",
+                launcher.toString(), status.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("BGFETCH_HOME", tmp.resolve("store").toString());
+        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        Path err = tmp.resolve("err.txt");
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals("", Files.readString(err), "no message when the reader left");
+        assertEquals("0", Files.readString(status).strip());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Views;
 import dev.bgfetch.worker.Parts;
@@ -9,8 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "abort", description = {"Abort an active fetch: transfers stop, unfinished records become aborted,",
-        "finished files stay, the abort hook runs. The id is free for a new fetch at once."})
+@Command(name = "abort", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Abort an active fetch: transfers stop, unfinished records become aborted, "
+                + "finished files stay, the abort hook runs. The id is free for a new fetch at once.")
 public final class AbortCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -29,7 +31,7 @@ public final class AbortCommand implements Callable<Integer> {
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(ctx.store().mapper(), f, true));
         } else {
-            ctx.info("aborted '" + id + "'");
+            ctx.info("aborted '" + Escapes.terminal(id) + "'");
         }
         return ExitCodes.OK;
     }

@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,20 +12,19 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         header = "Background Fetch for the terminal: named groups of downloads run by a detached worker.",
-        description = {
-                "A background fetch is a named group of downloads with a title and an optional expected total.",
-                "`bgfetch fetch` registers one and returns at once; a detached worker downloads it, survives the",
-                "terminal closing, and settles the group with one result: success or failure (aborted, bad-status,",
-                "fetch-error, quota-exceeded, download-total-exceeded)."},
+        description = "A background fetch is a named group of downloads with a title and an optional expected "
+                + "total. `bgfetch fetch` registers one and returns at once; a detached worker downloads it, "
+                + "survives the terminal closing, and settles the group with one result: success or failure "
+                + "(aborted, bad-status, fetch-error, quota-exceeded, download-total-exceeded).",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {
                 FetchCommand.class, ListCommand.class, GetCommand.class, AbortCommand.class,
                 WaitCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class, ForgetCommand.class, CleanCommand.class,
-                WorkerCommand.class},
+                WorkerCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit Codes:%n",
         exitCodeList = {
                 "0:success (registered; found; aborted; wait: result success)",
-                "1:unexpected failure (I/O error on the store, internal error)",
+                "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error)",
                 "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header, bad size)",
                 "3:no fetch with that id",
                 "4:an active fetch already has that id",

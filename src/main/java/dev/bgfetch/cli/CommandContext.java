@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.WorkerLauncher;
@@ -45,7 +46,7 @@ public final class CommandContext {
     public void reportWarnings() {
         if (store != null) {
             for (String w : store.warnings()) {
-                err().println("bgfetch: warning: " + w);
+                err().println("bgfetch: warning: " + Escapes.terminal(w));
             }
             store.warnings().clear();
             err().flush();
@@ -91,7 +92,8 @@ public final class CommandContext {
     }
 
     public Fetch find(String id) {
-        return store().find(id).orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "no fetch with the id '" + id + "'"));
+        return store().find(id).orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND,
+                "no fetch with the id '" + Escapes.terminal(id) + "'"));
     }
 
     /** True when stderr is a terminal we may draw progress on. */

@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.StateException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -8,6 +9,7 @@ import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** Turns every failure into one line on stderr and its SPEC §3 exit code; stack traces only with -v. */
 public final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExceptionMapper,
@@ -17,7 +19,12 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println("bgfetch: " + ex.getMessage());
+        // picocli's messages quote the user's arguments, which may hold any character.
+        err.println("bgfetch: " + Escapes.terminal(ex.getMessage()));
+        if (ex instanceof UnmatchedArgumentException) {
+            // "Did you mean: fetch?" for a mistyped command or option (suggestions are picocli's).
+            UnmatchedArgumentException.printSuggestions(ex, err);
+        }
         err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return ExitCodes.USAGE;
@@ -29,9 +36,9 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
         int code = getExitCode(ex);
         String msg = ex.getMessage();
         if (ex instanceof CliException || ex instanceof StateException) {
-            err.println("bgfetch: " + msg);
+            err.println("bgfetch: " + lines(msg));
         } else {
-            err.println("bgfetch: internal error: " + ex + (verbose(parsed) ? "" : " (run with -v for details)"));
+            err.println("bgfetch: internal error: " + lines(ex.toString()) + (verbose(parsed) ? "" : " (run with -v for details)"));
         }
         if (verbose(parsed)) {
             ex.printStackTrace(err);
@@ -57,6 +64,16 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
             return ExitCodes.USAGE;
         }
         return ExitCodes.FAILURE;
+    }
+
+    /**
+     * Messages quote ids, URLs, paths and server text: every control character is escaped, except the
+     * line breaks some messages have on purpose (a worker.log tail). Where user text goes into a message,
+     * the message escapes it itself, so a newline in it cannot forge a line here.
+     */
+    private static String lines(String msg) {
+        return String.join("\n", java.util.Arrays.stream(String.valueOf(msg).split("\n", -1))
+                .map(Escapes::terminal).toArray(String[]::new));
     }
 
     private static boolean verbose(ParseResult parsed) {

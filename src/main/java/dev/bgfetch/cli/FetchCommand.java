@@ -1,8 +1,12 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
+import dev.bgfetch.progress.Format;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Views;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,9 +17,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "fetch", sortOptions = false,
-        description = {"Register a background fetch and return at once; the worker downloads it.",
-                "Prints the id on stdout (or the registration with --json)."})
+@Command(name = "fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+        description = "Register a background fetch and return at once; the worker downloads it. "
+                + "Prints the id on stdout (or the registration with --json).")
 public final class FetchCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -37,10 +41,10 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Expected total in bytes (K/M/G, Ki/Mi/Gi suffixes; 0 = unknown). A hard cap.")
     String downloadTotal = "0";
 
-    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where files go (default: the current directory).")
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", converter = PathOption.ToPath.class, description = "Where files go (default: the current directory).")
     Path dir;
 
-    @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-",
+    @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-", converter = PathOption.ToFileOrDash.class,
             description = "Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
                     + " (out=NAME, checksum=sha-256=HEX, header=Name: value).")
     String inputFile;
@@ -96,8 +100,8 @@ public final class FetchCommand implements Callable<Integer> {
         f.dir = targetDir().toString();
         long free = Files.getFileStore(Path.of(f.dir)).getUsableSpace();
         if (f.downloadTotal > free) {
-            throw new CliException(ExitCodes.QUOTA, "--download-total " + f.downloadTotal + " is more than the "
-                    + free + " bytes free in " + f.dir);
+            throw new CliException(ExitCodes.QUOTA, "--download-total " + Format.bytes(f.downloadTotal)
+                    + " is more than the " + Format.bytes(free) + " free in " + Escapes.terminal(f.dir));
         }
 
         Fetch stored = ctx.store().register(f);
@@ -108,7 +112,7 @@ public final class FetchCommand implements Callable<Integer> {
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(ctx.store().mapper(), stored, true));
         } else {
-            ctx.out().println(stored.id);
+            ctx.out().println(Escapes.terminal(stored.id));
         }
         return ExitCodes.OK;
     }
@@ -116,17 +120,37 @@ public final class FetchCommand implements Callable<Integer> {
     /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */
     private Path targetDir() {
         Path d = (dir == null ? Path.of("") : dir).toAbsolutePath().normalize();
+        String shown = Escapes.terminal(d.toString());
         if (Files.exists(d) && !Files.isDirectory(d)) {
-            throw Registration.usage("--dir " + d + " is not a directory");
+            throw Registration.usage("--dir " + shown + " is not a directory");
+        }
+        for (Path p = d.getParent(); p != null; p = p.getParent()) {
+            // The JDK reports a file in the way as "exists" or "not a directory" of DIR; name the culprit.
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    throw Registration.usage("cannot create --dir " + shown + ": " + Escapes.terminal(p.toString())
+                            + " is not a directory");
+                }
+                break;
+            }
         }
         try {
             Files.createDirectories(d);
         } catch (IOException e) {
-            throw Registration.usage("cannot create --dir " + d + ": " + e.getMessage());
+            throw Registration.usage("cannot create --dir " + shown + ": " + reason(e, d));
         }
         if (!Files.isWritable(d)) {
-            throw Registration.usage("--dir " + d + " is not writable");
+            throw Registration.usage("--dir " + shown + " is not writable");
         }
         return d;
+    }
+
+    /** Why DIR could not be made, naming the parent at fault when it is not DIR itself. */
+    private static String reason(IOException e, Path d) {
+        String file = e instanceof FileSystemException ? ((FileSystemException) e).getFile() : null;
+        if (file == null || Path.of(file).equals(d)) {
+            return IoReason.of(e);
+        }
+        return IoReason.of(e) + " (" + Escapes.terminal(file) + ")";
     }
 }

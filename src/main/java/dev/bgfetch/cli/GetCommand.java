@@ -11,8 +11,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "get", description = {"Show one fetch: its fields, progress and records.",
-        "The active fetch with that id, else the most recently settled one still retained."})
+import static dev.bgfetch.progress.Escapes.terminal;
+
+@Command(name = "get", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Show one fetch: its fields, progress and records. "
+                + "The active fetch with that id, else the most recently settled one still retained.")
 public final class GetCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -29,29 +32,42 @@ public final class GetCommand implements Callable<Integer> {
             ctx.printJson(Views.fetch(ctx.store().mapper(), f, true));
             return ExitCodes.OK;
         }
+        // Every string below may come from a user or a server: shown escaped (SPEC §2).
         PrintWriter out = ctx.out();
         Snapshot s = Snapshot.of(f);
-        out.printf("id:             %s%n", f.id);
-        out.printf("title:          %s%n", f.title);
-        out.printf("state:          %s%n", f.state);
-        out.printf("result:         %s%s%n", f.result.isEmpty() ? "-" : f.result,
-                f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")");
+        out.printf("id:             %s%n", terminal(f.id));
+        out.printf("title:          %s%n", terminal(f.title));
+        out.printf("state:          %s%n", terminal(f.state));
+        out.printf("result:         %s%s%n", f.result.isEmpty() ? "-" : terminal(f.result),
+                f.failureReason.isEmpty() ? "" : " (" + terminal(f.failureReason) + ")");
         out.printf("downloaded:     %d%s bytes (%s)%n", f.downloaded,
                 f.downloadTotal > 0 ? " of " + f.downloadTotal : "", Format.bytes(f.downloaded));
         out.printf("files:          %d/%d%n", s.filesDone, s.files);
-        out.printf("dir:            %s%n", f.dir);
-        out.printf("created:        %s%n", f.created);
+        out.printf("dir:            %s%n", terminal(f.dir));
+        out.printf("created:        %s%n", terminal(f.created));
         if (f.settled != null) {
-            out.printf("settled:        %s%n", f.settled);
+            out.printf("settled:        %s%n", terminal(f.settled));
         }
         out.println("records:");
         for (Rec r : f.records) {
-            out.printf("  #%d %-8s %s %s%n", r.index, r.result.isEmpty() ? "running" : r.result,
-                    r.response == null ? "---" : Integer.toString(r.response.status), r.request.url);
-            out.printf("      %s%s%s%n", r.path != null ? r.path : "(not delivered)",
+            out.printf("  #%d %-8s %s %s%n", r.index, r.result.isEmpty() ? "running" : terminal(r.result),
+                    status(r), terminal(r.request.url));
+            out.printf("      %s%s%s%n", r.path != null ? terminal(r.path) : "(not delivered)",
                     "  " + r.downloaded + (r.total != null ? "/" + r.total : "") + " bytes",
-                    r.error == null ? "" : "  " + r.error);
+                    r.error == null ? "" : "  " + terminal(r.error));
+            if (r.networkError != null && !r.isDone() && !f.hasSettled()) {
+                long in = Snapshot.secondsUntil(r.retryAt);
+                out.printf("      retrying: %s%s%n", terminal(r.networkError), in < 0 ? ""
+                        : "; next attempt at " + terminal(r.retryAt) + (in > 0 ? " (in " + in + " s)" : " (due now)"));
+            }
         }
         return ExitCodes.OK;
+    }
+
+    private static String status(Rec r) {
+        if (r.response == null) {
+            return "---";
+        }
+        return r.response.status + (r.response.statusText.isEmpty() ? "" : " " + terminal(r.response.statusText));
     }
 }

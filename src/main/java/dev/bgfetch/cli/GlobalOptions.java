@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
  * into each subcommand but binds them to this one instance of the top command's mixin.
  */
 public final class GlobalOptions {
-    @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR",
+    @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR", converter = PathOption.ToPath.class,
             description = "The store (env BGFETCH_HOME; default $${XDG_STATE_HOME:-~/.local/state}/bgfetch).")
     Path home;
 

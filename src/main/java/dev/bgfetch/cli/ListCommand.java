@@ -2,6 +2,7 @@ package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.progress.Snapshot;
 import dev.bgfetch.state.Fetch;
@@ -14,8 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "list", description = {"Ids of active fetches, one a line, in registration order (getIds).",
-        "On a terminal: a table with title, progress, speed and state."})
+@Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Ids of active fetches, one a line, in registration order (getIds). "
+                + "On a terminal: a table with title, progress, speed and state.")
 public final class ListCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -38,22 +40,28 @@ public final class ListCommand implements Callable<Integer> {
             }
             ctx.printJson(root);
         } else if (ctx.interactive()) {
-            table(fetches);
+            table(fetches).forEach(ctx.out()::println);
         } else {
-            fetches.forEach(f -> ctx.out().println(f.id));
+            fetches.forEach(f -> ctx.out().println(Escapes.terminal(f.id)));
         }
         return ExitCodes.OK;
     }
 
-    private void table(List<Fetch> fetches) {
-        String fmt = "%-16s %-24s %22s %12s %10s  %s%n";
-        ctx.out().printf(Locale.ROOT, fmt, "ID", "TITLE", "PROGRESS", "FILES", "SPEED", "STATE");
+    /** The table's lines, header first; a pure function of the fetches so tests need no terminal. */
+    static List<String> table(List<Fetch> fetches) {
+        // Ids and titles are padded by terminal columns, not chars: a CJK title is twice as wide.
+        String fmt = "%s %s %22s %12s %10s  %s";
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add(String.format(Locale.ROOT, fmt, Format.pad("ID", 16), Format.pad("TITLE", 24), "PROGRESS",
+                "FILES", "SPEED", "STATE"));
         for (Fetch f : fetches) {
             Snapshot s = Snapshot.of(f);
             String progress = Format.bytes(s.downloaded) + (s.total > 0 ? " / " + Format.bytes(s.total) : "");
             String state = f.hasSettled() ? f.result + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")") : f.state;
-            ctx.out().printf(Locale.ROOT, fmt, Format.fit(f.id, 16), Format.fit(f.title, 24), progress,
-                    s.filesDone + "/" + s.files, f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", state);
+            lines.add(String.format(Locale.ROOT, fmt, Format.pad(Escapes.terminal(f.id), 16),
+                    Format.pad(Escapes.terminal(f.title), 24), progress, s.filesDone + "/" + s.files,
+                    f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", Escapes.terminal(state)));
         }
+        return lines;
     }
 }

@@ -1,10 +1,12 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
 import dev.bgfetch.state.Views;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,8 +19,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "match", description = {"The records of a fetch (request, response, file), all or those matching URL.",
-        "The URL's fragment is ignored; --ignore-search also ignores the query."})
+@Command(name = "match", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "The records of a fetch (request, response, file), all or those matching URL. "
+                + "The URL's fragment is ignored; --ignore-search also ignores the query.")
 public final class MatchCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -35,34 +38,41 @@ public final class MatchCommand implements Callable<Integer> {
     @Option(names = "--body", description = "Write the first matching record's file to stdout.")
     boolean body;
 
-    /** Where --body writes bytes: picocli's writers carry characters. System.out unless a test swaps it. */
-    static PrintStream bodyOut = System.out;
-
     @Override
     public Integer call() throws IOException {
         Fetch f = ctx.find(id);
         List<Rec> recs = f.records.stream().filter(r -> url == null || same(r.request.url, url))
                 .collect(Collectors.toList());
         if (recs.isEmpty()) {
-            throw new CliException(ExitCodes.NOT_FOUND, "no record of '" + id + "' matches " + url);
+            throw new CliException(ExitCodes.NOT_FOUND, "no record of '" + Escapes.terminal(id) + "' matches "
+                    + Escapes.terminal(url));
         }
         if (body) {
             Rec r = recs.get(0);
             if (r.path == null || !Files.isRegularFile(Path.of(r.path))) {
-                throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + id
+                throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + Escapes.terminal(id)
                         + "' has no delivered file (" + (r.result.isEmpty() ? "running" : r.result) + ")");
             }
-            OutputStream out = bodyOut;
-            Files.copy(Path.of(r.path), out);
-            out.flush();
+            try (InputStream in = Files.newInputStream(Path.of(r.path))) {
+                // A failed write is the stdout check's to report (Stdout); a failed read is this command's.
+                byte[] buf = new byte[64 * 1024];
+                PrintStream out = Stdout.bytes;
+                for (int n; (n = in.read(buf)) > 0 && !out.checkError(); ) {
+                    out.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.FAILURE, "cannot read " + Escapes.terminal(r.path) + ": " + IoReason.of(e));
+            }
             return ExitCodes.OK;
         }
         if (ctx.globals().json()) {
             ctx.printJson(Views.records(ctx.store().mapper(), recs));
         } else {
             for (Rec r : recs) {
+                // Paths and URLs may hold anything a server or user put there: escaped (SPEC §2).
                 ctx.out().printf("%d\t%s\t%s\t%s\t%s%n", r.index, r.result.isEmpty() ? "running" : r.result,
-                        r.response == null ? "-" : r.response.status, r.path == null ? "-" : r.path, r.request.url);
+                        r.response == null ? "-" : r.response.status, r.path == null ? "-" : Escapes.terminal(r.path),
+                        Escapes.terminal(r.request.url));
             }
         }
         return ExitCodes.OK;

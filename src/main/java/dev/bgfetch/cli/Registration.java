@@ -1,7 +1,9 @@
 package dev.bgfetch.cli;
 
 import dev.bgfetch.http.UrlRules;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
 import dev.bgfetch.worker.Units;
 import java.io.BufferedReader;
@@ -36,7 +38,8 @@ final class Registration {
             throw usage("empty id");
         }
         if (id.length() > 200 || id.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw usage("bad id '" + id.replaceAll("\\p{Cntrl}", "?") + "': at most 200 characters, no control characters");
+            String shown = Escapes.terminal(id.length() > 200 ? id.substring(0, 200) + "…" : id);
+            throw usage("bad id '" + shown + "': at most 200 characters, no control characters");
         }
         return new Registration(id);
     }
@@ -58,22 +61,32 @@ final class Registration {
 
     /** Reads an aria2-style input file: one URL a line, indented option lines after it, # comments. */
     Registration inputFile(String file, InputStream stdin) {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                "-".equals(file) ? stdin : Files.newInputStream(Path.of(file)), StandardCharsets.UTF_8))) {
+        String name = "-".equals(file) ? "stdin" : Escapes.terminal(file);
+        InputStream in;
+        try {
+            in = "-".equals(file) ? stdin : Files.newInputStream(Path.of(file));
+        } catch (IOException e) {
+            throw usage("cannot read input file " + name + ": " + IoReason.of(e));
+        }
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             int n = 0;
             Rec last = null;
             while ((line = r.readLine()) != null) {
                 n++;
+                if (n == 1 && line.startsWith("\uFEFF")) {
+                    // Editors on Windows start UTF-8 files with a byte order mark; it is not part of the URL.
+                    line = line.substring(1);
+                }
                 String t = line.strip();
                 if (t.isEmpty() || t.startsWith("#")) {
                     continue;
                 }
                 if (Character.isWhitespace(line.charAt(0))) {
                     if (last == null) {
-                        throw usage(file + ":" + n + ": option line before any URL");
+                        throw usage(name + ":" + n + ": option line before any URL");
                     }
-                    option(last, t, file + ":" + n);
+                    option(last, t, name + ":" + n);
                 } else {
                     // aria2 puts mirrors of one file on a line, tab-separated; bgfetch takes the first.
                     String url = t.split("\t")[0].strip();
@@ -81,7 +94,7 @@ final class Registration {
                 }
             }
         } catch (IOException e) {
-            throw usage("cannot read input file " + file + ": " + e.getMessage());
+            throw usage("cannot read input file " + name + ": " + IoReason.of(e));
         }
         return this;
     }
@@ -89,7 +102,7 @@ final class Registration {
     private void option(Rec rec, String text, String where) {
         int eq = text.indexOf('=');
         if (eq <= 0) {
-            throw usage(where + ": expected NAME=VALUE, got '" + text + "'");
+            throw usage(where + ": expected NAME=VALUE, got '" + Escapes.terminal(text) + "'");
         }
         String name = text.substring(0, eq).strip().toLowerCase(Locale.ROOT);
         String value = text.substring(eq + 1).strip();
@@ -108,7 +121,7 @@ final class Registration {
                 rec.request.headers.put(nv[0], nv[1]);
                 break;
             default:
-                throw usage(where + ": unknown option '" + name + "' (known: out, checksum, header)");
+                throw usage(where + ": unknown option '" + Escapes.terminal(name) + "' (known: out, checksum, header)");
         }
     }
 
@@ -117,7 +130,7 @@ final class Registration {
         try {
             uri = UrlRules.check(url);
         } catch (UrlRules.BadUrlException e) {
-            throw usage(e.getMessage());
+            throw usage(Escapes.terminal(e.getMessage()));
         }
         Rec r = new Rec();
         r.index = records.size();
@@ -146,7 +159,7 @@ final class Registration {
         String algo = eq < 0 ? "" : v.substring(0, eq).toLowerCase(Locale.ROOT);
         String hex = eq < 0 ? "" : v.substring(eq + 1).toLowerCase(Locale.ROOT);
         if (!(algo.equals("sha-256") || algo.equals("sha256")) || !hex.matches("[0-9a-f]{64}")) {
-            throw usage("bad checksum '" + value + "': expected sha-256=<64 hex digits>");
+            throw usage("bad checksum '" + Escapes.terminal(value) + "': expected sha-256=<64 hex digits>");
         }
         return "sha-256=" + hex;
     }
@@ -155,14 +168,14 @@ final class Registration {
         try {
             return Units.bytes(text);
         } catch (IllegalArgumentException e) {
-            throw usage(option + ": " + e.getMessage());
+            throw usage(option + ": " + Escapes.terminal(e.getMessage()));
         }
     }
 
     static Fetch.Icon icon(String text) {
         String[] parts = text.split(",");
         if (parts[0].isBlank()) {
-            throw usage("bad --icon '" + text + "': expected SRC[,sizes=WxH][,type=MIME]");
+            throw usage("bad --icon '" + Escapes.terminal(text) + "': expected SRC[,sizes=WxH][,type=MIME]");
         }
         Fetch.Icon icon = new Fetch.Icon(parts[0].strip(), "", "");
         for (int i = 1; i < parts.length; i++) {
@@ -172,7 +185,7 @@ final class Registration {
             } else if (p.startsWith("type=")) {
                 icon.type = p.substring(5);
             } else {
-                throw usage("bad --icon part '" + p + "': expected sizes=WxH or type=MIME");
+                throw usage("bad --icon part '" + Escapes.terminal(p) + "': expected sizes=WxH or type=MIME");
             }
         }
         return icon;
@@ -182,7 +195,7 @@ final class Registration {
         try {
             return UrlRules.header(h);
         } catch (UrlRules.BadUrlException e) {
-            throw usage(e.getMessage());
+            throw usage(Escapes.terminal(e.getMessage()));
         }
     }
 

@@ -1,11 +1,15 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Views;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "resume", description = "Continue a paused fetch where it stopped (with Range).")
+@Command(name = "resume", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Continue a paused fetch where it stopped (with Range).")
 public final class ResumeCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -15,9 +19,13 @@ public final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ctx.store().resume(id);
+        Fetch f = ctx.store().resume(id);
         ctx.ensureWorker();
-        ctx.info("resumed '" + id + "'");
+        if (ctx.globals().json()) {
+            ctx.printJson(Views.fetch(ctx.store().mapper(), f, true));
+        } else {
+            ctx.info("resumed '" + Escapes.terminal(id) + "'");
+        }
         return ExitCodes.OK;
     }
 }

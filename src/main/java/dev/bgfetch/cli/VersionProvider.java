@@ -1,12 +1,52 @@
 package dev.bgfetch.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.state.Store;
+import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ParseResult;
 
 /** The version comes from the jar manifest, so it is written once, in pom.xml. */
 public final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
+        return new String[] {"bgfetch " + version()};
+    }
+
+    static String version() {
         String v = BgfetchCommand.class.getPackage().getImplementationVersion();
-        return new String[] {"bgfetch " + (v == null ? "dev" : v)};
+        return v == null ? "dev" : v;
+    }
+
+    /**
+     * picocli prints {@code --version} itself, before any command runs; with {@code --json} this
+     * prints {@code {"schema": 1, "version": "..."}} instead, so every --json output is JSON (SPEC §2).
+     */
+    public static CommandLine.IExecutionStrategy jsonAware(CommandLine.IExecutionStrategy inner) {
+        return parsed -> {
+            boolean version = false;
+            boolean usage = false;
+            for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+                version |= p.isVersionHelpRequested();
+                usage |= p.isUsageHelpRequested();
+            }
+            Object top = parsed.commandSpec().userObject();
+            if (!version || usage || !(top instanceof BgfetchCommand) || !((BgfetchCommand) top).globals.json()) {
+                return inner.execute(parsed);
+            }
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode n = m.createObjectNode();
+            n.put("schema", Store.SCHEMA);
+            n.put("version", version());
+            try {
+                parsed.commandSpec().commandLine().getOut().println(m.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+            } catch (JsonProcessingException e) {
+                throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
+            }
+            parsed.commandSpec().commandLine().getOut().flush();
+            return ExitCodes.OK;
+        };
     }
 }

@@ -11,8 +11,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "wait", description = {"Block until the fetches settle; progress on a terminal.",
-        "Exit code from the result: 0 success, 20-24 by failure reason, 124 on --timeout."})
+@Command(name = "wait", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Block until the fetches settle; progress on a terminal. "
+                + "Exit code from the result: 0 success, 20-24 by failure reason, 124 on --timeout. "
+                + "With --json: one fetch prints one object, several print an array in argument order.")
 public final class WaitCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -39,7 +41,7 @@ public final class WaitCommand implements Callable<Integer> {
         try {
             return Units.duration(text);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, "--timeout: " + e.getMessage());
+            throw new CliException(ExitCodes.USAGE, "--timeout: " + dev.bgfetch.progress.Escapes.terminal(e.getMessage()));
         }
     }
 }

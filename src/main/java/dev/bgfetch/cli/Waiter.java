@@ -1,9 +1,12 @@
 package dev.bgfetch.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.progress.Snapshot;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
+import dev.bgfetch.state.Views;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,9 +97,7 @@ final class Waiter {
                         }
                     }
                     if (ctx.globals().json()) {
-                        for (Fetch f : done) {
-                            ctx.printJson(dev.bgfetch.state.Views.fetch(store.mapper(), f, true));
-                        }
+                        printJson(done);
                     }
                     for (Fetch f : done) {
                         int code = ExitCodes.forFailureReason(f.failureReason);
@@ -135,6 +136,23 @@ final class Waiter {
                 }
             }
         }
+    }
+
+    /**
+     * One document on stdout: one fetch is an object (as it always was), several are an array in
+     * argument order, so a JSON parser reads either.
+     */
+    private void printJson(List<Fetch> done) {
+        ObjectMapper m = ctx.store().mapper();
+        if (done.size() == 1) {
+            ctx.printJson(Views.fetch(m, done.get(0), true));
+            return;
+        }
+        ArrayNode all = m.createArrayNode();
+        for (Fetch f : done) {
+            all.add(Views.fetch(m, f, true));
+        }
+        ctx.printJson(all);
     }
 
     private synchronized void paint(Iterable<Fetch> fetches) {

@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.Setting;
 import dev.bgfetch.worker.Worker;
@@ -14,8 +15,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", description = {"Report on or stop the background worker; it starts automatically when needed.",
-        "Settings: environment variables or HOME/config.properties (see README)."})
+@Command(name = "worker", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Report on or stop the background worker; it starts automatically when needed. "
+                + "Settings: environment variables or HOME/config.properties (see README).")
 public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -46,7 +48,14 @@ public final class WorkerCommand implements Callable<Integer> {
             if (wasRunning && !WorkerLauncher.stop(store, Duration.ofSeconds(15))) {
                 throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
             }
-            ctx.info(wasRunning ? "worker stopped" : "no worker was running");
+            if (ctx.globals().json()) {
+                ObjectNode n = store.mapper().createObjectNode();
+                n.put("schema", Store.SCHEMA);
+                n.put("stopped", wasRunning);
+                ctx.printJson(n);
+            } else {
+                ctx.info(wasRunning ? "worker stopped" : "no worker was running");
+            }
             return ExitCodes.OK;
         }
         Optional<Long> pid = WorkerLauncher.pid(store);
@@ -70,9 +79,11 @@ public final class WorkerCommand implements Callable<Integer> {
             ctx.out().println(WorkerLauncher.isRunning(store)
                     ? "running" + pid.map(p -> " (pid " + p + ")").orElse("") : "not running");
             ctx.out().println("active fetches: " + active);
-            ctx.out().println("store: " + store.home());
-            ctx.out().println("log: " + store.file("worker.log"));
-            failedStart.ifPresent(why -> ctx.out().println("last start failed: " + why));
+            ctx.out().println("store: " + Escapes.terminal(store.home().toString()));
+            ctx.out().println("log: " + Escapes.terminal(store.file("worker.log").toString()));
+            // The log tail quotes whatever the worker printed: each line escaped, the lines kept.
+            failedStart.ifPresent(why -> ctx.out().println("last start failed: " + why.lines()
+                    .map(Escapes::terminal).collect(java.util.stream.Collectors.joining("\n"))));
         }
         return ExitCodes.OK;
     }

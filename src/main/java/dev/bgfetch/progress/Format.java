@@ -1,6 +1,7 @@
 package dev.bgfetch.progress;
 
 import java.util.Locale;
+import org.jline.utils.WCWidth;
 
 /** Pure formatting of snapshots into terminal lines; no terminal needed, so unit tests call it directly. */
 public final class Format {
@@ -48,14 +49,21 @@ public final class Format {
             long eta = s.total > 0 && s.speed > 0 ? (s.total - s.downloaded) / s.speed : -1;
             right.append(" ETA ").append(duration(eta));
             right.append(' ').append(s.state);
+            if (s.retryReason != null) {
+                right.append(": ").append(Escapes.terminal(s.retryReason));
+                if (s.retryIn >= 0) {
+                    right.append(", retry in ").append(s.retryIn).append(" s");
+                }
+            }
         } else {
             right.append(' ').append(s.result.isEmpty() ? "settled" : s.result);
             if (!s.failureReason.isEmpty()) {
                 right.append(" (").append(s.failureReason).append(')');
             }
         }
-        String name = s.title.isEmpty() ? s.id : s.id + " " + s.title;
-        int barWidth = s.total > 0 ? Math.max(0, Math.min(30, width - right.length() - name.length() - 4)) : 0;
+        // Ids and titles come from users: shown escaped, and measured in terminal columns (CJK is two).
+        String name = Escapes.terminal(s.title.isEmpty() ? s.id : s.id + " " + s.title);
+        int barWidth = s.total > 0 ? Math.max(0, Math.min(30, width - columns(right) - columns(name) - 4)) : 0;
         StringBuilder line = new StringBuilder(name);
         if (barWidth >= 5) {
             int filled = (int) (barWidth * Math.min(1.0, (double) s.downloaded / s.total));
@@ -65,12 +73,39 @@ public final class Format {
         return fit(line.toString(), width);
     }
 
-    /** Cuts a line to the terminal width (by code points, so no surrogate is split). */
+    /** Terminal columns {@code s} takes: wide (CJK) characters count two, combining marks none. */
+    public static int columns(CharSequence s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = Character.codePointAt(s, i);
+            n += Math.max(0, WCWidth.wcwidth(cp));
+            i += Character.charCount(cp);
+        }
+        return n;
+    }
+
+    /** Cuts a line to {@code width} terminal columns, with an ellipsis; never splits a surrogate pair. */
     public static String fit(String line, int width) {
-        if (width <= 0 || line.codePointCount(0, line.length()) <= width) {
+        if (width <= 0 || columns(line) <= width) {
             return line;
         }
-        int end = line.offsetByCodePoints(0, Math.max(0, width - 1));
+        int used = 0;
+        int end = 0;
+        while (end < line.length()) {
+            int cp = line.codePointAt(end);
+            int w = Math.max(0, WCWidth.wcwidth(cp));
+            if (used + w > width - 1) {
+                break;
+            }
+            used += w;
+            end += Character.charCount(cp);
+        }
         return line.substring(0, end) + "…";
+    }
+
+    /** {@code s} padded with spaces to {@code width} terminal columns (after {@link #fit}). */
+    public static String pad(String s, int width) {
+        String f = fit(s, width);
+        return f + " ".repeat(Math.max(0, width - columns(f)));
     }
 }

@@ -16,9 +16,18 @@ public final class Snapshot {
     public final String state;
     public final String result;
     public final String failureReason;
+    /** Why a record's last attempt failed while it waits for a retry (network trouble, 429/503), else null. */
+    public final String retryReason;
+    /** Seconds until that retry, else -1. */
+    public final long retryIn;
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
             String state, String result, String failureReason) {
+        this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, null, -1);
+    }
+
+    public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
+            String state, String result, String failureReason, String retryReason, long retryIn) {
         this.id = id;
         this.title = title;
         this.downloaded = downloaded;
@@ -29,6 +38,8 @@ public final class Snapshot {
         this.state = state;
         this.result = result;
         this.failureReason = failureReason;
+        this.retryReason = retryReason;
+        this.retryIn = retryIn;
     }
 
     public static Snapshot of(Fetch f) {
@@ -38,7 +49,23 @@ public final class Snapshot {
             total = allKnown ? f.records.stream().mapToLong(r -> r.total).sum() : -1;
         }
         int done = (int) f.records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
+        Rec retrying = f.hasSettled() ? null
+                : f.records.stream().filter(r -> !r.isDone() && r.networkError != null).findFirst().orElse(null);
         return new Snapshot(f.id, f.title, f.downloaded, total, f.records.size(), done, f.speed, f.state,
-                f.result, f.failureReason);
+                f.result, f.failureReason, retrying == null ? null : retrying.networkError,
+                retrying == null ? -1 : secondsUntil(retrying.retryAt));
+    }
+
+    /** Whole seconds from now until an ISO-8601 instant, rounded up, never negative; -1 if unknown. */
+    public static long secondsUntil(String instant) {
+        if (instant == null) {
+            return -1;
+        }
+        try {
+            long ms = java.time.Instant.parse(instant).toEpochMilli() - System.currentTimeMillis();
+            return Math.max(0, (ms + 999) / 1000);
+        } catch (java.time.format.DateTimeParseException e) {
+            return -1;
+        }
     }
 }

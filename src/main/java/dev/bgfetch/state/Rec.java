@@ -36,6 +36,10 @@ public final class Rec {
     public String lastModified;
     /** Why the record failed, for humans (not part of the web API). */
     public String error;
+    /** While a failed attempt waits for its retry: why it failed (network trouble, 429/503), else null. */
+    public String networkError;
+    /** When that retry is due (ISO-8601), else null. */
+    public String retryAt;
 
     @JsonIgnore
     public boolean isDone() {

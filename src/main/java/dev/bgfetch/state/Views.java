@@ -54,6 +54,17 @@ public final class Views {
         return n;
     }
 
+    /** What forget and clean dropped: {@code {"schema": 1, "forgotten": [fetch without records...]}}. */
+    public static ObjectNode forgotten(ObjectMapper m, List<Fetch> gone) {
+        ObjectNode n = m.createObjectNode();
+        n.put("schema", Store.SCHEMA);
+        ArrayNode a = n.putArray("forgotten");
+        for (Fetch f : gone) {
+            a.add(fetch(m, f, false));
+        }
+        return n;
+    }
+
     public static ArrayNode records(ObjectMapper m, List<Rec> recs) {
         ArrayNode a = m.createArrayNode();
         for (Rec r : recs) {
@@ -87,6 +98,8 @@ public final class Views {
         }
         n.put("result", r.result);
         n.put("error", r.error);
+        n.put("networkError", r.networkError);
+        n.put("retryAt", r.retryAt);
         return n;
     }
 

@@ -99,6 +99,9 @@ final class FetchRun {
             r.etag = j.etag;
             r.lastModified = j.lastModified;
             r.target = j.target == null ? null : j.target.toString();
+            String why = j.isDone() ? null : j.retryReason;
+            r.networkError = why;
+            r.retryAt = why == null ? null : java.time.Instant.ofEpochMilli(j.retryAt).toString();
             if (j.response != null) {
                 Rec.Response resp = new Rec.Response();
                 resp.url = j.response.url;

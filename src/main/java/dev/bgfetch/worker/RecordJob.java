@@ -34,6 +34,9 @@ final class RecordJob implements TransferListener {
     /** Set by the loop when the network failed; cleared by the transfer thread when bytes flow again. */
     volatile boolean waitingForNetwork;
     volatile Transfer transfer;
+    /** Why the last attempt failed and will be retried (network trouble, 429/503), and when (epoch ms); for get and the progress line. */
+    volatile String retryReason;
+    volatile long retryAt;
 
     final AtomicLong downloaded = new AtomicLong();
     volatile Long total;
@@ -89,6 +92,9 @@ final class RecordJob implements TransferListener {
         }
         downloaded.addAndGet(n);
         waitingForNetwork = false;
+        if (retryReason != null) {
+            retryReason = null;
+        }
         return true;
     }
 
@@ -97,6 +103,12 @@ final class RecordJob implements TransferListener {
         downloaded.addAndGet(-dropped);
         run.group.addAndGet(-dropped);
         run.dirty = true;
+    }
+
+    /** The attempt failed and is retried at {@code at}: what get and the progress line show meanwhile. */
+    void retrying(String reason, long at) {
+        retryAt = at;
+        retryReason = reason;
     }
 
     boolean isDone() {

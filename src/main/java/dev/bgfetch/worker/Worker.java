@@ -486,6 +486,7 @@ public final class Worker {
                 j.waitingForNetwork = true;
                 j.phase = RecordJob.Phase.QUEUED;
                 j.notBefore = System.currentTimeMillis() + backoff(j.networkFailures);
+                j.retrying(o.message, j.notBefore);
                 Log.info("'" + id + "' #" + j.index + " waiting for the network: " + o.message);
                 break;
             case RETRY_LATER:
@@ -497,6 +498,7 @@ public final class Worker {
                     long wait = o.retryAfterMillis >= 0 ? Math.min(o.retryAfterMillis, 10 * retryCapMs)
                             : backoff(j.statusRetries);
                     j.notBefore = System.currentTimeMillis() + wait;
+                    j.retrying(o.message, j.notBefore);
                     Log.info("'" + id + "' #" + j.index + " " + o.message + "; retry in " + wait + " ms");
                 }
                 break;

@@ -243,12 +243,12 @@ class FetchFlowTest {
         assertEquals(ExitCodes.NOT_FOUND, cli.run("match", "m", server.url("/q")).code);
         assertEquals(0, cli.run("match", "m", server.url("/q?b=2"), "--ignore-search").code);
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream saved = MatchCommand.bodyOut;
-        MatchCommand.bodyOut = new java.io.PrintStream(body);
+        java.io.PrintStream saved = Stdout.bytes;
+        Stdout.bytes = new java.io.PrintStream(body);
         try {
             assertEquals(0, cli.run("match", "m", server.url("/q?a=1"), "--body").code);
         } finally {
-            MatchCommand.bodyOut = saved;
+            Stdout.bytes = saved;
         }
         assertArrayEquals(jpg, body.toByteArray());
     }

@@ -35,4 +35,54 @@ class FormatTest {
         assertTrue(line.endsWith("failure (bad-status)"), line);
         assertTrue(Format.groupLine(s, 12).codePointCount(0, Format.groupLine(s, 12).length()) <= 12);
     }
+
+    @Test
+    void widthsAreTerminalColumns() {
+        assertEquals(5, Format.columns("abcde"));
+        assertEquals(6, Format.columns("日本語"), "CJK characters take two columns");
+        assertEquals(1, Format.columns("e\u0301"), "a combining accent takes none");
+        assertEquals(2, Format.columns("😀"));
+    }
+
+    @Test
+    void fitAndPadCutByColumnsNotChars() {
+        String cut = Format.fit("日本語のタイトル", 7);
+        assertTrue(Format.columns(cut) <= 7, cut);
+        assertEquals("日本語…", cut);
+        assertEquals("😀😀…", Format.fit("😀😀😀😀", 5), "no surrogate pair is split");
+        assertEquals(10, Format.columns(Format.pad("日本", 10)));
+        assertEquals(10, Format.columns(Format.pad("日本語のタイトルです", 10)));
+    }
+
+    @Test
+    void groupLineEscapesIdAndTitleAndFitsCjkTitles() {
+        Snapshot evil = new Snapshot("id", "x\nstate: settled\u001b[2J", 1, 10, 1, 0, 0, "downloading", "", "");
+        String line = Format.groupLine(evil, 200);
+        assertTrue(line.startsWith("id x\\nstate: settled\\x1b[2J"), line);
+        assertTrue(line.chars().noneMatch(c -> c < 0x20), line);
+        Snapshot wide = new Snapshot("id", "日本語のタイトル日本語のタイトル", 1, 10, 1, 0, 0, "downloading", "", "");
+        assertTrue(Format.columns(Format.groupLine(wide, 40)) <= 40, Format.groupLine(wide, 40));
+    }
+
+    @Test
+    void groupLineShowsWhyAndWhenTheNextAttemptIs() {
+        Snapshot s = new Snapshot("net", "", 0, -1, 1, 0, 0, "waiting-for-network", "", "",
+                "connection refused\u001b[1m", 3);
+        String line = Format.groupLine(s, 200);
+        assertTrue(line.endsWith("waiting-for-network: connection refused\\x1b[1m, retry in 3 s"), line);
+    }
+
+    @Test
+    void snapshotTakesTheRetryReasonOfAnUnfinishedRecord() {
+        dev.bgfetch.state.Fetch f = new dev.bgfetch.state.Fetch();
+        f.id = "n";
+        f.state = "waiting-for-network";
+        dev.bgfetch.state.Rec r = new dev.bgfetch.state.Rec();
+        r.networkError = "connection refused";
+        r.retryAt = java.time.Instant.now().plusSeconds(5).toString();
+        f.records.add(r);
+        Snapshot s = Snapshot.of(f);
+        assertEquals("connection refused", s.retryReason);
+        assertTrue(s.retryIn > 0 && s.retryIn <= 5, "seconds until the retry: " + s.retryIn);
+    }
 }
