@@ -9,6 +9,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -135,15 +138,11 @@ public final class Transfer {
                     if (hop + 1 > MAX_REDIRECTS) {
                         return Outcome.of(Outcome.Kind.FETCH_ERROR, "more than " + MAX_REDIRECTS + " redirects");
                     }
-                    URI next;
                     try {
-                        next = UrlRules.check(uri.resolve(loc.getValue().trim()), loc.getValue());
-                    } catch (IllegalArgumentException e) {
-                        return Outcome.of(Outcome.Kind.FETCH_ERROR, "bad redirect Location '" + loc.getValue() + "'");
+                        uri = UrlRules.resolve(uri, utf8(loc.getValue()));
                     } catch (UrlRules.BadUrlException e) {
                         return Outcome.of(Outcome.Kind.FETCH_ERROR, "redirect refused: " + e.getMessage());
                     }
-                    uri = next;
                     continue;
                 }
             }
@@ -367,9 +366,27 @@ public final class Transfer {
         }
     }
 
+    /** UrlRules makes scheme and authority canonical (lower case, no default port), so text equality is origin equality. */
     private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
-                && a.getPort() == b.getPort();
+        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getRawAuthority(), b.getRawAuthority());
+    }
+
+    /**
+     * HttpClient reads header bytes as ISO-8859-1; a Location is UTF-8 (as browsers read it), so the
+     * bytes are decoded again. Bytes that are not UTF-8 are kept as percent-escapes of themselves.
+     */
+    static String utf8(String headerValue) {
+        byte[] bytes = headerValue.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder b = new StringBuilder();
+            for (byte x : bytes) {
+                b.append(x >= 0 ? String.valueOf((char) x) : String.format("%%%02X", x & 0xff));
+            }
+            return b.toString();
+        }
     }
 
     private static boolean isCredential(String header) {
