@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.IoReason;
@@ -8,7 +9,6 @@ import dev.bgfetch.state.Views;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -82,20 +82,17 @@ public final class MatchCommand implements Callable<Integer> {
         return normalize(recorded).equals(normalize(asked));
     }
 
+    /** The same rules as registration (UrlRules), so a URL matches however it is typed; fragments never count. */
     private String normalize(String u) {
+        String s;
         try {
-            URI x = new URI(u.trim());
-            String s = new URI(x.getScheme(), x.getRawAuthority(), x.getRawPath() == null || x.getRawPath().isEmpty()
-                    ? "/" : x.getRawPath(), ignoreSearch ? null : x.getRawQuery(), null).normalize().toString();
-            return s;
-        } catch (Exception e) {
-            String s = u.trim();
+            s = UrlRules.check(u).toString();
+        } catch (UrlRules.BadUrlException e) {
+            s = u.strip();
             int hash = s.indexOf('#');
             s = hash < 0 ? s : s.substring(0, hash);
-            if (ignoreSearch && s.indexOf('?') >= 0) {
-                s = s.substring(0, s.indexOf('?'));
-            }
-            return s;
         }
+        int q = s.indexOf('?');
+        return ignoreSearch && q >= 0 ? s.substring(0, q) : s;
     }
 }

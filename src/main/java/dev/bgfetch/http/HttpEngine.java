@@ -2,7 +2,13 @@ package dev.bgfetch.http;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -10,8 +16,13 @@ import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.io.DefaultHttpResponseParserFactory;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -23,13 +34,27 @@ public final class HttpEngine implements Closeable {
     private final CloseableHttpClient client;
     private final PoolingHttpClientConnectionManager pool;
 
+    /** Servers that closed a fresh connection, or stalled a TLS handshake, with no answer: origin → times in a row. */
+    private final Map<String, Integer> silent = new ConcurrentHashMap<>();
+
     public HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent) {
+        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, DefaultClientTlsStrategy.createDefault());
+    }
+
+    /** With the trust of {@code tls} (tests use their own certificates; bgfetch uses the JDK's trust store). */
+    HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
+            TlsSocketStrategy tls) {
         this.pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setTlsSocketStrategy(new HandshakeWatch(tls))
                 .setMaxConnTotal(maxTotal)
                 .setMaxConnPerRoute(maxPerHost)
                 // A bigger session buffer means fewer read syscalls per byte on large bodies.
                 .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
                         .http1Config(Http1Config.custom().setBufferSize(64 * 1024).build())
+                        // HttpClient's own parser skips lines that are not a status line, so a server that
+                        // answers "hello" or an SSH banner looks like one that said nothing at all; the
+                        // core parser refuses them, which makes them protocol errors (fetch-error).
+                        .responseParserFactory(DefaultHttpResponseParserFactory.INSTANCE)
                         .build())
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.of(connectTimeout))
@@ -55,6 +80,51 @@ public final class HttpEngine implements Closeable {
 
     CloseableHttpClient client() {
         return client;
+    }
+
+    /** Counts one more silent answer from {@code origin}; returns how many in a row. */
+    int silentAnswer(String origin) {
+        return silent.merge(origin, 1, Integer::sum);
+    }
+
+    /** {@code origin} answered: its silent streak is over. */
+    void answered(String origin) {
+        silent.remove(origin);
+    }
+
+    /** Drops idle pooled connections, so the next request surely opens a fresh one. */
+    void closeIdle() {
+        pool.closeIdle(TimeValue.ZERO_MILLISECONDS);
+    }
+
+    /** A TLS handshake that got no answer within the socket timeout (TCP connected, TLS silent). */
+    static final class HandshakeTimeout extends SSLHandshakeException {
+        HandshakeTimeout(String host, SocketTimeoutException cause) {
+            super("no TLS answer from " + host);
+            initCause(cause);
+        }
+    }
+
+    /**
+     * Tells a silent TLS handshake apart from a silent TCP connect: HttpClient reports both as a
+     * ConnectTimeoutException, but only the first means a server that listens and does not speak TLS.
+     */
+    private static final class HandshakeWatch implements TlsSocketStrategy {
+        private final TlsSocketStrategy tls;
+
+        HandshakeWatch(TlsSocketStrategy tls) {
+            this.tls = tls;
+        }
+
+        @Override
+        public SSLSocket upgrade(Socket socket, String target, int port, Object attachment, HttpContext context)
+                throws IOException {
+            try {
+                return tls.upgrade(socket, target, port, attachment, context);
+            } catch (SocketTimeoutException e) {
+                throw new HandshakeTimeout(target, e);
+            }
+        }
     }
 
     @Override

@@ -1,19 +1,27 @@
 package dev.bgfetch.http;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -22,10 +30,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.hc.client5.http.ClientProtocolException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.MalformedChunkCodingException;
+import org.apache.hc.core5.http.MessageConstraintException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.ProtocolException;
+import org.apache.hc.core5.http.TruncatedChunkException;
 
 /**
  * One URL into one {@code .part} file, once. Resume is safe (SPEC §4.8): the partial data is bound to
@@ -37,6 +55,8 @@ public final class Transfer {
     private static final int MAX_REDIRECTS = 20;
     private static final int BUFFER = 256 * 1024;
     private static final long FREE_CHECK_EVERY = 8L * 1024 * 1024;
+    /** Silent answers in a row from one server (fresh connection each) before it is a fetch-error. */
+    static final int SILENT_LIMIT = 3;
 
     /** What to fetch and what is known about the partial data already on disk. */
     public static final class Job {
@@ -60,6 +80,9 @@ public final class Transfer {
     private final TransferListener listener;
     private volatile boolean cancelled;
     private volatile HttpGet current;
+    /** The URL of the hop in flight, and whether it has answered (set on the transfer's own thread). */
+    private URI hopUrl;
+    private boolean answered;
 
     public Transfer(HttpEngine engine, Job job, TransferListener listener) {
         this.engine = engine;
@@ -81,16 +104,136 @@ public final class Transfer {
             return attempt();
         } catch (DiskError e) {
             return e.outcome;
-        } catch (SSLException e) {
-            return cancelled ? cancelledOutcome() : Outcome.of(Outcome.Kind.FETCH_ERROR, "TLS: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             if (cancelled) {
                 return cancelledOutcome();
             }
-            if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
-                return Outcome.of(Outcome.Kind.FETCH_ERROR, String.valueOf(e));
+            return classify(e);
+        }
+    }
+
+    /**
+     * Network trouble waits (SPEC §4.9); a server that answers, but not in HTTP or not in TLS, is a
+     * fetch-error at once, as a retry would get the same answer. A server that accepts and then says
+     * nothing is ambiguous (a reset looks the same): it waits, until it did so
+     * {@value #SILENT_LIMIT} times in a row on fresh connections (an https port asked with http://).
+     */
+    private Outcome classify(Exception e) {
+        String host = hopUrl == null ? "the server" : hostOf(hopUrl);
+        if (e instanceof SSLException) {
+            return tls((SSLException) e, host);
+        }
+        ProtocolException protocol = find(e, ProtocolException.class);
+        if (protocol != null || e instanceof ClientProtocolException) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken HTTP answer: "
+                    + (protocol != null ? protocol : e).getMessage());
+        }
+        if (e instanceof MessageConstraintException) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken HTTP answer: " + e.getMessage());
+        }
+        if (e instanceof MalformedChunkCodingException && !(e instanceof TruncatedChunkException)
+                && !String.valueOf(e.getMessage()).startsWith("CRLF expected")) {
+            // A truncated chunk or a missing CRLF at the end is where a cut connection stops; anything
+            // else in the chunk framing is the server's own mistake.
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken chunked body: " + e.getMessage());
+        }
+        if (e instanceof NoHttpResponseException) {
+            return silent(host, host + " closed the connection without answering");
+        }
+        if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
+        }
+        return Outcome.of(Outcome.Kind.NETWORK, describe(e));
+    }
+
+    private Outcome silent(String host, String what) {
+        int times = engine.silentAnswer(origin(hopUrl));
+        if (times >= SILENT_LIMIT) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, what + ", " + times + " times in a row"
+                    + (hopUrl.getScheme().equals("http") ? " (is it an https port?)" : " (is it an http port?)"));
+        }
+        return Outcome.of(Outcome.Kind.NETWORK, what);
+    }
+
+    /** TLS trouble in words (SPEC §4.9: a fetch-error); a connection lost after the handshake is network trouble. */
+    private Outcome tls(SSLException e, String host) {
+        if (e instanceof HttpEngine.HandshakeTimeout) {
+            return silent(host, "TLS handshake with " + host + " timed out");
+        }
+        if (answered && (find(e, SocketException.class) != null || find(e, EOFException.class) != null)) {
+            return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: " + e.getMessage());
+        }
+        if (e instanceof SSLHandshakeException && find(e, EOFException.class) != null) {
+            return silent(host, "TLS handshake with " + host + " failed: the server closed the connection");
+        }
+        if (find(e, SSLPeerUnverifiedException.class) != null || hostnameMismatch(e)) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate does not match " + host);
+        }
+        if (find(e, CertPathBuilderException.class) != null || find(e, CertPathValidatorException.class) != null
+                || String.valueOf(e.getMessage()).startsWith("PKIX")) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate not trusted for " + host);
+        }
+        return Outcome.of(Outcome.Kind.FETCH_ERROR, (answered ? "TLS error with " : "TLS handshake with ") + host
+                + " failed: " + tlsReason(e));
+    }
+
+    private static boolean hostnameMismatch(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof CertificateException && (m.startsWith("No subject alternative") || m.startsWith("No name matching"))) {
+                return true;
             }
-            return Outcome.of(Outcome.Kind.NETWORK, describe(e));
+        }
+        return false;
+    }
+
+    /** The JDK's reason without its class names: "Received fatal alert: handshake_failure" → "the server refused (handshake_failure)". */
+    static String tlsReason(SSLException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Unsupported or unrecognized SSL message")) {
+            return "the server does not speak TLS (is it an http port?)";
+        }
+        if (m.startsWith("Received fatal alert: ")) {
+            return "the server refused (" + m.substring("Received fatal alert: ".length()) + ")";
+        }
+        return m.replaceAll("(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static String origin(URI u) {
+        return u.getScheme() + "://" + u.getRawAuthority();
+    }
+
+    private static String hostOf(URI u) {
+        String a = u.getRawAuthority();
+        return a.startsWith("[") ? a.substring(0, a.indexOf(']') + 1) : a.contains(":") ? a.substring(0, a.indexOf(':')) : a;
+    }
+
+    /**
+     * Sends the request. A pooled connection the server has just closed answers nothing; that is
+     * retried once at once on a fresh connection (a GET is idempotent), so only a server that is silent
+     * on a fresh connection counts as silent.
+     */
+    private ClassicHttpResponse execute(HttpGet get) throws IOException {
+        try {
+            return engine.client().executeOpen(null, get, null);
+        } catch (NoHttpResponseException e) {
+            if (cancelled) {
+                throw e;
+            }
+            engine.closeIdle();
+            HttpGet again = new HttpGet(hopUrl);
+            again.setHeaders(get.getHeaders());
+            current = again;
+            return engine.client().executeOpen(null, again, null);
         }
     }
 
@@ -126,7 +269,11 @@ public final class Transfer {
                 get.setHeader("If-Range", validator);
             }
             current = get;
-            resp = engine.client().executeOpen(null, get, null);
+            hopUrl = uri;
+            answered = false;
+            resp = execute(get);
+            answered = true;
+            engine.answered(origin(uri));
             int code = resp.getCode();
             if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
                 Header loc = resp.getFirstHeader("Location");
@@ -135,15 +282,11 @@ public final class Transfer {
                     if (hop + 1 > MAX_REDIRECTS) {
                         return Outcome.of(Outcome.Kind.FETCH_ERROR, "more than " + MAX_REDIRECTS + " redirects");
                     }
-                    URI next;
                     try {
-                        next = UrlRules.check(uri.resolve(loc.getValue().trim()), loc.getValue());
-                    } catch (IllegalArgumentException e) {
-                        return Outcome.of(Outcome.Kind.FETCH_ERROR, "bad redirect Location '" + loc.getValue() + "'");
+                        uri = UrlRules.resolve(uri, utf8(loc.getValue()));
                     } catch (UrlRules.BadUrlException e) {
                         return Outcome.of(Outcome.Kind.FETCH_ERROR, "redirect refused: " + e.getMessage());
                     }
-                    uri = next;
                     continue;
                 }
             }
@@ -367,9 +510,27 @@ public final class Transfer {
         }
     }
 
+    /** UrlRules makes scheme and authority canonical (lower case, no default port), so text equality is origin equality. */
     private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
-                && a.getPort() == b.getPort();
+        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getRawAuthority(), b.getRawAuthority());
+    }
+
+    /**
+     * HttpClient reads header bytes as ISO-8859-1; a Location is UTF-8 (as browsers read it), so the
+     * bytes are decoded again. Bytes that are not UTF-8 are kept as percent-escapes of themselves.
+     */
+    static String utf8(String headerValue) {
+        byte[] bytes = headerValue.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            StringBuilder b = new StringBuilder();
+            for (byte x : bytes) {
+                b.append(x >= 0 ? String.valueOf((char) x) : String.format("%%%02X", x & 0xff));
+            }
+            return b.toString();
+        }
     }
 
     private static boolean isCredential(String header) {
@@ -387,8 +548,17 @@ public final class Transfer {
         if (e instanceof NoRouteToHostException) {
             return "host unreachable: " + e.getMessage();
         }
+        if (e instanceof ConnectTimeoutException) {
+            return "connect timed out: " + e.getMessage();
+        }
         if (e instanceof SocketTimeoutException) {
             return "stalled: no data for the stall timeout";
+        }
+        if (e instanceof ConnectionClosedException) {
+            return "connection closed early: " + e.getMessage();
+        }
+        if (e instanceof SocketException) {
+            return "connection lost: " + e.getMessage();
         }
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);

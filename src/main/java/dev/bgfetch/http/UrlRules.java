@@ -1,7 +1,11 @@
 package dev.bgfetch.http;
 
+import dev.bgfetch.progress.Escapes;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.Set;
 
@@ -24,56 +28,223 @@ public final class UrlRules {
         }
     }
 
-    /** Parses and checks a URL given by the user; returns it normalised (fragment dropped). */
+    /**
+     * Parses and checks a URL given by the user, WHATWG-style: the URL to request, fragment dropped.
+     * A valid URL (RFC 3986) comes back byte for byte, existing percent-escapes included; what a valid
+     * URL cannot contain (spaces, non-ASCII, controls, quotes, angle brackets, braces, '|', '^', '`', a
+     * '%' that starts no escape) is percent-encoded as UTF-8; dot segments are resolved as browsers do ({@code %2e} is left alone);
+     * the host is IDNA-converted and lower-cased, an empty or default port dropped.
+     */
     public static URI check(String text) throws BadUrlException {
-        if (text == null || text.isBlank()) {
+        String shown = Escapes.terminal(text == null ? "" : text.strip());
+        String s = preprocess(text);
+        if (s.isEmpty()) {
             throw new BadUrlException("empty URL");
         }
-        URI uri;
-        try {
-            uri = new URI(text.trim());
-        } catch (URISyntaxException e) {
-            throw new BadUrlException("cannot parse URL '" + text + "': " + e.getReason());
-        }
-        return check(uri, text);
-    }
-
-    /** Checks a URI (a user's or a redirect target). */
-    public static URI check(URI uri, String shown) throws BadUrlException {
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        int colon = schemeEnd(s);
+        String scheme = colon < 0 ? "" : s.substring(0, colon).toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new BadUrlException("unsupported scheme in '" + shown + "': only http and https");
         }
-        if (uri.getRawUserInfo() != null) {
-            throw new BadUrlException("credentials in URL '" + redact(uri) + "' are refused; use a header (-H 'Authorization: ...')");
+        String rest = slashes(s.substring(colon + 1));
+        if (!rest.startsWith("//")) {
+            throw new BadUrlException("expected '//' after '" + scheme + ":' in URL '" + shown + "'");
         }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            if (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@")) {
-                throw new BadUrlException("credentials in URL '" + redact(uri) + "' are refused; use a header (-H 'Authorization: ...')");
-            }
-            throw new BadUrlException("no host in URL '" + shown + "'");
+        rest = rest.substring(2);
+        int hash = rest.indexOf('#');
+        if (hash >= 0) {
+            rest = rest.substring(0, hash);
         }
-        int port = uri.getPort();
-        if (port > 65535) {
-            throw new BadUrlException("bad port " + port + " in '" + shown + "'");
+        int end = 0;
+        while (end < rest.length() && rest.charAt(end) != '/' && rest.charAt(end) != '?') {
+            end++;
         }
-        if (port != -1 && BAD_PORTS.contains(port)) {
-            throw new BadUrlException("port " + port + " is blocked (Fetch standard bad port) in '" + shown + "'");
+        String authority = rest.substring(0, end);
+        String tail = rest.substring(end);
+        int at = authority.lastIndexOf('@');
+        if (at >= 0) {
+            throw new BadUrlException("credentials in URL '" + scheme + "://***@" + Escapes.terminal(authority.substring(at + 1))
+                    + "/...' are refused; use a header (-H 'Authorization: ...')");
+        }
+        StringBuilder url = new StringBuilder(scheme).append("://").append(hostAndPort(scheme, authority, shown));
+        int q = tail.indexOf('?');
+        String path = q < 0 ? tail : tail.substring(0, q);
+        url.append(removeDotSegments(encode(path.isEmpty() ? "/" : path, false)));
+        if (q >= 0) {
+            url.append('?').append(encode(tail.substring(q + 1), true));
         }
         try {
-            return new URI(scheme, uri.getRawAuthority(), uri.getRawPath() == null || uri.getRawPath().isEmpty()
-                    ? "/" : uri.getRawPath(), uri.getRawQuery(), null).normalize();
+            return new URI(url.toString());
         } catch (URISyntaxException e) {
-            // Raw components were already valid; rebuilding with the multi-arg constructor re-quotes,
-            // so fall back to the string form without the fragment.
-            String s = uri.toString();
-            int hash = s.indexOf('#');
-            return URI.create(hash < 0 ? s : s.substring(0, hash));
+            // encode() leaves only characters java.net.URI accepts, so this is a bug, said plainly
+            throw new BadUrlException("cannot parse URL '" + shown + "': " + e.getReason());
         }
     }
 
-    private static String redact(URI uri) {
-        return uri.getScheme() + "://***@" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort()) + "/...";
+    /** A redirect's Location resolved against the URL that answered, then checked like a user's URL. */
+    public static URI resolve(URI base, String location) throws BadUrlException {
+        String loc = preprocess(location);
+        if (schemeEnd(loc) >= 0) {
+            return check(loc);
+        }
+        loc = slashes(loc);
+        String origin = base.getScheme() + "://" + base.getRawAuthority();
+        String path = base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath();
+        if (loc.startsWith("//")) {
+            return check(base.getScheme() + ":" + loc);
+        }
+        if (loc.startsWith("/")) {
+            return check(origin + loc);
+        }
+        if (loc.startsWith("?")) {
+            return check(origin + path + loc);
+        }
+        if (loc.isEmpty() || loc.startsWith("#")) {
+            return check(origin + path + (base.getRawQuery() == null ? "" : "?" + base.getRawQuery()));
+        }
+        return check(origin + path.substring(0, path.lastIndexOf('/') + 1) + loc);
+    }
+
+    /** WHATWG: leading and trailing C0 controls and spaces go, tabs and newlines anywhere go. */
+    private static String preprocess(String text) {
+        if (text == null) {
+            return "";
+        }
+        int from = 0;
+        int to = text.length();
+        while (from < to && text.charAt(from) <= 0x20) {
+            from++;
+        }
+        while (to > from && text.charAt(to - 1) <= 0x20) {
+            to--;
+        }
+        return text.substring(from, to).replaceAll("[\\t\\n\\r]", "");
+    }
+
+    /** Index of the ':' ending a scheme at the start of {@code s}, or -1. */
+    private static int schemeEnd(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ':') {
+                return i > 0 ? i : -1;
+            }
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+            if (!(letter || i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'))) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** For http(s) a backslash before the query is a slash (WHATWG), as browsers read it. */
+    private static String slashes(String s) {
+        int q = s.indexOf('?');
+        int h = s.indexOf('#');
+        int end = q < 0 ? h : h < 0 ? q : Math.min(q, h);
+        return end < 0 ? s.replace('\\', '/') : s.substring(0, end).replace('\\', '/') + s.substring(end);
+    }
+
+    private static String hostAndPort(String scheme, String authority, String shown) throws BadUrlException {
+        String host;
+        String port = null;
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            host = close < 0 ? authority : authority.substring(0, close + 1);
+            String after = close < 0 ? "" : authority.substring(close + 1);
+            if (!after.isEmpty() && !after.startsWith(":")) {
+                throw new BadUrlException("unexpected '" + Escapes.terminal(after) + "' after the IPv6 address in URL '"
+                        + shown + "'");
+            }
+            port = after.isEmpty() ? null : after.substring(1);
+        } else {
+            int colon = authority.indexOf(':');
+            host = colon < 0 ? authority : authority.substring(0, colon);
+            port = colon < 0 ? null : authority.substring(colon + 1);
+        }
+        String h;
+        try {
+            h = Hosts.canonical(host);
+        } catch (BadUrlException e) {
+            throw new BadUrlException(Escapes.terminal(e.getMessage()) + " in URL '" + shown + "'");
+        }
+        int p = port(port, shown);
+        if (p != -1 && BAD_PORTS.contains(p)) {
+            throw new BadUrlException("port " + p + " is blocked (Fetch standard bad port) in '" + shown + "'");
+        }
+        boolean defaultPort = p == 80 && scheme.equals("http") || p == 443 && scheme.equals("https");
+        return p == -1 || defaultPort ? h : h + ":" + p;
+    }
+
+    /** The port number, or -1 for none (an empty port is none, as in WHATWG). */
+    private static int port(String text, String shown) throws BadUrlException {
+        if (text == null || text.isEmpty()) {
+            return -1;
+        }
+        if (!text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new BadUrlException("bad port '" + Escapes.terminal(text) + "' in URL '" + shown + "': not a number");
+        }
+        String digits = text.replaceFirst("^0+(?=.)", "");
+        if (digits.length() > 5 || Integer.parseInt(digits) > 65535) {
+            throw new BadUrlException("port " + digits + " is out of range (0-65535) in URL '" + shown + "'");
+        }
+        return Integer.parseInt(digits);
+    }
+
+    /**
+     * Percent-encodes what may not stand raw in a path (or a query): valid escapes are kept as given
+     * and are never encoded again; a '%' that starts no escape becomes %25.
+     */
+    static String encode(String part, boolean query) {
+        StringBuilder b = null;
+        for (int i = 0; i < part.length(); ) {
+            int cp = part.codePointAt(i);
+            int n = Character.charCount(cp);
+            boolean keep = cp == '%' ? i + 2 < part.length() && Hosts.hex(part.charAt(i + 1)) && Hosts.hex(part.charAt(i + 2))
+                    : cp < 0x80 && (RAW_IN_PATH.indexOf(cp) >= 0 || query && RAW_IN_QUERY_ONLY.indexOf(cp) >= 0);
+            if (keep) {
+                if (b != null) {
+                    b.appendCodePoint(cp);
+                }
+            } else {
+                if (b == null) {
+                    b = new StringBuilder(part.length() + 16).append(part, 0, i);
+                }
+                for (byte x : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
+                    b.append('%').append(HEX.charAt(x >> 4 & 15)).append(HEX.charAt(x & 15));
+                }
+            }
+            i += n;
+        }
+        return b == null ? part : b.toString();
+    }
+
+    private static final String HEX = "0123456789ABCDEF";
+    /** RFC 3986 pchar and '/': the characters a valid path may hold raw. */
+    private static final String RAW_IN_PATH = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+            + "-._~!$&'()*+,;=:@/";
+    /** A query may also hold '?' and, as browsers send them (and java.net.URI accepts), '[' and ']'. */
+    private static final String RAW_IN_QUERY_ONLY = "?[]";
+
+    /** RFC 3986 §5.2.4 as WHATWG does it: "." and ".." segments go, empty segments ("//") stay. */
+    static String removeDotSegments(String path) {
+        String[] segs = path.substring(1).split("/", -1);
+        Deque<String> out = new ArrayDeque<>();
+        for (int i = 0; i < segs.length; i++) {
+            boolean last = i == segs.length - 1;
+            if (segs[i].equals("..")) {
+                out.pollLast();
+                if (last) {
+                    out.add("");
+                }
+            } else if (segs[i].equals(".")) {
+                if (last) {
+                    out.add("");
+                }
+            } else {
+                out.add(segs[i]);
+            }
+        }
+        return "/" + String.join("/", out);
     }
 
     /** Parses a header given as {@code Name: value}; returns {name, value}. */

@@ -2,7 +2,11 @@ package dev.bgfetch.worker;
 
 import java.io.IOException;
 import java.net.URI;
+import java.io.ByteArrayOutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -29,17 +33,59 @@ public final class Naming {
         return sanitize(decode(seg));
     }
 
-    private static String decode(String raw) {
-        try {
-            // '+' is a literal plus in a path, not a space.
-            String s = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-            if (StandardCharsets.UTF_8.newEncoder().canEncode(s)) {
-                return s;
+    /**
+     * Percent-decodes a path segment as UTF-8. A '%' that starts no escape, and an escaped byte that
+     * is not part of a UTF-8 sequence, stay as they are; '+' is a literal plus in a path, not a space. A decoded '/' (%2F)
+     * stays inside the segment for {@link #sanitize} to replace.
+     */
+    static String decode(String raw) {
+        StringBuilder out = new StringBuilder(raw.length());
+        int i = 0;
+        while (i < raw.length()) {
+            int runEnd = i;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            while (runEnd + 2 < raw.length() && raw.charAt(runEnd) == '%' && hex(raw.charAt(runEnd + 1))
+                    && hex(raw.charAt(runEnd + 2))) {
+                bytes.write(Integer.parseInt(raw.substring(runEnd + 1, runEnd + 3), 16));
+                runEnd += 3;
             }
-        } catch (IllegalArgumentException e) {
-            // a stray '%': keep the raw text
+            if (runEnd == i) {
+                out.append(raw.charAt(i++));
+                continue;
+            }
+            appendUtf8(out, bytes.toByteArray(), raw.substring(i, runEnd));
+            i = runEnd;
         }
-        return raw;
+        return out.toString();
+    }
+
+    /** Decodes each complete UTF-8 sequence; a byte that starts none stays as its escape from {@code raw}. */
+    private static void appendUtf8(StringBuilder out, byte[] b, String raw) {
+        for (int k = 0; k < b.length; ) {
+            int lead = b[k] & 0xff;
+            int len = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3
+                    : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
+            String decoded = null;
+            if (len > 0 && k + len <= b.length) {
+                try {
+                    decoded = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, k, len)).toString();
+                } catch (CharacterCodingException e) {
+                    decoded = null;
+                }
+            }
+            if (decoded == null) {
+                out.append(raw, 3 * k, 3 * k + 3);
+                k++;
+            } else {
+                out.append(decoded);
+                k += len;
+            }
+        }
+    }
+
+    private static boolean hex(char c) {
+        return Character.digit(c, 16) >= 0 && c < 0x80;
     }
 
     /** Makes any text a safe single file name. */

@@ -36,9 +36,22 @@ class NamingTest {
             "http://h/caf%C3%A9.txt               | café.txt",
             "http://h/a+b.txt                     | a+b.txt",
             "http://h/100%25                      | 100%",
+            "http://h/hello%20world.txt           | hello world.txt",
+            "http://h/dir/a%2Fb%2fc.txt           | a_b_c.txt",
+            "http://h/bad%25zz%2520x%20y          | bad%zz%20x y",
+            "http://h/%FF%FEraw%20ok              | %FF%FEraw ok",
+            "http://h/%C3%BCn%C3%AF.txt?x=%2F     | ünï.txt",
     })
     void namesFromUrls(String url, String name) {
         assertEquals(name, Naming.fromUrl(URI.create(url)));
+    }
+
+    @Test
+    void invalidEscapesStayAsTheyAreAndValidOnesAroundThemAreDecoded() {
+        assertEquals("bad%zz x%", Naming.decode("bad%zz%20x%"));
+        assertEquals("%E2%82 x", Naming.decode("%E2%82%20x"), "a cut UTF-8 sequence stays raw");
+        assertEquals("€", Naming.decode("%E2%82%AC"));
+        assertEquals("a+b", Naming.decode("a+b"));
     }
 
     @Test

@@ -1,0 +1,221 @@
+package dev.bgfetch.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpsServer;
+import dev.bgfetch.support.RawServer;
+import dev.bgfetch.support.SelfSignedTls;
+import dev.bgfetch.support.TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * SPEC §4.9 for servers that answer wrongly: broken HTTP and failed TLS are fetch-errors with a
+ * reason in words; a cut connection stays network trouble. Real sockets on 127.0.0.1 throughout.
+ */
+class ProtocolErrorTest {
+    @TempDir
+    Path tmp;
+    HttpEngine engine;
+
+    @BeforeEach
+    void start() {
+        engine = new HttpEngine(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "bgfetch-test");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        engine.close();
+    }
+
+    Outcome get(HttpEngine e, String url) {
+        Transfer.Job j = new Transfer.Job();
+        j.url = URI.create(url);
+        j.part = tmp.resolve("x.part");
+        j.fsync = false;
+        return new Transfer(e, j, new TransferTest.Listener()).run();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "negative length   | HTTP/1.1 200 OK\\r\\nContent-Length: -5\\r\\n\\r\\nhello     | Negative content length",
+            "two lengths       | HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\nContent-Length: 7\\r\\n\\r\\nhello | Multiple Content-Length",
+            "not HTTP          | hello\\r\\n                                                 | sent a broken HTTP answer",
+            "bad status line   | HTTP/1.1 2000 OK\\r\\n\\r\\n                                 | sent a broken HTTP answer",
+            "TLS alert         | \\u0015\\u0003\\u0001\\u0000\\u0002\\u0002\\u0032                | sent a broken HTTP answer",
+            "bad header        | HTTP/1.1 200 OK\\r\\nno colon here\\r\\n\\r\\n                  | Invalid header",
+            "bad length        | HTTP/1.1 200 OK\\r\\nContent-Length: 5, 7\\r\\n\\r\\nhello     | Invalid content length",
+            "bad chunk         | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\n | broken chunked body",
+            "unknown coding    | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\nabc     | Unsupported transfer encoding",
+    })
+    void aServerThatAnswersWronglyIsAFetchErrorAtOnce(String name, String script, String reason) {
+        try (RawServer raw = RawServer.start(line -> RawServer.bytes(unescape(script)))) {
+            Outcome o = get(engine, raw.url("/x"));
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.contains(reason), o.message);
+            assertTrue(o.message.startsWith("127.0.0.1 "), o.message);
+        }
+    }
+
+    @Test
+    void anSshBannerIsAFetchErrorWithoutWaitingForATimeout() {
+        try (RawServer ssh = RawServer.banner(RawServer.bytes("SSH-2.0-OpenSSH_9.6\r\n"))) {
+            Outcome o = get(engine, ssh.url("/x"));
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.contains("SSH-2.0-OpenSSH_9.6"), o.message);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "short length body | HTTP/1.1 200 OK\\r\\nContent-Length: 10\\r\\n\\r\\nhello",
+            "cut in a chunk    | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\na\\r\\nhello",
+            "cut after a chunk | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello",
+            "cut at a chunk    | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n",
+    })
+    void aConnectionCutInTheBodyIsStillNetworkTrouble(String name, String script) {
+        try (RawServer raw = RawServer.start(line -> RawServer.bytes(unescape(script)))) {
+            Outcome o = get(engine, raw.url("/x"));
+            assertEquals(Outcome.Kind.NETWORK, o.kind, o.toString());
+        }
+    }
+
+    @Test
+    void aServerThatClosesWithoutAWordWaitsThenFailsAfterThreeTimesInARow() {
+        try (RawServer mute = RawServer.start(line -> null)) {
+            Outcome first = get(engine, mute.url("/x"));
+            assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
+            assertEquals("127.0.0.1 closed the connection without answering", first.message);
+            assertEquals(Outcome.Kind.NETWORK, get(engine, mute.url("/x")).kind);
+            Outcome third = get(engine, mute.url("/x"));
+            assertEquals(Outcome.Kind.FETCH_ERROR, third.kind, third.toString());
+            assertTrue(third.message.endsWith("3 times in a row (is it an https port?)"), third.message);
+            assertEquals(6, mute.connections(), "each attempt tried a fresh connection once more");
+        }
+    }
+
+    @Test
+    void anAnswerEndsTheSilentStreak() {
+        int[] n = {0};
+        try (RawServer flaky = RawServer.start(line -> n[0]++ % 3 == 2 ? RawServer.ok("ok") : null)) {
+            for (int i = 0; i < 4; i++) {
+                Outcome o = get(engine, flaky.url("/x"));
+                assertTrue(o.kind == Outcome.Kind.NETWORK || o.kind == Outcome.Kind.COMPLETE, o.toString());
+            }
+        }
+    }
+
+    @Test
+    void aRedirectLocationIsReadAsUtf8AndEncodedOnTheWire() throws Exception {
+        byte[] redirect = RawServer.concat(RawServer.bytes("HTTP/1.1 302 Found\r\nLocation: "),
+                RawServer.concat("dir/ünï file.txt?q=a b".getBytes(StandardCharsets.UTF_8),
+                        RawServer.bytes("\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")));
+        try (RawServer raw = RawServer.start(line -> line.startsWith("GET /start/here ") ? redirect : RawServer.ok("done"))) {
+            TransferTest.Listener l = new TransferTest.Listener();
+            Transfer.Job j = new Transfer.Job();
+            j.url = UrlRules.check(raw.url("/start/here"));
+            j.part = tmp.resolve("r.part");
+            Outcome done = new Transfer(engine, j, l).run();
+            assertEquals(Outcome.Kind.COMPLETE, done.kind, done + " " + raw.requestLines());
+            List<String> lines = raw.requestLines();
+            assertEquals("GET /start/dir/%C3%BCn%C3%AF%20file.txt?q=a%20b HTTP/1.1", lines.get(1));
+            assertEquals(raw.url("/start/dir/%C3%BCn%C3%AF%20file.txt?q=a%20b"), l.response.url);
+            assertEquals("done", Files.readString(j.part));
+        }
+    }
+
+    @Test
+    void bytesOfALocationThatAreNotUtf8StayAsEscapes() {
+        assertEquals("/caf%E9", Transfer.utf8(new String(new byte[] {'/', 'c', 'a', 'f', (byte) 0xe9},
+                StandardCharsets.ISO_8859_1)));
+        assertEquals("/ü", Transfer.utf8(new String("/ü".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)));
+    }
+
+    @Test
+    void tlsFailuresSayWhatIsWrongInWords() throws Exception {
+        SelfSignedTls cert = SelfSignedTls.create(tmp, "dns:localhost");
+        HttpsServer https = cert.serve("secret".getBytes(StandardCharsets.UTF_8));
+        String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/x";
+        try {
+            Outcome untrusted = get(engine, url);
+            assertEquals(Outcome.Kind.FETCH_ERROR, untrusted.kind);
+            assertEquals("certificate not trusted for 127.0.0.1", untrusted.message);
+
+            try (HttpEngine trusting = new HttpEngine(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "t",
+                    new DefaultClientTlsStrategy(cert.trusting()))) {
+                Outcome mismatch = get(trusting, url);
+                assertEquals(Outcome.Kind.FETCH_ERROR, mismatch.kind);
+                assertEquals("certificate does not match 127.0.0.1", mismatch.message);
+            }
+
+            String plain = "http://127.0.0.1:" + https.getAddress().getPort() + "/x";
+            Outcome o = null;
+            for (int i = 0; i < Transfer.SILENT_LIMIT; i++) {
+                o = get(engine, plain);
+            }
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.contains("(is it an https port?)"), o.message);
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @Test
+    void httpsToAPlainHttpPortThatWaitsIsAFetchErrorAfterThreeSilentHandshakes() {
+        TestServer plain = TestServer.start();
+        try {
+            plain.file("/f", new byte[10]);
+            String url = "https://127.0.0.1:" + plain.port() + "/f";
+            Outcome first = get(engine, url);
+            assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
+            assertEquals("TLS handshake with 127.0.0.1 timed out", first.message);
+            get(engine, url);
+            Outcome third = get(engine, url);
+            assertEquals(Outcome.Kind.FETCH_ERROR, third.kind, third.toString());
+            assertTrue(third.message.contains("3 times in a row (is it an http port?)"), third.message);
+        } finally {
+            plain.close();
+        }
+    }
+
+    @Test
+    void tlsReasonsLoseTheJavaClassNames() {
+        assertEquals("the server refused (handshake_failure)",
+                Transfer.tlsReason(new javax.net.ssl.SSLHandshakeException("Received fatal alert: handshake_failure")));
+        assertEquals("unable to find valid certification path", Transfer.tlsReason(new javax.net.ssl.SSLException(
+                "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path")));
+    }
+
+    static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && s.charAt(i + 1) == 'r') {
+                b.append('\r');
+                i++;
+            } else if (c == '\\' && s.charAt(i + 1) == 'n') {
+                b.append('\n');
+                i++;
+            } else if (c == '\\' && s.charAt(i + 1) == 'u') {
+                b.append((char) Integer.parseInt(s.substring(i + 2, i + 6), 16));
+                i += 5;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

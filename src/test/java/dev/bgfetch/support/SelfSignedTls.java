@@ -1,0 +1,79 @@
+package dev.bgfetch.support;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A self-signed certificate made by the JDK's real {@code keytool} in a temp keystore, and a real
+ * HTTPS server on 127.0.0.1 that presents it.
+ */
+public final class SelfSignedTls {
+    private static final char[] PASSWORD = "changeit".toCharArray();
+    private final Path keystore;
+
+    private SelfSignedTls(Path keystore) {
+        this.keystore = keystore;
+    }
+
+    /** Runs {@code keytool -genkeypair} for a certificate valid for {@code san} (e.g. {@code dns:localhost}). */
+    public static SelfSignedTls create(Path dir, String san) throws IOException, InterruptedException {
+        Path ks = dir.resolve("tls-" + san.replaceAll("\\W", "_") + ".p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "test", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=bgfetch test", "-ext", "SAN=" + san, "-validity", "2",
+                "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.exists(ks)) {
+            throw new IOException("keytool failed: " + out);
+        }
+        return new SelfSignedTls(ks);
+    }
+
+    /** A context that trusts this certificate only. */
+    public SSLContext trusting() throws IOException, GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(load());
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(null, tmf.getTrustManagers(), null);
+        return c;
+    }
+
+    /** An HTTPS server on 127.0.0.1 answering every request with 200 and {@code body}. */
+    public HttpsServer serve(byte[] body) throws IOException, GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(), PASSWORD);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 10);
+        s.setHttpsConfigurator(new HttpsConfigurator(c));
+        s.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    private KeyStore load() throws IOException, GeneralSecurityException {
+        KeyStore k = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            k.load(in, PASSWORD);
+        }
+        return k;
+    }
+}
