@@ -50,7 +50,8 @@ public enum Setting {
             } catch (NoSuchFileException e) {
                 // no config file: defaults
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + home.resolve("config.properties") + ": " + e.getMessage());
+                throw new IllegalArgumentException("cannot read " + home.resolve("config.properties") + ": "
+                        + dev.bgfetch.state.IoReason.of(e));
             }
             Values v = new Values();
             for (Setting s : Setting.values()) {

@@ -111,7 +111,7 @@ public final class WorkerLauncher {
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             }
         } catch (IOException e) {
-            throw new StartException("cannot create " + log + ": " + e.getMessage());
+            throw new StartException("cannot create " + log + ": " + dev.bgfetch.state.IoReason.of(e));
         }
         List<String> sh = new ArrayList<>(List.of("/bin/sh", "-c",
                 "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", log.toString()));
