@@ -182,6 +182,12 @@ public final class Worker {
     private boolean retire(FileLock lock) {
         return store.locked(() -> {
             if (store.needsWorker()) {
+                // A fetch aborted before this worker ever saw it still owes its hook; nothing else runs it.
+                for (Fetch f : store.settled()) {
+                    if (f.pendingHook() != null) {
+                        startHook(f);
+                    }
+                }
                 return false;
             }
             Log.info("idle; exiting");
@@ -740,8 +746,13 @@ public final class Worker {
     }
 
     private void startHook(Fetch f) {
-        String cmd = f.pendingHook();
-        Optional<Fetch> marked = store.update(f.key, x -> x.hookDone = true);
+        String[] pending = {null};
+        // Decided on the stored copy under the lock, so two paths that both saw it pending run it once.
+        Optional<Fetch> marked = store.update(f.key, x -> {
+            pending[0] = x.pendingHook();
+            x.hookDone = true;
+        });
+        String cmd = pending[0];
         if (marked.isEmpty() || cmd == null || cmd.isBlank()) {
             return;
         }
