@@ -41,6 +41,17 @@ public final class HttpEngine implements Closeable {
         this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, DefaultClientTlsStrategy.createDefault());
     }
 
+    /**
+     * The worker's engine: the JDK's trust, plus the CA certificates of {@code extraCa} when it is
+     * not null (the {@code ca-certificate} setting).
+     */
+    public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
+            String userAgent, java.nio.file.Path extraCa) throws Trust.BadCaFile {
+        TlsSocketStrategy tls = extraCa == null ? DefaultClientTlsStrategy.createDefault()
+                : new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa));
+        return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
+    }
+
     /** With the trust of {@code tls} (tests use their own certificates; bgfetch uses the JDK's trust store). */
     HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
             TlsSocketStrategy tls) {

@@ -1,6 +1,7 @@
 package dev.bgfetch.http;
 
 import java.io.EOFException;
+import dev.bgfetch.state.IoReason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -14,9 +15,13 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertPathBuilderException;
@@ -57,6 +62,9 @@ public final class Transfer {
     private static final long FREE_CHECK_EVERY = 8L * 1024 * 1024;
     /** Silent answers in a row from one server (fresh connection each) before it is a fetch-error. */
     static final int SILENT_LIMIT = 3;
+    /** How often (bytes, or time on a slow link) the .part is checked to still be the file being written. */
+    private static final long PRESENT_CHECK_EVERY = 1024 * 1024;
+    private static final long PRESENT_CHECK_MS = 500;
 
     /** What to fetch and what is known about the partial data already on disk. */
     public static final class Job {
@@ -83,11 +91,21 @@ public final class Transfer {
     /** The URL of the hop in flight, and whether it has answered (set on the transfer's own thread). */
     private URI hopUrl;
     private boolean answered;
+    /** The identity (inode) of the .part file this transfer opened, to notice it being removed or replaced. */
+    private volatile Object partKey;
 
     public Transfer(HttpEngine engine, Job job, TransferListener listener) {
         this.engine = engine;
         this.job = job;
         this.listener = listener;
+    }
+
+    /**
+     * The identity of the .part file as it was when the body was complete (checked, hashed), so the
+     * deliverer can prove it still renames that file and not something put in its place; null before.
+     */
+    public Object partKey() {
+        return partKey;
     }
 
     /** Stops the transfer from another thread; {@link #run()} then returns CANCELLED. Keeps the bytes. */
@@ -242,7 +260,7 @@ public final class Transfer {
     }
 
     private Outcome attempt() throws IOException, DiskError {
-        long have = Files.exists(job.part) ? Files.size(job.part) : 0;
+        long have = partLength();
         String validator = job.etag != null && !job.etag.startsWith("W/") ? job.etag : job.lastModified;
         if (have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
             // Bytes we cannot prove belong to this resource are not resumed from.
@@ -269,6 +287,9 @@ public final class Transfer {
                 get.setHeader("If-Range", validator);
             }
             current = get;
+            if (cancelled) {
+                return cancelledOutcome(); // cancel() ran before it could see this request
+            }
             hopUrl = uri;
             answered = false;
             resp = execute(get);
@@ -298,6 +319,9 @@ public final class Transfer {
     }
 
     private Outcome body(URI uri, ClassicHttpResponse r, long have) throws IOException, DiskError {
+        if (cancelled) {
+            return cancelledOutcome();
+        }
         int code = r.getCode();
         listener.onResponse(new ResponseInfo(uri.toString(), code,
                 r.getReasonPhrase() == null ? "" : r.getReasonPhrase(), headers(r)));
@@ -378,6 +402,8 @@ public final class Transfer {
             ch.position(start);
             long got = start;
             long sinceCheck = 0;
+            long sincePresent = 0;
+            long presentAt = System.nanoTime();
             byte[] buf = new byte[BUFFER];
             try (InputStream in = entity.getContent()) {
                 int n;
@@ -391,15 +417,31 @@ public final class Transfer {
                     if (!listener.reserve(n)) {
                         return -1;
                     }
-                    write(ch, buf, n);
+                    try {
+                        write(ch, buf, n);
+                    } catch (DiskError e) {
+                        // What the record counts must be what the disk holds (a partial chunk is cut off).
+                        dropPartialChunk(ch, got);
+                        listener.restarted(n);
+                        throw e;
+                    }
                     got += n;
                     sinceCheck += n;
+                    sincePresent += n;
                     if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
                         sinceCheck = 0;
                         checkFree();
                     }
+                    // Writing on into a deleted file would read the whole body for nothing.
+                    if (sincePresent >= PRESENT_CHECK_EVERY
+                            || System.nanoTime() - presentAt >= PRESENT_CHECK_MS * 1_000_000) {
+                        sincePresent = 0;
+                        presentAt = System.nanoTime();
+                        checkStillThere();
+                    }
                 }
             }
+            checkStillThere();
             if (job.fsync) {
                 try {
                     ch.force(false);
@@ -411,22 +453,34 @@ public final class Transfer {
         }
     }
 
+    private void dropPartialChunk(FileChannel ch, long length) {
+        try {
+            ch.truncate(length);
+        } catch (IOException e) {
+            // the count is then off by what the failed write left; the next resume starts from the file's length
+        }
+    }
+
     private Outcome finish(long length) throws IOException, DiskError {
         if (job.checksum != null) {
             String want = job.checksum.substring(job.checksum.indexOf('=') + 1).toLowerCase(Locale.ROOT);
-            String got = sha256(job.part);
+            String got = hashPart();
             if (!got.equals(want)) {
                 Files.deleteIfExists(job.part);
                 listener.restarted(length);
                 return Outcome.of(Outcome.Kind.FETCH_ERROR, "sha-256 mismatch: expected " + want + ", got " + got);
             }
+        } else if (partKey == null) {
+            // 416 "already complete": nothing was opened, so prove here what will be delivered.
+            BasicFileAttributes a = regularPart();
+            partKey = a == null ? null : a.fileKey();
         }
         return Outcome.of(Outcome.Kind.COMPLETE, null);
     }
 
     private void checkFree() throws DiskError {
         try {
-            long free = Files.getFileStore(job.part).getUsableSpace();
+            long free = Files.getFileStore(job.part.getParent()).getUsableSpace();
             if (free < job.minFree) {
                 throw new DiskError(Outcome.of(Outcome.Kind.QUOTA,
                         "free space " + free + " bytes is below the reserve of " + job.minFree));
@@ -436,11 +490,102 @@ public final class Transfer {
         }
     }
 
-    private FileChannel openPart() throws DiskError {
+    /** The length of the local partial data: 0 when there is none; a link or special file there is refused. */
+    private long partLength() throws DiskError {
+        BasicFileAttributes a = regularPart();
+        return a == null ? 0 : a.size();
+    }
+
+    /**
+     * The attributes of the .part file itself (a link at its name is not followed), or null if there
+     * is none. Anything but a regular file of ours is refused: SPEC §4.7, never write through a link.
+     */
+    private BasicFileAttributes regularPart() throws DiskError {
+        BasicFileAttributes a = attrs(job.part);
+        if (a != null && !a.isRegularFile()) {
+            throw refused(a.isSymbolicLink() ? "is a symbolic link" : a.isDirectory() ? "is a directory"
+                    : "is not a regular file");
+        }
+        if (a != null && links(job.part) > 1) {
+            throw refused("has other hard links");
+        }
+        return a;
+    }
+
+    private DiskError refused(String why) {
+        return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR,
+                job.part + " " + why + "; not writing through it"));
+    }
+
+    private static BasicFileAttributes attrs(Path p) throws DiskError {
         try {
-            return FileChannel.open(job.part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
         } catch (IOException e) {
-            throw DiskError.of(job.part, e);
+            throw DiskError.of(p, e);
+        }
+    }
+
+    private static long links(Path p) {
+        try {
+            return ((Number) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).longValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return 1;
+        }
+    }
+
+    /**
+     * Opens the .part for writing without following a link at its name: created new (O_EXCL) when
+     * there is none, else only if it is a regular file, and checked after opening to be the file that
+     * was looked at. Opened for reading too, so a FIFO swapped in cannot block the open.
+     */
+    private FileChannel openPart() throws DiskError {
+        Path p = job.part;
+        BasicFileAttributes before = regularPart();
+        FileChannel ch;
+        try {
+            ch = before == null
+                    ? FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                            StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
+                    : FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (FileAlreadyExistsException e) {
+            throw refused("appeared while it was being created");
+        } catch (IOException e) {
+            if (attrs(p) != null && attrs(p).isSymbolicLink()) {
+                throw refused("is a symbolic link");
+            }
+            throw DiskError.of(p, e);
+        }
+        try {
+            BasicFileAttributes after = attrs(p);
+            if (after == null || !after.isRegularFile()
+                    || before != null && (!Objects.equals(before.fileKey(), after.fileKey()) || ch.size() != before.size())) {
+                throw refused("was replaced while it was being opened");
+            }
+            partKey = after.fileKey();
+            return ch;
+        } catch (DiskError | IOException e) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw e instanceof DiskError d ? d : DiskError.of(p, (IOException) e);
+        }
+    }
+
+    /** Fails the transfer when the .part (or its directory) was deleted or replaced since it was opened. */
+    private void checkStillThere() throws DiskError {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(job.part, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            a = null;
+        }
+        if (a == null || !Objects.equals(a.fileKey(), partKey)) {
+            throw new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR,
+                    "the .part file " + job.part + " was removed or replaced while downloading"));
         }
     }
 
@@ -463,17 +608,20 @@ public final class Transfer {
         }
     }
 
-    public static String sha256(Path file) throws IOException {
-        try {
+    /** The digest of the .part as opened safely (the same checks as for writing), never through a link. */
+    private String hashPart() throws DiskError {
+        try (FileChannel ch = openPart()) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[BUFFER];
-            try (InputStream in = Files.newInputStream(file)) {
-                int n;
-                while ((n = in.read(buf)) != -1) {
-                    md.update(buf, 0, n);
-                }
+            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+            ch.position(0);
+            while (ch.read(buf) != -1) {
+                buf.flip();
+                md.update(buf);
+                buf.clear();
             }
             return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw DiskError.of(job.part, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -574,11 +722,12 @@ public final class Transfer {
         }
 
         static DiskError of(Path part, IOException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("No space left") || m.contains("Disk quota exceeded")) {
+            String reason = IoReason.of(e);
+            String m = reason.toLowerCase(Locale.ROOT);
+            if (m.contains("no space left") || m.contains("disk quota exceeded")) {
                 return new DiskError(Outcome.of(Outcome.Kind.QUOTA, "disk full writing " + part));
             }
-            return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot write " + part + ": " + m));
+            return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot write " + part + ": " + reason));
         }
     }
 }

@@ -52,8 +52,13 @@ final class FetchRun {
         }
     }
 
-    boolean allDone() {
-        return jobs.stream().allMatch(RecordJob::isDone);
+    /** Every record has its result, or a whole body waiting only for its rename. */
+    boolean allFinished() {
+        return jobs.stream().allMatch(j -> j.isDone() || j.phase == RecordJob.Phase.DELIVERABLE);
+    }
+
+    boolean anyDeliverable() {
+        return jobs.stream().anyMatch(j -> j.phase == RecordJob.Phase.DELIVERABLE);
     }
 
     long running() {

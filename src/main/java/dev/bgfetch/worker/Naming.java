@@ -9,10 +9,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /** File names for delivered records (SPEC §4.6–4.7): derived, sanitised, never clobbering, never outside the dir. */
 public final class Naming {
@@ -181,13 +185,24 @@ public final class Naming {
     }
 
     /**
-     * The first free path for {@code name} in {@code dir}: neither the file nor its .part exists and no
-     * other record has reserved it.
+     * The first free path for {@code name} in {@code dir}: nothing exists at the name or its .part (a
+     * link, even a dangling one, counts as taken) and no other record has reserved it.
      */
     public static Path choose(Path dir, String name, Set<Path> reserved) {
+        return choose(dir, name, reserved, p -> false);
+    }
+
+    /**
+     * As {@link #choose(Path, String, Set)}, but a name whose only trace is a .part that {@code adopt}
+     * accepts (partial data the store can vouch for) is taken over rather than skipped.
+     */
+    public static Path choose(Path dir, String name, Set<Path> reserved, Predicate<Path> adopt) {
         for (int n = 0; ; n++) {
             Path p = inside(dir, variant(name, n));
-            if (!reserved.contains(p) && !Files.exists(p) && !Files.exists(part(p))) {
+            if (reserved.contains(p) || Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            if (!Files.exists(part(p), LinkOption.NOFOLLOW_LINKS) || adopt.test(p)) {
                 return p;
             }
         }
@@ -207,10 +222,20 @@ public final class Naming {
     }
 
     /**
-     * Moves a finished .part to its final name without ever replacing a file: a hard link fails if the
-     * name is taken, then the next variant is tried. Returns where the file landed.
+     * Moves a finished .part to its final name without ever replacing anything: a hard link fails if
+     * the name is taken (by a file, a directory or a link, dangling or not), then the next variant is
+     * tried. What sits at the .part name must be a regular file, never a link. Returns where it landed.
      */
     public static Path deliver(Path part, Path target, Set<Path> reserved) throws IOException {
+        return deliver(part, target, reserved, null);
+    }
+
+    /** As {@link #deliver(Path, Path, Set)}, proving first that the .part is still the file with this identity. */
+    public static Path deliver(Path part, Path target, Set<Path> reserved, Object partKey) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(part, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile() || partKey != null && !partKey.equals(a.fileKey())) {
+            throw new FileSystemException(part.toString(), null, "the .part file was replaced after the download");
+        }
         Path dir = target.getParent();
         String name = target.getFileName().toString();
         for (int n = 0; ; n++) {
@@ -224,15 +249,18 @@ public final class Naming {
                 continue;
             } catch (UnsupportedOperationException | IOException e) {
                 // No hard links here (some FUSE or network file systems): check, then rename.
-                if (Files.exists(dest)) {
+                if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
-                Files.move(part, dest);
+                try {
+                    Files.move(part, dest);
+                } catch (FileAlreadyExistsException taken) {
+                    continue;
+                }
                 return dest;
             }
             Files.delete(part);
             return dest;
         }
     }
-
 }

@@ -1,6 +1,7 @@
 package dev.bgfetch.worker;
 
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,11 +21,12 @@ public final class Parts {
         }
     }
 
+    /** Deletes the name itself: a link found there is removed, never what it points to. */
     static void delete(Path part) {
         try {
             Files.deleteIfExists(part);
         } catch (IOException e) {
-            Log.info("cannot delete " + part + ": " + e.getMessage());
+            Log.info("cannot delete " + part + ": " + IoReason.of(e));
         }
     }
 }

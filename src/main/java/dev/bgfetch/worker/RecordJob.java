@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * or atomic; everything else belongs to the worker's loop thread.
  */
 final class RecordJob implements TransferListener {
-    enum Phase { QUEUED, RUNNING, DONE }
+    /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see Worker#persist). */
+    enum Phase { QUEUED, RUNNING, DELIVERABLE, DONE }
 
     final FetchRun run;
     final int index;
@@ -37,6 +38,8 @@ final class RecordJob implements TransferListener {
     /** Why the last attempt failed and will be retried (network trouble, 429/503), and when (epoch ms); for get and the progress line. */
     volatile String retryReason;
     volatile long retryAt;
+    /** The identity of the .part file the finished transfer wrote and checked. */
+    Object partKey;
 
     final AtomicLong downloaded = new AtomicLong();
     volatile Long total;

@@ -25,7 +25,8 @@ public enum Setting {
     STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
     HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
     MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
-    FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)");
+    FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
+    CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's");
 
     public final String env;
     public final String key;
@@ -50,7 +51,8 @@ public enum Setting {
             } catch (NoSuchFileException e) {
                 // no config file: defaults
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + home.resolve("config.properties") + ": " + e.getMessage());
+                throw new IllegalArgumentException("cannot read " + home.resolve("config.properties") + ": "
+                        + dev.bgfetch.state.IoReason.of(e));
             }
             Values v = new Values();
             for (Setting s : Setting.values()) {
@@ -84,6 +86,12 @@ public enum Setting {
                 return false;
             }
             throw new IllegalArgumentException("bad value for " + s.key + " (" + s.env + "): '" + values.get(s) + "'");
+        }
+
+        /** A file named by the setting, or null when it is empty. */
+        public Path path(Setting s) {
+            String v = values.get(s);
+            return v.isEmpty() ? null : Path.of(v).toAbsolutePath();
         }
 
         public Duration duration(Setting s) {

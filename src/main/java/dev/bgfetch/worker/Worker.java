@@ -4,6 +4,7 @@ import dev.bgfetch.http.HttpEngine;
 import dev.bgfetch.http.Outcome;
 import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
 import dev.bgfetch.state.StateException;
 import dev.bgfetch.state.Store;
@@ -11,14 +12,17 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -104,7 +108,8 @@ public final class Worker {
             });
             java.time.Duration connect = settings.duration(Setting.CONNECT_TIMEOUT);
             java.time.Duration stall = settings.duration(Setting.STALL_TIMEOUT);
-            engine = pool.submit(() -> new HttpEngine(maxTotal, maxPerHost, connect, stall, "bgfetch/" + version()));
+            java.nio.file.Path ca = settings.path(Setting.CA_CERTIFICATE);
+            engine = pool.submit(() -> HttpEngine.create(maxTotal, maxPerHost, connect, stall, "bgfetch/" + version(), ca));
             try {
                 loop(lock);
             } finally {
@@ -179,6 +184,12 @@ public final class Worker {
     private boolean retire(FileLock lock) {
         return store.locked(() -> {
             if (store.needsWorker()) {
+                // A fetch aborted before this worker ever saw it still owes its hook; nothing else runs it.
+                for (Fetch f : store.settled()) {
+                    if (f.pendingHook() != null) {
+                        startHook(f);
+                    }
+                }
                 return false;
             }
             Log.info("idle; exiting");
@@ -191,17 +202,38 @@ public final class Worker {
 
     /**
      * Writes through the store and remembers the stamp of our own write, taken under the same lock,
-     * so the next sync does not parse back what we just wrote, yet still sees anyone else's change.
+     * so the next sync does not parse back what we just wrote, yet still sees anyone else's change:
+     * if the file changed since sync last read it (a pause, a resume), the stamp is left alone, or
+     * that change would be mistaken for ours and never acted on.
      */
     private Optional<Fetch> write(String key, java.util.function.Consumer<Fetch> change) {
         return store.locked(() -> {
+            boolean onlyOurs = Objects.equals(store.activeStamp(key), seen.get(key));
             Optional<Fetch> stored = store.update(key, change);
             String stamp = store.activeStamp(key);
-            if (stamp != null && seen.containsKey(key)) {
+            if (stamp != null && seen.containsKey(key) && onlyOurs) {
                 seen.put(key, stamp);
             }
             return stored;
         });
+    }
+
+    /**
+     * Stores the run's progress. Finished bodies are renamed to their final names here, under the
+     * store lock and only while the fetch is still active, and their success is in the same write:
+     * an abort (which takes the same lock) either sees the record succeeded or finds no final file
+     * (its .part is then deleted with the other unfinished ones).
+     */
+    private Optional<Fetch> persist(FetchRun r, java.util.function.Consumer<Fetch> then) {
+        Optional<Fetch> stored = write(r.key, f -> {
+            if (f.isActive()) {
+                deliverFinished(r);
+            }
+            r.applyTo(f);
+            then.accept(f);
+        });
+        stored.filter(Fetch::isActive).ifPresent(f -> observe(r, f));
+        return stored;
     }
 
     /** Active keys → the file stamps last parsed; a file whose stamp is unchanged is not read again. */
@@ -231,17 +263,7 @@ public final class Worker {
                 Log.info("picked up '" + f.id + "' (" + f.records.size() + " records)");
                 continue;
             }
-            r.fetch = f;
-            boolean paused = Fetch.PAUSED.equals(f.state);
-            if (paused && !r.paused) {
-                r.paused = true;
-                Log.info("pausing '" + f.id + "'");
-                cancelAll(r);
-            } else if (!paused && r.paused) {
-                r.paused = false;
-                Log.info("resuming '" + f.id + "'");
-                r.jobs.forEach(j -> j.notBefore = 0);
-            }
+            observe(r, f);
         }
         for (FetchRun r : new ArrayList<>(runs.values())) {
             if (!stamps.containsKey(r.key)) {
@@ -256,6 +278,21 @@ public final class Worker {
         }
     }
 
+    /** Takes in a stored copy of a running fetch: a pause stops its transfers at once, a resume lets them go. */
+    private void observe(FetchRun r, Fetch f) {
+        r.fetch = f;
+        boolean paused = Fetch.PAUSED.equals(f.state);
+        if (paused && !r.paused) {
+            r.paused = true;
+            Log.info("pausing '" + f.id + "'");
+            cancelAll(r);
+        } else if (!paused && r.paused) {
+            r.paused = false;
+            Log.info("resuming '" + f.id + "'");
+            r.jobs.forEach(j -> j.notBefore = 0);
+        }
+    }
+
     /** A record delivered just before a crash has no .part but its final file, whole. */
     private void recover(FetchRun r) {
         for (RecordJob j : r.jobs) {
@@ -264,8 +301,11 @@ public final class Worker {
             }
             try {
                 // The persisted byte count may lag the rename by one flush, so the file's size decides.
-                if (!Files.exists(Naming.part(j.target)) && Files.isRegularFile(j.target)
-                        && j.total != null && Files.size(j.target) == j.total) {
+                // A link at either name proves nothing about what this record wrote (SPEC §4.7).
+                if (!Files.exists(Naming.part(j.target), LinkOption.NOFOLLOW_LINKS)
+                        && Files.isRegularFile(j.target, LinkOption.NOFOLLOW_LINKS) && j.total != null
+                        && Files.readAttributes(j.target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size()
+                        == j.total) {
                     j.phase = RecordJob.Phase.DONE;
                     j.result = Rec.SUCCESS;
                     j.path = j.target;
@@ -362,15 +402,17 @@ public final class Worker {
             }
         }
         for (FetchRun r : toPersist.keySet()) {
-            Optional<Fetch> stored = write(r.key, r::applyTo);
+            Optional<Fetch> stored = persist(r, f -> { });
             if (stored.isEmpty() || stored.get().hasSettled()) {
                 r.stopping = true;
             }
             r.dirty = false;
         }
+        adoptable = null;
         for (RecordJob j : start) {
-            if (j.run.stopping) {
-                finishedTransfer(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"), null);
+            // The write above may have brought a pause (or an abort) made since the last sync.
+            if (j.run.stopping || j.run.paused) {
+                finishedTransfer(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"));
             } else {
                 launch(j);
             }
@@ -380,8 +422,57 @@ public final class Worker {
     private void reserveTarget(RecordJob j) {
         Rec rec = j.run.fetch.records.get(j.index);
         String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
-        j.target = Naming.choose(Path.of(j.run.fetch.dir), name, reserved);
+        j.target = Naming.choose(Path.of(j.run.fetch.dir), name, reserved, t -> adopt(j, t));
         reserved.add(j.target);
+    }
+
+    /** Settled records whose .part was kept for a resume (quota-exceeded), read once per scheduling pass. */
+    private List<Rec> adoptable;
+
+    /**
+     * Takes over the .part a settled quota-exceeded record of the same URL left at {@code target}: its
+     * validators and total come along, so the transfer resumes with Range and If-Range (a changed
+     * resource gets a 200 and starts over, as for any resume).
+     */
+    private boolean adopt(RecordJob j, Path target) {
+        if (adoptable == null) {
+            adoptable = new ArrayList<>();
+            for (Fetch f : store.settled()) {
+                for (Rec r : f.records) {
+                    if (Rec.QUOTA_EXCEEDED.equals(r.result) && r.target != null
+                            && (r.etag != null || r.lastModified != null)) {
+                        adoptable.add(r);
+                    }
+                }
+            }
+        }
+        long size;
+        try {
+            BasicFileAttributes a = Files.readAttributes(Naming.part(target), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                return false;
+            }
+            size = a.size();
+        } catch (IOException e) {
+            return false;
+        }
+        for (int i = adoptable.size() - 1; i >= 0; i--) {
+            Rec r = adoptable.get(i);
+            if (r.target.equals(target.toString()) && r.request.url.equals(j.url.toString())
+                    && (r.total == null || size <= r.total)) {
+                j.etag = r.etag;
+                j.lastModified = r.lastModified;
+                j.total = r.total;
+                j.downloaded.set(size);
+                j.run.group.addAndGet(size);
+                adoptable.remove(i);
+                Log.info("'" + j.run.fetch.id + "' #" + j.index + " resumes the " + size + " bytes kept in "
+                        + Naming.part(target));
+                return true;
+            }
+        }
+        return false;
     }
 
     private void launch(RecordJob j) {
@@ -400,27 +491,24 @@ public final class Worker {
         try {
             t = new Transfer(engine(), tj, j);
         } catch (IllegalStateException e) {
-            finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()), null);
+            finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()));
             return;
         }
         j.transfer = t;
         j.downloadedAtLaunch = j.downloaded.get();
         pool.execute(() -> {
             Outcome o;
-            Path delivered = null;
             try {
                 o = t.run();
-                if (o.kind == Outcome.Kind.COMPLETE) {
-                    delivered = deliver(j, tj.part);
-                }
-            } catch (IOException e) {
-                o = Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot deliver " + j.target + ": " + e.getMessage());
             } catch (RuntimeException e) {
                 o = Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
             }
             Outcome outcome = o;
-            Path path = delivered;
-            events.add(() -> finishedTransfer(j, outcome, path));
+            Object partKey = t.partKey();
+            events.add(() -> {
+                j.partKey = partKey;
+                finishedTransfer(j, outcome);
+            });
         });
     }
 
@@ -431,27 +519,50 @@ public final class Worker {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting up HTTP", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("cannot set up HTTP: " + e.getCause(), e.getCause());
+            Throwable why = e.getCause();
+            throw new IllegalStateException(why instanceof dev.bgfetch.http.Trust.BadCaFile ? why.getMessage()
+                    : "cannot set up HTTP: " + why, why);
         }
     }
 
-    private Path deliver(RecordJob j, Path part) throws IOException {
-        Path target = j.target;
-        if (j.dispositionName != null) {
-            target = Naming.inside(target.getParent(), j.dispositionName);
-        }
-        Path dest = Naming.deliver(part, target, reserved);
-        if (fsync) {
-            try (FileChannel dir = FileChannel.open(dest.getParent(), StandardOpenOption.READ)) {
-                dir.force(true);
+    /** Renames every finished body of the run to its final name; called under the store lock (see persist). */
+    private void deliverFinished(FetchRun r) {
+        Set<Path> dirs = new java.util.HashSet<>();
+        for (RecordJob j : r.jobs) {
+            if (j.phase != RecordJob.Phase.DELIVERABLE) {
+                continue;
+            }
+            try {
+                Path target = j.target;
+                if (j.dispositionName != null) {
+                    target = Naming.inside(target.getParent(), j.dispositionName);
+                }
+                j.path = Naming.deliver(Naming.part(j.target), target, reserved, j.partKey);
+                j.phase = RecordJob.Phase.DONE;
+                j.result = Rec.SUCCESS;
+                reserved.remove(j.target);
+                dirs.add(j.path.getParent());
+                Log.info("'" + r.fetch.id + "' #" + j.index + " " + Rec.SUCCESS);
             } catch (IOException e) {
-                // a file system that cannot fsync a directory; the rename is still atomic
+                fail(j, Rec.FETCH_ERROR, "cannot deliver " + j.target + ": " + IoReason.of(e));
+                Log.info("'" + r.fetch.id + "' #" + j.index + " " + j.error);
+            } catch (RuntimeException e) {
+                fail(j, Rec.FETCH_ERROR, "cannot deliver " + j.target + ": " + e.getMessage());
+                Log.info("'" + r.fetch.id + "' #" + j.index + " " + j.error);
             }
         }
-        return dest;
+        if (fsync) {
+            for (Path d : dirs) {
+                try (FileChannel dir = FileChannel.open(d, StandardOpenOption.READ)) {
+                    dir.force(true);
+                } catch (IOException e) {
+                    // a file system that cannot fsync a directory; the rename is still atomic
+                }
+            }
+        }
     }
 
-    private void finishedTransfer(RecordJob j, Outcome o, Path delivered) {
+    private void finishedTransfer(RecordJob j, Outcome o) {
         running--;
         hostRunning.merge(j.host, -1, Integer::sum);
         j.transfer = null;
@@ -460,11 +571,8 @@ public final class Worker {
         String id = r.fetch.id;
         switch (o.kind) {
             case COMPLETE:
-                j.phase = RecordJob.Phase.DONE;
-                j.result = Rec.SUCCESS;
-                j.path = delivered;
+                j.phase = RecordJob.Phase.DELIVERABLE;
                 j.waitingForNetwork = false;
-                reserved.remove(j.target);
                 break;
             case BAD_STATUS:
                 fail(j, Rec.BAD_STATUS, o.message);
@@ -507,12 +615,18 @@ public final class Worker {
                 if (r.stopping && runs.containsKey(r.key) && !j.isDone()) {
                     j.phase = RecordJob.Phase.DONE;
                     j.result = Rec.ABORTED;
+                    if (j.target != null) {
+                        // Stopped for good (the group's cap, an abort): nothing will resume from it.
+                        reserved.remove(j.target);
+                        Parts.delete(Naming.part(j.target));
+                    }
                 } else if (!j.isDone()) {
                     j.phase = RecordJob.Phase.QUEUED;
                 }
                 break;
         }
-        if (o.kind != Outcome.Kind.CANCELLED && o.kind != Outcome.Kind.NETWORK && o.kind != Outcome.Kind.RETRY_LATER) {
+        if (o.kind != Outcome.Kind.CANCELLED && o.kind != Outcome.Kind.NETWORK && o.kind != Outcome.Kind.RETRY_LATER
+                && o.kind != Outcome.Kind.COMPLETE) {
             Log.info("'" + id + "' #" + j.index + " " + (j.result.isEmpty() ? o.kind : j.result)
                     + (o.message == null ? "" : ": " + o.message));
         }
@@ -569,15 +683,16 @@ public final class Worker {
 
     private void settleFinished() {
         for (FetchRun r : new ArrayList<>(runs.values())) {
-            if (r.running() > 0 || !r.allDone() || !runs.containsKey(r.key)) {
+            if (r.running() > 0 || !r.allFinished() || !runs.containsKey(r.key)) {
                 continue;
             }
             if (r.stopping && !r.jobs.stream().anyMatch(j -> Rec.DOWNLOAD_TOTAL_EXCEEDED.equals(j.result))) {
                 continue; // stopped from outside: sync() retires it
             }
-            Optional<Fetch> settled = write(r.key, f -> {
-                r.applyTo(f);
+            boolean[] byUs = {false};
+            Optional<Fetch> settled = persist(r, f -> {
                 if (!f.hasSettled()) {
+                    byUs[0] = true;
                     for (RecordJob j : r.jobs) {
                         f.finishRecord(f.records.get(j.index), j.result);
                     }
@@ -597,6 +712,10 @@ public final class Worker {
                 }
             }
             settled.ifPresent(f -> {
+                if (!byUs[0] && Rec.ABORTED.equals(f.failureReason)) {
+                    // Aborted after the last sync: the bodies not delivered before it go, as in retireGone.
+                    Parts.deleteUnfinished(f);
+                }
                 Log.info("settled '" + f.id + "': " + f.result
                         + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
                 if (f.pendingHook() != null) {
@@ -620,7 +739,7 @@ public final class Worker {
             r.lastFlush = now;
             r.dirty = false;
             try {
-                Optional<Fetch> stored = write(r.key, r::applyTo);
+                Optional<Fetch> stored = persist(r, f -> { });
                 if (stored.isEmpty()) {
                     r.stopping = true;
                     cancelAll(r);
@@ -633,8 +752,13 @@ public final class Worker {
     }
 
     private void startHook(Fetch f) {
-        String cmd = f.pendingHook();
-        Optional<Fetch> marked = store.update(f.key, x -> x.hookDone = true);
+        String[] pending = {null};
+        // Decided on the stored copy under the lock, so two paths that both saw it pending run it once.
+        Optional<Fetch> marked = store.update(f.key, x -> {
+            pending[0] = x.pendingHook();
+            x.hookDone = true;
+        });
+        String cmd = pending[0];
         if (marked.isEmpty() || cmd == null || cmd.isBlank()) {
             return;
         }

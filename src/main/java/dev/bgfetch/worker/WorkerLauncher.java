@@ -192,7 +192,7 @@ public final class WorkerLauncher {
                         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             }
         } catch (IOException e) {
-            throw new StartException("cannot create " + log + ": " + e.getMessage());
+            throw new StartException("cannot create " + log + ": " + dev.bgfetch.state.IoReason.of(e));
         }
         List<String> sh = new ArrayList<>(List.of("/bin/sh", "-c",
                 // HUP ignored from the fork on: the terminal may hang up before setsid has run, now

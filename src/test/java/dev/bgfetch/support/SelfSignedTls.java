@@ -76,4 +76,17 @@ public final class SelfSignedTls {
         }
         return k;
     }
+
+    /** The certificate as a PEM file (keytool -exportcert -rfc), as a user would pass it to --cacert. */
+    public Path pem(Path out) throws IOException, InterruptedException {
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process p = new ProcessBuilder(keytool.toString(), "-exportcert", "-rfc", "-alias", "test", "-keystore",
+                keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-file", out.toString())
+                .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.exists(out)) {
+            throw new IOException("keytool -exportcert failed: " + text);
+        }
+        return out;
+    }
 }

@@ -1,0 +1,155 @@
+package dev.bgfetch.http;
+
+import dev.bgfetch.state.IoReason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * The certificates a TLS server may present: the JDK's default trust plus, when given, the CA
+ * certificates of a PEM bundle (as curl's {@code --cacert} adds to nothing but wget's
+ * {@code --ca-certificate} adds to the system's: bgfetch adds, so public sites keep working).
+ */
+public final class Trust {
+    private Trust() {
+    }
+
+    /** Thrown for a CA file that cannot be used; the message is one line for the user. */
+    public static final class BadCaFile extends Exception {
+        BadCaFile(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** An SSL context trusting the defaults and every certificate in {@code pem}. */
+    public static SSLContext withExtraCa(Path pem) throws BadCaFile {
+        List<X509Certificate> extra = read(pem);
+        try {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            for (int i = 0; i < extra.size(); i++) {
+                ks.setCertificateEntry("extra-" + i, extra.get(i));
+            }
+            X509ExtendedTrustManager defaults = trustManager(null);
+            X509ExtendedTrustManager added = trustManager(ks);
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(null, new TrustManager[] {new Either(defaults, added)}, null);
+            return c;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new BadCaFile("cannot use the CA certificates of " + pem + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The X.509 certificates of a PEM (or DER) file; at least one, or a clear error. */
+    static List<X509Certificate> read(Path pem) throws BadCaFile {
+        Collection<? extends Certificate> certs;
+        try (InputStream in = Files.newInputStream(pem)) {
+            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        } catch (IOException e) {
+            throw new BadCaFile("cannot read the CA certificate file " + pem + ": " + IoReason.of(e), e);
+        } catch (CertificateException e) {
+            throw new BadCaFile("no certificate in " + pem + " (expected PEM: -----BEGIN CERTIFICATE-----)", e);
+        }
+        List<X509Certificate> out = new ArrayList<>();
+        for (Certificate c : certs) {
+            if (c instanceof X509Certificate) {
+                out.add((X509Certificate) c);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new BadCaFile("no certificate in " + pem + " (expected PEM: -----BEGIN CERTIFICATE-----)", null);
+        }
+        return out;
+    }
+
+    private static X509ExtendedTrustManager trustManager(KeyStore ks) throws GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager) {
+                return (X509ExtendedTrustManager) tm;
+            }
+        }
+        throw new GeneralSecurityException("no X.509 trust manager");
+    }
+
+    /** Trusts a server chain that either manager trusts; the default's refusal is reported when both refuse. */
+    private static final class Either extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager first;
+        private final X509ExtendedTrustManager second;
+
+        Either(X509ExtendedTrustManager first, X509ExtendedTrustManager second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        private interface Check {
+            void run(X509ExtendedTrustManager tm) throws CertificateException;
+        }
+
+        private void either(Check c) throws CertificateException {
+            try {
+                c.run(first);
+            } catch (CertificateException e) {
+                try {
+                    c.run(second);
+                } catch (CertificateException ignored) {
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            either(tm -> tm.checkServerTrusted(chain, authType, socket));
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            either(tm -> tm.checkServerTrusted(chain, authType, engine));
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            either(tm -> tm.checkServerTrusted(chain, authType));
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            first.checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            first.checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            first.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            List<X509Certificate> all = new ArrayList<>(List.of(first.getAcceptedIssuers()));
+            all.addAll(List.of(second.getAcceptedIssuers()));
+            return all.toArray(new X509Certificate[0]);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.bgfetch.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpsServer;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.SelfSignedTls;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ca-certificate setting: a server whose certificate a PEM file vouches for is trusted, in
+ * addition to the JDK's trust, by the real worker; a bad file says what is wrong. TLS made in the test.
+ */
+class CaCertificateTest {
+    static final Duration T = Duration.ofSeconds(60);
+    @TempDir
+    Path tmp;
+    Cli cli;
+    HttpsServer https;
+    SelfSignedTls cert;
+    byte[] body = "over TLS with our own CA\n".repeat(2000).getBytes(StandardCharsets.UTF_8);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cli = new Cli(tmp);
+        cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
+        https = cert.serve(body);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        cli.run("worker", "--stop", "-q");
+        https.stop(0);
+    }
+
+    String url() {
+        return "https://127.0.0.1:" + https.getAddress().getPort() + "/f.bin";
+    }
+
+    @Test
+    void aPemBundleIsTrustedOnTopOfTheDefaults() throws Exception {
+        Path pem = cert.pem(tmp.resolve("ca.pem"));
+        assertTrue(Files.readString(pem).contains("-----BEGIN CERTIFICATE-----"));
+        cli.config("ca-certificate", pem.toString());
+        Path dl = tmp.resolve("dl");
+        Cli.Result r = cli.run("fetch", "tls", url(), "-d", dl.toString(), "-w");
+        assertEquals(0, r.code, r.toString());
+        assertArrayEquals(body, Files.readAllBytes(dl.resolve("f.bin")));
+    }
+
+    @Test
+    void withoutItTheServerIsNotTrusted() throws Exception {
+        Cli.Result r = cli.run("fetch", "tls", url(), "-d", tmp.resolve("dl").toString(), "-w");
+        assertEquals(22, r.code, r.toString());
+        Rec rec = cli.store().find("tls").orElseThrow().records.get(0);
+        assertEquals("certificate not trusted for 127.0.0.1", rec.error);
+    }
+
+    @Test
+    void aFileWithoutCertificatesIsAFetchErrorThatSaysSo() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.pem"), "not a certificate\n");
+        cli.config("ca-certificate", junk.toString());
+        Cli.Result r = cli.run("fetch", "tls", url(), "-d", tmp.resolve("dl").toString(), "-w");
+        assertEquals(22, r.code, r.toString());
+        Fetch f = cli.store().find("tls").orElseThrow();
+        assertTrue(f.records.get(0).error.contains("no certificate in " + junk), f.records.get(0).error);
+
+        cli.run("worker", "--stop", "-q");
+        cli.config("ca-certificate", tmp.resolve("missing.pem").toString());
+        cli.run("fetch", "tls2", url(), "-d", tmp.resolve("dl").toString(), "-w");
+        String error = cli.store().find("tls2").orElseThrow().records.get(0).error;
+        assertTrue(error.contains("missing.pem: no such file or directory"), error);
+    }
+}

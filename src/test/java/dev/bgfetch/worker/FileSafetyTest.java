@@ -1,0 +1,272 @@
+package dev.bgfetch.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bgfetch.cli.ExitCodes;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC §4.6–4.7 and §4.10–4.11 with the real worker: nothing is written outside --dir through a link
+ * at a .part or final name, a .part removed mid-download fails at once, stopped records leave no
+ * .part behind, and a quota-exceeded .part is resumed by the next fetch of the same URL.
+ */
+class FileSafetyTest {
+    static final Duration T = Duration.ofSeconds(40);
+
+    @TempDir
+    Path tmp;
+    TestServer server;
+    Cli cli;
+    Path dl;
+    Path elsewhere;
+    final byte[] data = TestServer.randomBytes(1_200_000, 31);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = TestServer.start();
+        server.file("/data.bin", data);
+        cli = new Cli(tmp).config("retry-max-delay", "1s").config("stall-timeout", "2s");
+        dl = Files.createDirectories(tmp.resolve("dl"));
+        elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        cli.close();
+        server.close();
+    }
+
+    Rec record(String id) {
+        return cli.store().find(id).orElseThrow().records.get(0);
+    }
+
+    @Test
+    void aDanglingLinkAtThePartNameCountsAsTakenAndIsNeverWrittenThrough() throws Exception {
+        Path victim = elsewhere.resolve("new");
+        Files.createSymbolicLink(dl.resolve("data.bin.part"), victim);
+        assertEquals(0, cli.run("fetch", "d", server.url("/data.bin"), "-d", dl.toString(), "-w").code,
+                cli.workerLog());
+        assertFalse(Files.exists(victim, LinkOption.NOFOLLOW_LINKS), "nothing written outside --dir");
+        assertEquals(dl.resolve("data.1.bin").toString(), record("d").path);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.1.bin")));
+        assertFalse(Files.isSymbolicLink(dl.resolve("data.1.bin")));
+        assertTrue(Files.isSymbolicLink(dl.resolve("data.bin.part")), "the link is left as it was");
+    }
+
+    /** Pauses a throttled download once bytes are on disk, so its .part can be swapped for something else. */
+    void pausedMidway(String id) throws Exception {
+        server.throttle("/data.bin", 300_000);
+        assertEquals(0, cli.run("fetch", id, server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await(id, f -> f.downloaded > 100_000 && f.records.get(0).etag != null, T);
+        assertEquals(0, cli.run("pause", id).code);
+        long before = -1;
+        long size = Files.size(dl.resolve("data.bin.part"));
+        while (size != before) { // the worker has closed the transfer once the file stops growing
+            before = size;
+            Thread.sleep(300);
+            size = Files.size(dl.resolve("data.bin.part"));
+        }
+        server.throttle("/data.bin", 0);
+    }
+
+    @Test
+    void aLinkPutAtThePartOfAPausedRecordIsNotResumedIntoAndOnlyTheLinkIsDeleted() throws Exception {
+        pausedMidway("l");
+        Path victim = Files.write(elsewhere.resolve("victim"), new byte[] {'k', 'e', 'e', 'p'});
+        Path part = dl.resolve("data.bin.part");
+        Files.delete(part);
+        Files.createSymbolicLink(part, victim);
+        assertEquals(0, cli.run("resume", "l").code);
+        Cli.Result r = cli.run("wait", "l", "--timeout", "30s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        assertTrue(record("l").error.contains("symbolic link"), record("l").error);
+        assertEquals("keep", Files.readString(victim), "the link's target is untouched");
+        assertFalse(Files.exists(part, LinkOption.NOFOLLOW_LINKS), "the failed record's link is removed");
+        assertFalse(Files.exists(dl.resolve("data.bin"), LinkOption.NOFOLLOW_LINKS), "nothing delivered");
+    }
+
+    @Test
+    void aFifoOrADirectoryPutAtThePartIsRefusedWithoutHanging() throws Exception {
+        pausedMidway("f");
+        Path part = dl.resolve("data.bin.part");
+        Files.delete(part);
+        assertEquals(0, new ProcessBuilder("mkfifo", part.toString()).start().waitFor());
+        assertEquals(0, cli.run("resume", "f").code);
+        Cli.Result r = cli.run("wait", "f", "--timeout", "30s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        assertTrue(record("f").error.contains("not a regular file"), record("f").error);
+
+        Files.createDirectory(dl.resolve("data.bin.part"));
+        Files.writeString(dl.resolve("data.bin.part").resolve("inside"), "x");
+        Files.deleteIfExists(dl.resolve("data.bin"));
+        Cli.Result again = cli.run("fetch", "g", server.url("/data.bin"), "-d", dl.toString(), "-w");
+        assertEquals(0, again.code, again + cli.workerLog());
+        assertEquals(dl.resolve("data.1.bin").toString(), record("g").path, "a directory there means taken");
+        assertEquals("x", Files.readString(dl.resolve("data.bin.part").resolve("inside")));
+    }
+
+    @Test
+    void aLinkAtTheFinalNameIsTakenNeitherReplacedNorWrittenThrough() throws Exception {
+        server.throttle("/data.bin", 600_000);
+        assertEquals(0, cli.run("fetch", "t", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("t", f -> f.downloaded > 50_000, T);
+        Path victim = elsewhere.resolve("target");
+        Files.createSymbolicLink(dl.resolve("data.bin"), victim);
+        server.throttle("/data.bin", 0);
+        assertEquals(0, cli.run("wait", "t").code, cli.workerLog());
+        assertEquals(dl.resolve("data.1.bin").toString(), record("t").path);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.1.bin")));
+        assertEquals(victim, Files.readSymbolicLink(dl.resolve("data.bin")), "the link is not replaced");
+        assertFalse(Files.exists(victim, LinkOption.NOFOLLOW_LINKS), "nothing written through it");
+    }
+
+    @Test
+    void aLinkAtTheFinalNameIsNotMistakenForADeliveredFileAfterACrash() throws Exception {
+        Path lookalike = Files.write(elsewhere.resolve("same-size"), new byte[data.length]);
+        Files.createSymbolicLink(dl.resolve("data.bin"), lookalike);
+        // As a worker killed after reserving the name leaves it: target and total known, no .part.
+        Fetch f = new Fetch();
+        f.id = "c";
+        f.dir = dl.toString();
+        Rec r = new Rec();
+        r.request.url = server.url("/data.bin");
+        r.target = dl.resolve("data.bin").toString();
+        r.total = (long) data.length;
+        f.records.add(r);
+        cli.store().register(f);
+        assertEquals(0, cli.run("wait", "c").code, cli.workerLog());
+        Rec done = record("c");
+        assertEquals(dl.resolve("data.1.bin").toString(), done.path, "downloaded, not 'recovered' from a link");
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.1.bin")));
+        assertArrayEquals(new byte[data.length], Files.readAllBytes(lookalike));
+    }
+
+    @Test
+    void aPartDeletedMidDownloadFailsAtTheNextWriteNotAtTheEnd() throws Exception {
+        server.throttle("/data.bin", 200_000);
+        assertEquals(0, cli.run("fetch", "rm", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("rm", x -> x.downloaded > 100_000, T);
+        Files.delete(dl.resolve("data.bin.part"));
+        Cli.Result r = cli.run("wait", "rm", "--timeout", "30s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        Rec rec = record("rm");
+        assertTrue(rec.error.contains("was removed"), rec.error);
+        assertTrue(rec.downloaded < data.length / 2, "failed before the body was read: " + rec.downloaded);
+        assertEquals(List.of(), names(dl), "nothing left, nothing delivered");
+    }
+
+    @Test
+    void theDownloadDirDeletedMidDownloadFailsAtTheNextWrite() throws Exception {
+        server.throttle("/data.bin", 200_000);
+        Path sub = dl.resolve("sub");
+        assertEquals(0, cli.run("fetch", "dir", server.url("/data.bin"), "-d", sub.toString()).code);
+        cli.await("dir", x -> x.downloaded > 100_000, T);
+        Files.delete(sub.resolve("data.bin.part"));
+        Files.delete(sub);
+        Cli.Result r = cli.run("wait", "dir", "--timeout", "30s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        assertTrue(record("dir").downloaded < data.length / 2, "failed early: " + record("dir").downloaded);
+        assertFalse(Files.exists(sub), "the dir is not created again");
+    }
+
+    @Test
+    void theCapLeavesNoPartOfTheStoppedSiblingsBehind() throws Exception {
+        List<String> urls = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            server.file("/s" + i + ".bin", TestServer.randomBytes(400_000, 40 + i));
+            server.throttle("/s" + i + ".bin", 200_000);
+            urls.add(server.url("/s" + i + ".bin"));
+        }
+        List<String> args = new java.util.ArrayList<>(List.of("fetch", "cap"));
+        args.addAll(urls);
+        args.addAll(List.of("-d", dl.toString(), "--download-total", "300000", "-w"));
+        Cli.Result r = cli.run(args.toArray(new String[0]));
+        assertEquals(ExitCodes.DOWNLOAD_TOTAL_EXCEEDED, r.code, r + cli.workerLog());
+        Fetch f = cli.store().find("cap").orElseThrow();
+        assertEquals(Rec.DOWNLOAD_TOTAL_EXCEEDED, f.failureReason);
+        // The siblings that hit the cap before their stop arrived fail the same way; the rest are aborted.
+        assertTrue(f.records.stream().allMatch(x -> Rec.ABORTED.equals(x.result)
+                || Rec.DOWNLOAD_TOTAL_EXCEEDED.equals(x.result)),
+                f.records.stream().map(x -> x.result).collect(Collectors.toList()).toString());
+        assertEquals(List.of(), names(dl), "no .part left by the stopped siblings");
+
+        server.throttle("/s0.bin", 0);
+        assertEquals(0, cli.run("fetch", "again", urls.get(0), "-d", dl.toString(), "-w").code);
+        assertEquals(dl.resolve("s0.bin").toString(), record("again").path, "the name is free again");
+    }
+
+    @Test
+    void aQuotaPartIsResumedByTheNextFetchOfTheSameUrlAndCountsWhatIsOnDisk() throws Exception {
+        long free = Files.getFileStore(tmp).getUsableSpace();
+        cli.config("min-free", String.valueOf(free + 1_000_000_000L));
+        byte[] big = TestServer.randomBytes(10_000_000, 9);
+        server.file("/big.bin", big);
+        Cli.Result r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "--wait");
+        assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
+        long kept = Files.size(dl.resolve("big.bin.part"));
+        assertTrue(kept > 0);
+        assertEquals(kept, record("q").downloaded, "the record counts what is on disk");
+        assertEquals(kept, cli.store().find("q").orElseThrow().downloaded);
+
+        cli.config("min-free", "0");
+        cli.run("worker", "--stop"); // settings are read when a worker starts
+        server.clearRequests();
+        r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "--wait");
+        assertEquals(0, r.code, r + cli.workerLog());
+        assertEquals(dl.resolve("big.bin").toString(), record("q").path, "the kept part is adopted");
+        assertArrayEquals(big, Files.readAllBytes(dl.resolve("big.bin")));
+        assertEquals("bytes=" + kept + "-", server.requests("/big.bin").get(0).header("Range"));
+        assertEquals(List.of("big.bin"), names(dl));
+    }
+
+    @Test
+    void aFullDiskCountsWhatFitAndTheNextFetchResumesItOnceThereIsRoom() throws Exception {
+        Path small = Files.createDirectories(tmp.resolve("small-fs"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0,
+                "needs a 1 MiB tmpfs (root and mount); covered by the min-free test otherwise: " + why);
+        try {
+            byte[] big = TestServer.randomBytes(3_000_000, 10);
+            server.file("/big.bin", big);
+            Cli.Result r = cli.run("fetch", "full", server.url("/big.bin"), "-d", small.toString(), "--wait");
+            assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
+            long kept = Files.size(small.resolve("big.bin.part"));
+            assertTrue(kept > 0 && kept <= 1024 * 1024, "what fit stays: " + kept);
+            assertEquals(kept, record("full").downloaded, "the record counts what is on disk, not what was sent");
+
+            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,size=8m", small.toString()).start().waitFor());
+            server.clearRequests();
+            r = cli.run("fetch", "full", server.url("/big.bin"), "-d", small.toString(), "--wait");
+            assertEquals(0, r.code, r + cli.workerLog());
+            assertEquals(small.resolve("big.bin").toString(), record("full").path);
+            assertArrayEquals(big, Files.readAllBytes(small.resolve("big.bin")));
+            assertEquals("bytes=" + kept + "-", server.requests("/big.bin").get(0).header("Range"));
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
+
+    static List<String> names(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
+    }
+}
