@@ -23,30 +23,20 @@ tool_bgfetch_nosync() {
   local wl=$1 list=$2 dest=$3 id="benchns-$1-$(date +%s%N)"
   BGFETCH_FSYNC=false "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
 }
-# https rows (W6/W7): bgfetch trusts the harness's self-signed CA through a JVM trust store made
-# from $BGB_CA (a --ca-certificate option is on the way; this keeps the column comparable meanwhile).
-bgfetch_trust_opts() {
-  [[ -n ${BGB_CA:-} && -r $BGB_CA ]] || return 0
-  local ts=/tmp/bgbench/bgfetch-trust.p12
-  if [[ ! -s $ts || $BGB_CA -nt $ts ]]; then
-    rm -f "$ts"
-    keytool -importcert -noprompt -alias bgbench -file "$BGB_CA" -keystore "$ts" -storetype PKCS12 \
-      -storepass changeit >/dev/null 2>&1 || return 0
-  fi
-  printf ' -Djavax.net.ssl.trustStore=%s -Djavax.net.ssl.trustStorePassword=changeit' "$ts"
-}
-export -f bgfetch_trust_opts
+# https rows (W6/W7): bgfetch trusts the harness's self-signed CA as the peers do, through its
+# ca-certificate setting (BGFETCH_CA_CERTIFICATE), which adds a PEM file to the JDK's trust.
+[[ -n ${BGB_CA:-} ]] && export BGFETCH_CA_CERTIFICATE=${BGFETCH_CA_CERTIFICATE:-$BGB_CA}
 TOOL_DESC[bgfetch_c1]="bgfetch ... with the worker on C1 only (-XX:TieredStopAtLevel=1), as before run 4"
 have_bgfetch_c1() { have_bgfetch; }
 tool_bgfetch_c1() {
   local wl=$1 list=$2 dest=$3 id="benchc1-$1-$(date +%s%N)"
-  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-}$(bgfetch_trust_opts) -XX:TieredStopAtLevel=1" \
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -XX:TieredStopAtLevel=1" \
     "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
 }
 TOOL_DESC[bgfetch_c2]="bgfetch ... with the worker on C1+C2 (-XX:TieredStopAtLevel=4)"
 have_bgfetch_c2() { have_bgfetch; }
 tool_bgfetch_c2() {
   local wl=$1 list=$2 dest=$3 id="benchc2-$1-$(date +%s%N)"
-  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-}$(bgfetch_trust_opts) -XX:TieredStopAtLevel=4" \
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -XX:TieredStopAtLevel=4" \
     "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
 }
