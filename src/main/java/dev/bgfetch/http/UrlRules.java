@@ -165,7 +165,7 @@ public final class UrlRules {
         try {
             h = Hosts.canonical(host);
         } catch (BadUrlException e) {
-            throw new BadUrlException(Escapes.terminal(e.getMessage()) + " in URL '" + shown + "'");
+            throw new BadUrlException("bad URL '" + shown + "': " + Escapes.terminal(e.getMessage()));
         }
         int p = port(port, shown);
         if (p != -1 && BAD_PORTS.contains(p)) {

@@ -26,7 +26,10 @@ class ValidationTest {
             "user only             | https://user@example.org/a           | credentials",
             "blocked port 25       | http://127.0.0.1:25/a                | port 25 is blocked",
             "blocked port 6667     | http://127.0.0.1:6667/a              | port 6667 is blocked",
-            "unparsable            | http://exa mple.org/a                | cannot parse",
+            "space in host         | http://exa mple.org/a                | host 'exa mple.org' has a character not allowed in a host name: a space",
+            "IPv4 out of range     | http://999.1.1.1/x                   | IPv4 address '999.1.1.1' is out of range",
+            "port out of range     | http://127.0.0.1:70000/x             | port 70000 is out of range",
+            "unclosed IPv6         | http://[::1/x                        | has no closing ']'",
             "no host               | http:///a                            | no host",
             "relative              | /just/a/path                         | only http and https",
     })

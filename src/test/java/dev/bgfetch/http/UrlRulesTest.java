@@ -106,7 +106,7 @@ class UrlRulesTest {
             "http://[1:2:3:4:5:6:7:8:9]/ | is not an IPv6 address",
             "http://[fe80::1%25eth0]/    | is not an IPv6 address",
             "http://[::1]x/              | unexpected 'x' after the IPv6 address",
-            "http:///x                   | no host in URL 'http:///x'",
+            "http:///x                   | bad URL 'http:///x': no host",
             "http://:8080/x              | no host",
             "http://./x                  | no host",
             "http://a b/                 | host 'a b' has a character not allowed in a host name: a space",
