@@ -405,7 +405,9 @@ public final class Transfer {
             long sincePresent = 0;
             long presentAt = System.nanoTime();
             byte[] buf = new byte[BUFFER];
-            try (InputStream in = entity.getContent()) {
+            InputStream in = entity.getContent();
+            boolean whole = false;
+            try {
                 int n;
                 while ((n = in.read(buf)) != -1) {
                     if (cancelled) {
@@ -440,6 +442,13 @@ public final class Transfer {
                         checkStillThere();
                     }
                 }
+                whole = true;
+            } finally {
+                if (whole) {
+                    in.close();
+                } else {
+                    dropConnection(in);
+                }
             }
             checkStillThere();
             if (job.fsync) {
@@ -450,6 +459,22 @@ public final class Transfer {
                 }
             }
             return got;
+        }
+    }
+
+    /**
+     * Ends a body that is not read to its end. Closing the stream would read (and wait for) the rest
+     * to keep the connection, which on a slow link delays a failure by as long as the body lasts.
+     */
+    private void dropConnection(InputStream in) {
+        HttpGet c = current;
+        if (c != null) {
+            c.cancel();
+        }
+        try {
+            in.close();
+        } catch (IOException | RuntimeException e) {
+            // the connection is being discarded anyway
         }
     }
 

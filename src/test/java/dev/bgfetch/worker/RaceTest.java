@@ -76,7 +76,7 @@ class RaceTest {
             int delay = random.nextInt(4) == 0 ? 0 : random.nextInt(150);
             Thread.sleep(delay);
             assertEquals(0, cli.run("pause", id).code);
-            Thread.sleep(400); // the worker looks at the store every 25 ms
+            Thread.sleep(700); // the worker looks at the store every 25 ms; margin for a loaded machine
             Map<String, Long> held = sizes(dir);
             Thread.sleep(800);
             String where = "round " + round + " (pause " + delay + " ms after fetch, seed " + seed + ")";
