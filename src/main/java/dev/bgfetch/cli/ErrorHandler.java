@@ -38,7 +38,8 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
         if (ex instanceof CliException || ex instanceof StateException) {
             err.println("bgfetch: " + lines(msg));
         } else {
-            err.println("bgfetch: internal error: " + lines(ex.toString()) + (verbose(parsed) ? "" : " (run with -v for details)"));
+            err.println("bgfetch: internal error: " + lines(ex.toString())
+                    + (verbose(parsed) ? "" : " (run with -v for details)"));
         }
         if (verbose(parsed)) {
             ex.printStackTrace(err);

@@ -41,7 +41,8 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Expected total in bytes (K/M/G, Ki/Mi/Gi suffixes; 0 = unknown). A hard cap.")
     String downloadTotal = "0";
 
-    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", converter = PathOption.ToPath.class, description = "Where files go (default: the current directory).")
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", converter = PathOption.ToPath.class,
+            description = "Where files go (default: the current directory).")
     Path dir;
 
     @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-", converter = PathOption.ToFileOrDash.class,

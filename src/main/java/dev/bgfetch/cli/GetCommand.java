@@ -1,5 +1,7 @@
 package dev.bgfetch.cli;
 
+import static dev.bgfetch.progress.Escapes.terminal;
+
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.progress.Snapshot;
 import dev.bgfetch.state.Fetch;
@@ -10,8 +12,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-
-import static dev.bgfetch.progress.Escapes.terminal;
 
 @Command(name = "get", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Show one fetch: its fields, progress and records. "

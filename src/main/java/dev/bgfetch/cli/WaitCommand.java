@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.worker.Units;
 import java.time.Duration;
@@ -41,7 +42,7 @@ public final class WaitCommand implements Callable<Integer> {
         try {
             return Units.duration(text);
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.USAGE, "--timeout: " + dev.bgfetch.progress.Escapes.terminal(e.getMessage()));
+            throw new CliException(ExitCodes.USAGE, "--timeout: " + Escapes.terminal(e.getMessage()));
         }
     }
 }

@@ -35,7 +35,7 @@ final class RecordJob implements TransferListener {
     /** Set by the loop when the network failed; cleared by the transfer thread when bytes flow again. */
     volatile boolean waitingForNetwork;
     volatile Transfer transfer;
-    /** Why the last attempt failed and will be retried (network trouble, 429/503), and when (epoch ms); for get and the progress line. */
+    /** Why the last attempt failed and is retried (network trouble, 429/503), and when (epoch ms): shown by get. */
     volatile String retryReason;
     volatile long retryAt;
     /** The identity of the .part file the finished transfer wrote and checked. */

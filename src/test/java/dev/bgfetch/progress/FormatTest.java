@@ -60,7 +60,8 @@ class FormatTest {
         String line = Format.groupLine(evil, 200);
         assertTrue(line.startsWith("id x\\nstate: settled\\x1b[2J"), line);
         assertTrue(line.chars().noneMatch(c -> c < 0x20), line);
-        Snapshot wide = new Snapshot("id", "日本語のタイトル日本語のタイトル", 1, 10, 1, 0, 0, "downloading", "", "");
+        String title = "日本語のタイトル".repeat(2);
+        Snapshot wide = new Snapshot("id", title, 1, 10, 1, 0, 0, "downloading", "", "");
         assertTrue(Format.columns(Format.groupLine(wide, 40)) <= 40, Format.groupLine(wide, 40));
     }
 
