@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,11 +50,14 @@ public final class MatchCommand implements Callable<Integer> {
         }
         if (body) {
             Rec r = recs.get(0);
-            if (r.path == null || !Files.isRegularFile(Path.of(r.path))) {
+            if (r.path == null || !Files.isRegularFile(Path.of(r.path), LinkOption.NOFOLLOW_LINKS)) {
+                // A link put where the file was delivered is never followed: it could point anywhere.
+                boolean link = r.path != null && Files.isSymbolicLink(Path.of(r.path));
                 throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + Escapes.terminal(id)
-                        + "' has no delivered file (" + (r.result.isEmpty() ? "running" : r.result) + ")");
+                        + "' has no delivered file (" + (link ? Escapes.terminal(r.path) + " is now a symbolic link"
+                        : r.result.isEmpty() ? "running" : r.result) + ")");
             }
-            try (InputStream in = Files.newInputStream(Path.of(r.path))) {
+            try (InputStream in = Files.newInputStream(Path.of(r.path), LinkOption.NOFOLLOW_LINKS)) {
                 // A failed write is the stdout check's to report (Stdout); a failed read is this command's.
                 byte[] buf = new byte[64 * 1024];
                 PrintStream out = Stdout.bytes;

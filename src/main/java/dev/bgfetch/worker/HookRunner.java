@@ -41,7 +41,16 @@ final class HookRunner {
                 Log.info("hook of '" + f.id + "': " + dir + " is gone; running in " + store.home());
                 dir = store.home();
             }
-            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd)
+            // In a session (and process group) of its own, so a timeout kills the shell and everything
+            // it started at once: killing the children first let the shell run its next command.
+            Path setsid = Path.of("/usr/bin/setsid");
+            boolean group = Files.isExecutable(setsid);
+            java.util.List<String> argv = new java.util.ArrayList<>();
+            if (group) {
+                argv.add(setsid.toString());
+            }
+            argv.addAll(java.util.List.of("/bin/sh", "-c", cmd));
+            ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(store.file("worker.log").toFile()))
@@ -58,8 +67,13 @@ final class HookRunner {
             Log.info("hook of '" + f.id + "' (" + f.result + "): starting");
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                if (group) {
+                    // setsid does not fork here (we are no group leader), so the hook's pid is its group's id.
+                    new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+                }
                 p.destroyForcibly();
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 Log.info("hook of '" + f.id + "' ran longer than " + timeout.toSeconds() + " s; killed");
                 return;
             }

@@ -75,9 +75,11 @@ class EscapingTest {
             Cli.Result option = cli.run("list", "--x\u001b]0;title\u0007");
             assertEquals(ExitCodes.USAGE, option.code);
             assertNoControls(option.err);
-            Cli.Result url = cli.run("fetch", "u", "http://127.0.0.1/\u001b[31m\nforged");
+            // (control characters in a path are percent-encoded, as browsers do; in a refused URL they are quoted)
+            Cli.Result url = cli.run("fetch", "u", "gopher://127.0.0.1/\u001b[31m\nforged");
             assertEquals(ExitCodes.USAGE, url.code);
             assertNoControls(url.err);
+            assertTrue(url.err.contains("\\x1b[31m\\nforged"), url.err);
             assertEquals(1, url.err.strip().lines().count(), url.err);
         }
     }

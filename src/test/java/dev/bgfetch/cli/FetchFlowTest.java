@@ -251,6 +251,22 @@ class FetchFlowTest {
             Stdout.bytes = saved;
         }
         assertArrayEquals(jpg, body.toByteArray());
+
+        // A symbolic link put where the file was delivered is never followed.
+        Path secret = Files.writeString(tmp.resolve("secret"), "not yours");
+        Path delivered = dl.resolve("q");
+        Files.delete(delivered);
+        Files.createSymbolicLink(delivered, secret);
+        body.reset();
+        Stdout.bytes = new java.io.PrintStream(body);
+        try {
+            Cli.Result r = cli.run("match", "m", server.url("/q?a=1"), "--body");
+            assertEquals(ExitCodes.INVALID_STATE, r.code, r.toString());
+            assertTrue(r.err.contains("is now a symbolic link"), r.err);
+        } finally {
+            Stdout.bytes = saved;
+        }
+        assertEquals(0, body.size(), "nothing of the link's target");
     }
 
     @Test
