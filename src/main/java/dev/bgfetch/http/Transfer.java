@@ -553,8 +553,11 @@ public final class Transfer {
                         write(ch, buf, n, got);
                     } catch (DiskError e) {
                         if (seg != null) {
-                            // Other segments' data may lie beyond: nothing is cut, only the count goes back.
                             seg.unclaim(n);
+                        }
+                        if (seg != null && seg.ranged()) {
+                            // Other segments' data may lie beyond: nothing is cut, only the count goes back
+                            // (the record fails, and its sparse .part goes with it).
                         } else {
                             // What the record counts must be what the disk holds (a partial chunk is cut off).
                             dropPartialChunk(ch, got);

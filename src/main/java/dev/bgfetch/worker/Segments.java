@@ -271,9 +271,9 @@ final class Segments {
     void saveNow(Store store, boolean fsync) throws IOException {
         SegmentMap m = snapshot();
         long s = ++seq;
-        unsaved = false;
         mapped = true;
         write(store, m, s, fsync);
+        unsaved = false;
     }
 
     /** Writes the map on {@code pool} unless a write is still under way; progress only, so it may lag. */
