@@ -729,8 +729,10 @@ public final class Transfer {
         }
         try {
             BasicFileAttributes after = attrs(p);
-            if (after == null || !after.isRegularFile()
-                    || before != null && (!Objects.equals(before.fileKey(), after.fileKey()) || ch.size() != before.size())) {
+            // Other segments of the same file grow it meanwhile, so only the inode tells for them.
+            boolean growing = job.segment != null && job.segment.ranged();
+            if (after == null || !after.isRegularFile() || before != null && (!Objects.equals(before.fileKey(),
+                    after.fileKey()) || !growing && ch.size() != before.size())) {
                 throw refused("was replaced while it was being opened");
             }
             partKey = after.fileKey();

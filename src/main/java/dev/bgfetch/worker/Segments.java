@@ -247,7 +247,11 @@ final class Segments {
         if (allComplete()) {
             return Outcome.of(Outcome.Kind.SEGMENT_DONE, null);
         }
-        Outcome t = trouble == null ? Outcome.of(Outcome.Kind.NETWORK, "segment cut short") : trouble;
+        if (trouble == null) {
+            // Segments are left and nothing failed (one connection at a time): queue the record again.
+            return Outcome.of(Outcome.Kind.CANCELLED, "next segment");
+        }
+        Outcome t = trouble;
         trouble = null;
         return t;
     }

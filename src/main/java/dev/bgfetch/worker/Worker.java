@@ -474,6 +474,7 @@ public final class Worker {
                 if (s.needsSave()) {
                     try {
                         s.saveNow(store, fsync);
+                        Log.info("'" + r.fetch.id + "' #" + j.index + " in " + s.pieces.size() + " segments");
                     } catch (IOException e) {
                         // Without the map a crash would leave a sparse .part taken for a whole prefix.
                         Log.info("cannot save the segments of '" + r.fetch.id + "' #" + j.index + ": " + IoReason.of(e));
