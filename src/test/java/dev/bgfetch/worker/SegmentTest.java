@@ -78,6 +78,18 @@ class SegmentTest {
     }
 
     @Test
+    void manySegmentsOpenTheGrowingPartWhileOthersWrite() throws Exception {
+        byte[] big = TestServer.randomBytes(24_000_000, 79);
+        server.file("/big.bin", big);
+        server.throttle("/big.bin", 12_000_000);
+        cli.config("max-per-host", "12");
+        assertEquals(0, cli.run("fetch", "many", server.url("/big.bin"), "-d", dl.toString(), "--split", "12",
+                "--min-split-size", "64Ki", "--max-per-host", "12", "--wait").code, cli.workerLog());
+        assertArrayEquals(big, Files.readAllBytes(dl.resolve("big.bin")));
+        assertTrue(ranged().size() >= 6, "segments: " + ranged().size());
+    }
+
+    @Test
     void aServerWithoutRangesGetsOneConnection() throws Exception {
         server.ignoreRange("/big.bin", true);
         server.throttle("/big.bin", 3_000_000);
