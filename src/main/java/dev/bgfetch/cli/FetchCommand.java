@@ -74,6 +74,15 @@ public final class FetchCommand implements Callable<Integer> {
     @Option(names = "--max-per-host", paramLabel = "N", description = "At most N transfers of this fetch per host (default 6).")
     Integer maxPerHost;
 
+    @Option(names = {"-s", "--split"}, paramLabel = "N",
+            description = "A large file whose server serves ranges uses up to N connections at once, within the"
+                    + " per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection).")
+    Integer split;
+
+    @Option(names = {"-k", "--min-split-size"}, paramLabel = "SIZE",
+            description = "Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).")
+    String minSplitSize;
+
     @Option(names = {"-w", "--wait"}, description = "Then wait like 'bgfetch wait': progress, exit code from the result.")
     boolean waitForResult;
 
@@ -92,6 +101,17 @@ public final class FetchCommand implements Callable<Integer> {
         if (maxConnections != null && maxConnections < 1 || maxPerHost != null && maxPerHost < 1) {
             throw Registration.usage("--max-connections and --max-per-host must be at least 1");
         }
+        if (split != null && split < 1) {
+            throw Registration.usage("--split must be at least 1");
+        }
+        if (minSplitSize != null) {
+            long k = Registration.size(minSplitSize, "--min-split-size");
+            if (k < 1024) {
+                throw Registration.usage("--min-split-size must be at least 1Ki");
+            }
+            f.options.minSplitSize = k;
+        }
+        f.options.split = split;
         f.options.onSuccess = onSuccess;
         f.options.onFail = onFail;
         f.options.onAbort = onAbort;

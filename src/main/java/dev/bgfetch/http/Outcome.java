@@ -18,7 +18,14 @@ public final class Outcome {
         /** The next chunk would take the group over its downloadTotal. */
         CAP,
         /** Stopped on request (abort, pause, another record's failure). */
-        CANCELLED
+        CANCELLED,
+        /** A segment of a file fetched over several connections is on disk; the record goes on. */
+        SEGMENT_DONE,
+        /**
+         * A segment's answer does not belong to the data on disk (a 200, another range, total or
+         * validator): the record starts over on one connection, nothing is spliced.
+         */
+        CHANGED
     }
 
     public final Kind kind;

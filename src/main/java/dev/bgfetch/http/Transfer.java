@@ -81,6 +81,11 @@ public final class Transfer {
         public long minFree;
         /** Force the data to disk before reporting COMPLETE. */
         public boolean fsync = true;
+        /**
+         * The part of the file this transfer writes, or null for the whole file as one connection.
+         * A ranged segment asks for exactly its range and reports {@link Outcome.Kind#SEGMENT_DONE}.
+         */
+        public Segment segment;
     }
 
     private final HttpEngine engine;
@@ -259,10 +264,29 @@ public final class Transfer {
         return Outcome.of(Outcome.Kind.CANCELLED, "stopped");
     }
 
+    /** The strong validator the partial data is bound to: a strong ETag, else Last-Modified. */
+    private String validator() {
+        return job.etag != null && !job.etag.startsWith("W/") ? job.etag : job.lastModified;
+    }
+
     private Outcome attempt() throws IOException, DiskError {
-        long have = partLength();
-        String validator = job.etag != null && !job.etag.startsWith("W/") ? job.etag : job.lastModified;
-        if (have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
+        String validator = validator();
+        Segment seg = job.segment;
+        boolean ranged = seg != null && seg.ranged();
+        long have;
+        long rangeEnd = -1;
+        if (ranged) {
+            // The .part is sparse beyond this segment's data: its length proves nothing here.
+            regularPart();
+            have = seg.next();
+            rangeEnd = seg.end() - 1;
+            if (validator == null || job.knownTotal < 0) {
+                return Outcome.of(Outcome.Kind.CHANGED, "no validator to resume a segment with");
+            }
+        } else {
+            have = partLength();
+        }
+        if (!ranged && have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
             // Bytes we cannot prove belong to this resource are not resumed from.
             truncate(0);
             listener.restarted(have);
@@ -282,7 +306,10 @@ public final class Transfer {
                     get.addHeader(h.getKey(), h.getValue());
                 }
             }
-            if (have > 0) {
+            if (ranged) {
+                get.setHeader("Range", "bytes=" + have + "-" + rangeEnd);
+                get.setHeader("If-Range", validator);
+            } else if (have > 0) {
                 get.setHeader("Range", "bytes=" + have + "-");
                 get.setHeader("If-Range", validator);
             }
@@ -314,7 +341,74 @@ public final class Transfer {
             break;
         }
         try (ClassicHttpResponse r = resp) {
-            return body(uri, r, have);
+            return ranged ? segmentBody(uri, r, have, rangeEnd) : body(uri, r, have);
+        }
+    }
+
+    /**
+     * The answer to a segment's {@code Range: bytes=have-rangeEnd} with If-Range. Only a 206 for
+     * exactly that range, of the same total, under the same validator is written; a 200 means the
+     * resource changed (If-Range failed) or ranges are not served, and anything that does not fit is
+     * not spliced in: the record starts over ({@link Outcome.Kind#CHANGED}).
+     */
+    private Outcome segmentBody(URI uri, ClassicHttpResponse r, long have, long rangeEnd) throws IOException, DiskError {
+        if (cancelled) {
+            return cancelledOutcome();
+        }
+        int code = r.getCode();
+        listener.onResponse(new ResponseInfo(uri.toString(), code,
+                r.getReasonPhrase() == null ? "" : r.getReasonPhrase(), headers(r)));
+        if (code == 408 || code == 429 || code == 503) {
+            return Outcome.retryLater("HTTP " + code, retryAfter(r.getFirstHeader("Retry-After")));
+        }
+        if (code == 200 || code == 416) {
+            return Outcome.of(Outcome.Kind.CHANGED, "HTTP " + code + " to the segment request for bytes "
+                    + have + "-" + rangeEnd + ": the resource changed or ranges are not served");
+        }
+        if (code != 206) {
+            return Outcome.of(Outcome.Kind.BAD_STATUS, "HTTP " + code + " " + Objects.toString(r.getReasonPhrase(), ""));
+        }
+        ContentRange cr = ContentRange.parse(value(r, "Content-Range"));
+        if (cr == null || cr.start != have || cr.end != rangeEnd || cr.total != job.knownTotal) {
+            return Outcome.of(Outcome.Kind.CHANGED, "asked for bytes " + have + "-" + rangeEnd + "/" + job.knownTotal
+                    + ", got " + Objects.toString(value(r, "Content-Range"), "no Content-Range") + "; not splicing");
+        }
+        boolean byEtag = job.etag != null && !job.etag.startsWith("W/");
+        String now = byEtag ? value(r, "ETag") : value(r, "Last-Modified");
+        if (!Objects.equals(now, byEtag ? job.etag : job.lastModified)) {
+            return Outcome.of(Outcome.Kind.CHANGED, (byEtag ? "ETag" : "Last-Modified") + " changed from "
+                    + (byEtag ? job.etag : job.lastModified) + " to " + now + " on a segment; not splicing");
+        }
+        long got = copy(r.getEntity(), have);
+        if (cancelled) {
+            return cancelledOutcome();
+        }
+        if (got < 0) {
+            return Outcome.of(Outcome.Kind.CAP, "download total exceeded");
+        }
+        if (!job.segment.complete()) {
+            return Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + job.segment.end());
+        }
+        return Outcome.of(Outcome.Kind.SEGMENT_DONE, null);
+    }
+
+    /**
+     * The finish step of a file fetched in segments, once every segment is on disk: the .part (opened
+     * the safe way) must have the whole length, and the checksum is verified over the whole file.
+     */
+    public Outcome verify(long total) {
+        try {
+            BasicFileAttributes a = regularPart();
+            if (a == null || a.size() != total) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "the .part file " + job.part + " holds "
+                        + (a == null ? 0 : a.size()) + " bytes, not " + total);
+            }
+            partKey = a.fileKey();
+            return finish(total);
+        } catch (DiskError e) {
+            return e.outcome;
+        } catch (IOException e) {
+            return DiskError.of(job.part, e).outcome;
         }
     }
 
@@ -376,12 +470,19 @@ public final class Transfer {
             total = entity == null ? 0 : entity.getContentLength();
         }
         listener.onBinding(etag, lastModified, total, start);
-        long got = copy(entity, start);
+        boolean canSplit = (code == 206 || "bytes".equalsIgnoreCase(Objects.toString(value(r, "Accept-Ranges"), "").trim()))
+                && (etag != null && !etag.startsWith("W/") || lastModified != null);
+        long got = copy(entity, start, canSplit, total);
         if (cancelled) {
             return cancelledOutcome();
         }
         if (got < 0) {
             return Outcome.of(Outcome.Kind.CAP, "download total exceeded");
+        }
+        if (job.segment != null && job.segment.end() < total) {
+            // Split while it ran: the rest of the file is other segments' business.
+            return job.segment.complete() ? Outcome.of(Outcome.Kind.SEGMENT_DONE, null)
+                    : Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + job.segment.end());
         }
         if (total >= 0 && got != total) {
             return Outcome.of(Outcome.Kind.NETWORK, "body cut short at " + got + " of " + total + " bytes");
@@ -389,17 +490,32 @@ public final class Transfer {
         return finish(got);
     }
 
-    /** Appends the body at {@code start}; returns the new length, or -1 when the group cap stopped it. */
     private long copy(HttpEntity entity, long start) throws IOException, DiskError {
+        return copy(entity, start, false, -1);
+    }
+
+    /**
+     * Writes the body at {@code start}; returns the offset after the last byte written, or -1 when the
+     * group cap stopped it. A segment's body is written at its offsets and stops at the segment's end
+     * (which a split may move while it runs); the connection is then dropped, not drained.
+     */
+    private long copy(HttpEntity entity, long start, boolean canSplit, long total) throws IOException, DiskError {
+        Segment seg = job.segment;
+        boolean ranged = seg != null && seg.ranged();
         if (entity == null) {
-            truncate(start);
+            if (!ranged) {
+                truncate(start);
+            }
             return start;
         }
         try (FileChannel ch = openPart()) {
-            if (ch.size() != start) {
+            if (!ranged && ch.size() != start) {
                 ch.truncate(start);
             }
-            ch.position(start);
+            if (seg != null && !ranged) {
+                // Only now, after the truncation above, may other connections write beyond start.
+                seg.begin(start, total, canSplit);
+            }
             long got = start;
             long sinceCheck = 0;
             long sincePresent = 0;
@@ -407,6 +523,7 @@ public final class Transfer {
             byte[] buf = new byte[BUFFER];
             InputStream in = entity.getContent();
             boolean whole = false;
+            boolean stopped = false;
             try {
                 int n;
                 while ((n = in.read(buf)) != -1) {
@@ -416,16 +533,40 @@ public final class Transfer {
                     if (n == 0) {
                         continue;
                     }
+                    boolean atEnd = false;
+                    if (seg != null) {
+                        int allowed = seg.claim(n);
+                        atEnd = allowed < n;
+                        n = allowed;
+                        if (n == 0) {
+                            stopped = true;
+                            break;
+                        }
+                    }
                     if (!listener.reserve(n)) {
+                        if (seg != null) {
+                            seg.unclaim(n);
+                        }
                         return -1;
                     }
                     try {
-                        write(ch, buf, n);
+                        write(ch, buf, n, got);
                     } catch (DiskError e) {
-                        // What the record counts must be what the disk holds (a partial chunk is cut off).
-                        dropPartialChunk(ch, got);
+                        if (seg != null) {
+                            seg.unclaim(n);
+                        }
+                        if (seg != null && seg.ranged()) {
+                            // Other segments' data may lie beyond: nothing is cut, only the count goes back
+                            // (the record fails, and its sparse .part goes with it).
+                        } else {
+                            // What the record counts must be what the disk holds (a partial chunk is cut off).
+                            dropPartialChunk(ch, got);
+                        }
                         listener.restarted(n);
                         throw e;
+                    }
+                    if (seg != null) {
+                        seg.wrote(n);
                     }
                     got += n;
                     sinceCheck += n;
@@ -441,8 +582,12 @@ public final class Transfer {
                         presentAt = System.nanoTime();
                         checkStillThere();
                     }
+                    if (atEnd) {
+                        stopped = true;
+                        break;
+                    }
                 }
-                whole = true;
+                whole = !stopped;
             } finally {
                 if (whole) {
                     in.close();
@@ -584,8 +729,10 @@ public final class Transfer {
         }
         try {
             BasicFileAttributes after = attrs(p);
-            if (after == null || !after.isRegularFile()
-                    || before != null && (!Objects.equals(before.fileKey(), after.fileKey()) || ch.size() != before.size())) {
+            // Other segments of the same file grow it meanwhile, so only the inode tells for them.
+            boolean growing = job.segment != null && job.segment.ranged();
+            if (after == null || !after.isRegularFile() || before != null && (!Objects.equals(before.fileKey(),
+                    after.fileKey()) || !growing && ch.size() != before.size())) {
                 throw refused("was replaced while it was being opened");
             }
             partKey = after.fileKey();
@@ -622,11 +769,12 @@ public final class Transfer {
         }
     }
 
-    private void write(FileChannel ch, byte[] buf, int n) throws DiskError {
+    private void write(FileChannel ch, byte[] buf, int n, long position) throws DiskError {
         try {
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            long at = position;
             while (bb.hasRemaining()) {
-                ch.write(bb);
+                at += ch.write(bb, at);
             }
         } catch (IOException e) {
             throw DiskError.of(job.part, e);

@@ -119,5 +119,9 @@ public final class Fetch {
         public boolean contentDisposition;
         public Integer maxConnections;
         public Integer maxPerHost;
+        /** Connections one file may use at once ({@code --split}); null: the worker's setting. */
+        public Integer split;
+        /** Segments are at least this many bytes ({@code --min-split-size}); null: the worker's setting. */
+        public Long minSplitSize;
     }
 }

@@ -62,7 +62,7 @@ final class FetchRun {
     }
 
     long running() {
-        return jobs.stream().filter(j -> j.phase == RecordJob.Phase.RUNNING).count();
+        return jobs.stream().filter(j -> j.phase == RecordJob.Phase.RUNNING).mapToLong(RecordJob::connections).sum();
     }
 
     /** The state the CLI shows while the fetch runs (pause is the store's business, not the run's). */

@@ -41,6 +41,11 @@ final class RecordJob implements TransferListener {
     /** The identity of the .part file the finished transfer wrote and checked. */
     Object partKey;
 
+    /** The segments when the record may be fetched over several connections; null for one connection. */
+    Segments segments;
+    /** A segment's answer did not fit (the resource changed): one connection from now on. */
+    boolean noSplit;
+
     final AtomicLong downloaded = new AtomicLong();
     volatile Long total;
     volatile String etag;
@@ -112,6 +117,11 @@ final class RecordJob implements TransferListener {
     void retrying(String reason, long at) {
         retryAt = at;
         retryReason = reason;
+    }
+
+    /** Connections this record holds while it runs. */
+    int connections() {
+        return segments == null ? 1 : Math.max(1, segments.live);
     }
 
     boolean isDone() {

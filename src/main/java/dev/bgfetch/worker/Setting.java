@@ -26,7 +26,9 @@ public enum Setting {
     HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
     MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
     FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
-    CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's");
+    CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
+    SPLIT("BGFETCH_SPLIT", "split", "16", "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
+    MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", "a file is split only into segments of at least this size");
 
     public final String env;
     public final String key;

@@ -6,6 +6,7 @@ import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.SegmentMap;
 import dev.bgfetch.state.StateException;
 import dev.bgfetch.state.Store;
 import java.io.IOException;
@@ -74,6 +75,8 @@ public final class Worker {
     private final int statusRetries;
     private final long minFree;
     private final boolean fsync;
+    private final int split;
+    private final long minSplitSize;
 
     public Worker(Store store, Setting.Values settings) {
         this.store = store;
@@ -85,6 +88,8 @@ public final class Worker {
         this.statusRetries = settings.integer(Setting.STATUS_RETRIES);
         this.minFree = settings.size(Setting.MIN_FREE);
         this.fsync = settings.bool(Setting.FSYNC);
+        this.split = Math.max(1, settings.integer(Setting.SPLIT));
+        this.minSplitSize = Math.max(1, settings.size(Setting.MIN_SPLIT_SIZE));
         this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
     }
 
@@ -254,6 +259,9 @@ public final class Worker {
             if (r == null) {
                 r = new FetchRun(f);
                 recover(r);
+                for (RecordJob j : r.jobs) {
+                    Segments.resume(j, store);
+                }
                 runs.put(f.key, r);
                 for (RecordJob j : r.jobs) {
                     if (j.target != null && !j.isDone()) {
@@ -320,6 +328,7 @@ public final class Worker {
     /** The fetch left the active set without us: aborted (drop its partial data, run its hook) or forgotten. */
     private void retireGone(FetchRun r) {
         runs.remove(r.key);
+        forgetSegments(r);
         Optional<Fetch> now = store.byKey(r.key);
         for (RecordJob j : r.jobs) {
             if (j.target != null) {
@@ -352,7 +361,7 @@ public final class Worker {
             Map<String, Integer> rHosts = new HashMap<>();
             for (RecordJob j : r.jobs) {
                 if (j.phase == RecordJob.Phase.RUNNING) {
-                    rHosts.merge(j.host, 1, Integer::sum);
+                    rHosts.merge(j.host, j.connections(), Integer::sum);
                 }
             }
             for (RecordJob j : r.jobs) {
@@ -378,6 +387,7 @@ public final class Worker {
             }
         }
         if (start.isEmpty()) {
+            splitMore(now);
             return;
         }
         // Reserve final names and make the reservations durable before the first byte, so a crash
@@ -415,6 +425,68 @@ public final class Worker {
                 finishedTransfer(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"));
             } else {
                 launch(j);
+            }
+        }
+        splitMore(now);
+    }
+
+    /**
+     * Gives connections still free (within the total, per-host and per-fetch limits) to running
+     * records that may be fetched in segments: first to their segments waiting to be restarted,
+     * then by splitting the largest unclaimed rest (aria2's work stealing).
+     */
+    private void splitMore(long now) {
+        for (FetchRun r : runs.values()) {
+            if (r.paused || r.stopping) {
+                continue;
+            }
+            int rMax = r.fetch.options.maxConnections == null ? Integer.MAX_VALUE : r.fetch.options.maxConnections;
+            int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
+            int limit = r.fetch.options.split == null ? split : r.fetch.options.split;
+            long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
+            for (RecordJob j : r.jobs) {
+                Segments s = j.segments;
+                if (s == null || j.phase != RecordJob.Phase.RUNNING || s.verifying || s.live == 0) {
+                    continue;
+                }
+                long rRunning = r.running();
+                int rHost = 0;
+                for (RecordJob o : r.jobs) {
+                    if (o.phase == RecordJob.Phase.RUNNING && o.host.equals(j.host)) {
+                        rHost += o.connections();
+                    }
+                }
+                List<Segments.Piece> go = new ArrayList<>();
+                while (running + go.size() < maxTotal && hostRunning.getOrDefault(j.host, 0) + go.size() < maxPerHost
+                        && rRunning + go.size() < rMax && rHost + go.size() < rPerHost && s.live + go.size() < limit) {
+                    Segments.Piece p = s.idle(now, go);
+                    if (p == null && !j.noSplit) {
+                        p = s.split(min);
+                    }
+                    if (p == null) {
+                        break;
+                    }
+                    go.add(p);
+                }
+                if (go.isEmpty()) {
+                    continue;
+                }
+                if (s.needsSave()) {
+                    try {
+                        s.saveNow(store, fsync);
+                        Log.info("'" + r.fetch.id + "' #" + j.index + " in " + s.pieces.size() + " segments");
+                    } catch (IOException e) {
+                        // Without the map a crash would leave a sparse .part taken for a whole prefix.
+                        Log.info("cannot save the segments of '" + r.fetch.id + "' #" + j.index + ": " + IoReason.of(e));
+                        j.noSplit = true;
+                        continue;
+                    }
+                }
+                for (Segments.Piece p : go) {
+                    running++;
+                    hostRunning.merge(j.host, 1, Integer::sum);
+                    startTransfer(j, p);
+                }
             }
         }
     }
@@ -476,6 +548,39 @@ public final class Worker {
     }
 
     private void launch(RecordJob j) {
+        FetchRun r = j.run;
+        int limit = r.fetch.options.split == null ? split : r.fetch.options.split;
+        if (j.segments == null && !j.noSplit && limit > 1) {
+            j.segments = Segments.fresh(j);
+        }
+        Segments s = j.segments;
+        if (s == null) {
+            startTransfer(j, null);
+        } else if (s.allComplete()) {
+            verify(j); // stopped (a pause) just as its last segment ended
+        } else {
+            Segments.Piece p = s.idle(Long.MAX_VALUE, List.of());
+            startTransfer(j, p);
+        }
+    }
+
+    /** The finish step of a record fetched in segments: whole length and checksum, on a pool thread. */
+    private void verify(RecordJob j) {
+        j.segments.verifying = true;
+        Transfer t = new Transfer(null, transferJob(j), j);
+        long total = j.total == null ? -1 : j.total;
+        pool.execute(() -> {
+            Outcome o = t.verify(total);
+            Object partKey = t.partKey();
+            events.add(() -> {
+                j.segments.verifying = false;
+                j.partKey = partKey;
+                finishedTransfer(j, o);
+            });
+        });
+    }
+
+    private Transfer.Job transferJob(RecordJob j) {
         Rec rec = j.run.fetch.records.get(j.index);
         Transfer.Job tj = new Transfer.Job();
         tj.url = j.url;
@@ -487,15 +592,31 @@ public final class Worker {
         tj.checksum = rec.checksum;
         tj.minFree = minFree;
         tj.fsync = fsync;
+        return tj;
+    }
+
+    /** Starts one transfer of {@code j}: the whole file, or the segment {@code p}. */
+    private void startTransfer(RecordJob j, Segments.Piece p) {
+        Transfer.Job tj = transferJob(j);
+        tj.segment = p == null ? null : p.range;
         Transfer t;
         try {
-            t = new Transfer(engine(), tj, j);
+            t = new Transfer(engine(), tj, p == null ? j : j.segments.listener(p));
         } catch (IllegalStateException e) {
             finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()));
             return;
         }
-        j.transfer = t;
-        j.downloadedAtLaunch = j.downloaded.get();
+        if (p == null) {
+            j.transfer = t;
+        } else {
+            if (j.segments.live == 0) {
+                j.downloadedAtLaunch = j.downloaded.get();
+            }
+            j.segments.launched(p, t);
+        }
+        if (p == null) {
+            j.downloadedAtLaunch = j.downloaded.get();
+        }
         pool.execute(() -> {
             Outcome o;
             try {
@@ -507,9 +628,46 @@ public final class Worker {
             Object partKey = t.partKey();
             events.add(() -> {
                 j.partKey = partKey;
-                finishedTransfer(j, outcome);
+                if (p == null) {
+                    finishedTransfer(j, outcome);
+                } else {
+                    finishedPiece(j, p, outcome);
+                }
             });
         });
+    }
+
+    /** One segment's transfer is back; the record's own outcome waits for its last one. */
+    private void finishedPiece(RecordJob j, Segments.Piece p, Outcome o) {
+        Segments s = j.segments;
+        Outcome last = s.finished(p, o, System.currentTimeMillis(), this::backoff);
+        if (last == null) {
+            running--;
+            hostRunning.merge(j.host, -1, Integer::sum);
+            j.run.dirty = true;
+            if (o.kind == Outcome.Kind.NETWORK || o.kind == Outcome.Kind.RETRY_LATER) {
+                Log.info("'" + j.run.fetch.id + "' #" + j.index + " segment at " + p.range.next() + " retries: " + o.message);
+            }
+            return;
+        }
+        if (last.kind == Outcome.Kind.SEGMENT_DONE) {
+            verify(j); // keeps the connection slot until the finish step is back
+            return;
+        }
+        if (last.kind == Outcome.Kind.CHANGED) {
+            // Never spliced: the record's data goes and it starts over on one connection.
+            Log.info("'" + j.run.fetch.id + "' #" + j.index + " starts over on one connection: " + last.message);
+            s.forget(store);
+            Parts.delete(Naming.part(j.target));
+            j.restarted(j.downloaded.get());
+            j.segments = null;
+            j.noSplit = true;
+            j.notBefore = 0;
+            last = Outcome.of(Outcome.Kind.CANCELLED, "restarting");
+        } else if (last.kind != Outcome.Kind.COMPLETE) {
+            s.saveLater(store, fsync, pool);
+        }
+        finishedTransfer(j, last);
     }
 
     private HttpEngine engine() {
@@ -538,6 +696,9 @@ public final class Worker {
                     target = Naming.inside(target.getParent(), j.dispositionName);
                 }
                 j.path = Naming.deliver(Naming.part(j.target), target, reserved, j.partKey);
+                if (j.segments != null) {
+                    j.segments.forget(store);
+                }
                 j.phase = RecordJob.Phase.DONE;
                 j.result = Rec.SUCCESS;
                 reserved.remove(j.target);
@@ -615,6 +776,9 @@ public final class Worker {
                 if (r.stopping && runs.containsKey(r.key) && !j.isDone()) {
                     j.phase = RecordJob.Phase.DONE;
                     j.result = Rec.ABORTED;
+                    if (j.segments != null) {
+                        j.segments.forget(store);
+                    }
                     if (j.target != null) {
                         // Stopped for good (the group's cap, an abort): nothing will resume from it.
                         reserved.remove(j.target);
@@ -639,10 +803,15 @@ public final class Worker {
         if (j.run.firstFailure.isEmpty()) {
             j.run.firstFailure = result;
         }
+        boolean sparse = j.segments != null && j.segments.mapped;
+        if (j.segments != null) {
+            j.segments.forget(store);
+        }
         if (j.target != null) {
             reserved.remove(j.target);
-            if (!Rec.QUOTA_EXCEEDED.equals(result)) {
-                // Quota keeps what fit for a later resume; other failures leave nothing half-written behind.
+            if (!Rec.QUOTA_EXCEEDED.equals(result) || sparse) {
+                // Quota keeps what fit for a later resume (not a sparse .part of segments: its length
+                // would be taken for its data); other failures leave nothing half-written behind.
                 Parts.delete(Naming.part(j.target));
             }
         }
@@ -655,6 +824,9 @@ public final class Worker {
             if (other.phase == RecordJob.Phase.QUEUED) {
                 other.phase = RecordJob.Phase.DONE;
                 other.result = Rec.ABORTED;
+                if (other.segments != null) {
+                    other.segments.forget(store);
+                }
                 if (other.target != null) {
                     reserved.remove(other.target);
                     Parts.delete(Naming.part(other.target));
@@ -669,6 +841,9 @@ public final class Worker {
             Transfer t = j.transfer;
             if (t != null) {
                 t.cancel();
+            }
+            if (j.segments != null) {
+                j.segments.cancelAll();
             }
         }
     }
@@ -706,6 +881,7 @@ public final class Worker {
                 }
             });
             runs.remove(r.key);
+            forgetSegments(r);
             for (RecordJob j : r.jobs) {
                 if (j.target != null) {
                     reserved.remove(j.target);
@@ -725,11 +901,26 @@ public final class Worker {
         }
     }
 
+    /** The fetch is settled or gone: no map of it will be resumed from. */
+    private void forgetSegments(FetchRun r) {
+        for (RecordJob j : r.jobs) {
+            if (j.segments != null) {
+                j.segments.forget(store);
+            }
+        }
+        SegmentMap.deleteAll(store, r.key);
+    }
+
     private void flush() {
         long now = System.currentTimeMillis();
         for (FetchRun r : new ArrayList<>(runs.values())) {
             if (!r.dirty && r.running() == 0) {
                 continue;
+            }
+            for (RecordJob j : r.jobs) {
+                if (j.segments != null && j.segments.live > 0) {
+                    j.segments.saveLater(store, fsync, pool);
+                }
             }
             // A big group's state file costs more to rewrite, so it is rewritten less often
             // (250 ms for a few records, about 1 s for a thousand); results never wait for this.

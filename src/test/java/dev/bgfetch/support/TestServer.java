@@ -499,6 +499,8 @@ public final class TestServer implements AutoCloseable {
     // ------------------------------------------------------------------ serving
 
     private void handle(HttpExchange ex, Generation gen) {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
         try {
             serve(ex, gen);
         } catch (IOException e) {
@@ -511,6 +513,7 @@ public final class TestServer implements AutoCloseable {
         } finally {
             // If fewer bytes than the declared Content-Length were written, the JDK closes the
             // connection here instead of keeping it alive; that is how dropAfter cuts it.
+            inFlight.decrementAndGet();
             ex.close();
         }
     }
@@ -806,5 +809,17 @@ public final class TestServer implements AutoCloseable {
 
     private static long clamp(long v, long lo, long hi) {
         return Math.max(lo, Math.min(hi, v));
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The most requests this server was answering at one time since it started (or since {@link #resetMaxInFlight}). */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    public void resetMaxInFlight() {
+        maxInFlight.set(inFlight.get());
     }
 }

@@ -1,0 +1,115 @@
+package dev.bgfetch.http;
+
+/**
+ * One byte range {@code [start, end)} of a file fetched over several connections, and how much of it
+ * is on disk. The transfer writing it (its own thread) and the worker splitting it (the loop thread)
+ * share it, so every field is read and changed under the segment's lock.
+ *
+ * <p>A writer claims bytes before writing them and counts them as done after the write returned; a
+ * split only ever takes bytes nobody has claimed, so two connections never write the same offset and
+ * {@code done} never counts a byte that is not in the file.
+ */
+public final class Segment {
+    private long start;
+    /** Exclusive; {@link Long#MAX_VALUE} until the first response told the total. */
+    private long end;
+    private long done;
+    private long claimed;
+    /** Requested as {@code Range: bytes=S-E} (false: the record's first, plain request). */
+    private boolean ranged;
+    /** The first response allowed splitting: ranges, a strong validator, a known total. */
+    private boolean splittable;
+
+    private Segment(long start, long end, long done, boolean ranged) {
+        this.start = start;
+        this.end = end;
+        this.done = done;
+        this.claimed = done;
+        this.ranged = ranged;
+    }
+
+    /** The record's first request: a plain GET (or the single-connection resume) from byte 0. */
+    public static Segment first() {
+        return new Segment(0, Long.MAX_VALUE, 0, false);
+    }
+
+    /** A range known from the segment map (or a split): requested with Range and If-Range. */
+    public static Segment ranged(long start, long end, long done) {
+        return new Segment(start, end, Math.max(0, Math.min(done, end - start)), true);
+    }
+
+    /** The plain first request's body starts at {@code have} of {@code total} (-1 unknown). */
+    synchronized void begin(long have, long total, boolean canSplit) {
+        start = 0;
+        done = have;
+        claimed = have;
+        end = total < 0 ? Long.MAX_VALUE : total;
+        splittable = canSplit && total > 0;
+    }
+
+    /** Up to {@code n} bytes from the next unclaimed offset, as far as the (possibly shrunk) end allows. */
+    synchronized int claim(int n) {
+        long allowed = Math.max(0, Math.min(n, end - start - claimed));
+        claimed += allowed;
+        return (int) allowed;
+    }
+
+    synchronized void wrote(int n) {
+        done += n;
+    }
+
+    synchronized void unclaim(int n) {
+        claimed -= n;
+    }
+
+    /** Takes the upper half of what nobody claimed yet, when both halves are at least {@code min}; else null. */
+    public synchronized Segment split(long min) {
+        if (end == Long.MAX_VALUE || !(splittable || ranged)) {
+            return null;
+        }
+        long from = start + claimed;
+        long rest = end - from;
+        if (rest < 2 * Math.max(1, min)) {
+            return null;
+        }
+        long mid = from + rest / 2;
+        Segment upper = new Segment(mid, end, 0, true);
+        end = mid;
+        ranged = true; // a resumed request for the lower half must now stop at mid too
+        return upper;
+    }
+
+    public synchronized long start() {
+        return start;
+    }
+
+    public synchronized long end() {
+        return end;
+    }
+
+    public synchronized long done() {
+        return done;
+    }
+
+    /** The next byte to write. */
+    public synchronized long next() {
+        return start + done;
+    }
+
+    /** What nobody has claimed yet; the size work stealing compares. */
+    public synchronized long unclaimed() {
+        return end == Long.MAX_VALUE ? 0 : end - start - claimed;
+    }
+
+    public synchronized boolean ranged() {
+        return ranged;
+    }
+
+    public synchronized boolean splittable() {
+        return splittable || ranged;
+    }
+
+    public synchronized boolean complete() {
+        return end != Long.MAX_VALUE && start + done >= end;
+    }
+}

@@ -1,0 +1,336 @@
+package dev.bgfetch.worker;
+
+import dev.bgfetch.http.Outcome;
+import dev.bgfetch.http.ResponseInfo;
+import dev.bgfetch.http.Segment;
+import dev.bgfetch.http.Transfer;
+import dev.bgfetch.http.TransferListener;
+import dev.bgfetch.state.SegmentMap;
+import dev.bgfetch.state.Store;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntToLongFunction;
+
+/**
+ * One record fetched over several connections (aria2's {@code -s}/{@code -k}): its segments, the
+ * transfers writing them, and the segment map that lets a restarted worker resume each segment.
+ * Everything but the map writes belongs to the worker's loop thread.
+ *
+ * <p>It starts as one plain request from byte 0; once that answer allows ranges (a known total, a
+ * strong validator), free connections split the largest unclaimed rest in two (work stealing), so
+ * a slow segment is cut down by the connections that are done with theirs.
+ */
+final class Segments {
+    /** A segment and its transfer, if one runs. */
+    static final class Piece {
+        final Segment range;
+        Transfer transfer;
+        long notBefore;
+        int failures;
+        long doneAtLaunch;
+
+        Piece(Segment range) {
+            this.range = range;
+        }
+    }
+
+    final RecordJob job;
+    final List<Piece> pieces = new ArrayList<>();
+    /** Transfers of this record running now. */
+    int live;
+    /** The whole body is on disk and the finish step (length, checksum) runs. */
+    boolean verifying;
+    /** A map was written: the .part is (or may be) sparse, its length is not the truth any more. */
+    boolean mapped;
+    /** The first outcome that ends the record (failure, restart), applied when its last transfer is back. */
+    private Outcome fatal;
+    /** The last retryable trouble of a segment, for the record when no transfer is left running. */
+    private Outcome trouble;
+    private boolean cancelled;
+    /** Pieces added by a split and not yet in a written map: they may not write before it is. */
+    private boolean unsaved;
+
+    private final Object mapLock = new Object();
+    private boolean gone;
+    private long seq;
+    private long written;
+    private volatile boolean saving;
+
+    private Segments(RecordJob job) {
+        this.job = job;
+    }
+
+    static Segments fresh(RecordJob job) {
+        Segments s = new Segments(job);
+        s.pieces.add(new Piece(Segment.first()));
+        return s;
+    }
+
+    /**
+     * Takes over the segment map a killed worker left for {@code j}: used only when it was written
+     * under the record's validator and total; otherwise the sparse .part proves nothing and the
+     * record starts from zero. A record without a map was never split (see {@link SegmentMap}).
+     */
+    static void resume(RecordJob j, Store store) {
+        if (j.isDone() || j.target == null) {
+            return;
+        }
+        boolean present = Files.exists(SegmentMap.file(store, j.run.key, j.index), LinkOption.NOFOLLOW_LINKS);
+        if (!present) {
+            return;
+        }
+        Optional<SegmentMap> m = SegmentMap.read(store, j.run.key, j.index);
+        Path part = Naming.part(j.target);
+        String v = validator(j.etag, j.lastModified);
+        if (m.isEmpty() || v == null || !v.equals(m.get().validator) || j.total == null || j.total != m.get().total
+                || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+            Parts.delete(part);
+            SegmentMap.delete(store, j.run.key, j.index);
+            j.restarted(j.downloaded.get());
+            Log.info("'" + j.run.fetch.id + "' #" + j.index + " starts over: its segment map does not fit the record");
+            return;
+        }
+        Segments s = new Segments(j);
+        long sum = 0;
+        for (SegmentMap.Part p : m.get().segments) {
+            Segment seg = Segment.ranged(p.start, p.end, p.done);
+            s.pieces.add(new Piece(seg));
+            sum += seg.done();
+        }
+        s.mapped = true;
+        j.run.group.addAndGet(sum - j.downloaded.get());
+        j.downloaded.set(sum);
+        j.segments = s;
+        Log.info("'" + j.run.fetch.id + "' #" + j.index + " resumes " + s.pieces.size() + " segments ("
+                + sum + " bytes kept)");
+    }
+
+    static String validator(String etag, String lastModified) {
+        return etag != null && !etag.startsWith("W/") ? etag : lastModified;
+    }
+
+    /** A piece to (re)start now: not running, not complete, its backoff over; null when none. */
+    Piece idle(long now, List<Piece> chosen) {
+        for (Piece p : pieces) {
+            if (p.transfer == null && !p.range.complete() && p.notBefore <= now && !chosen.contains(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Splits the piece with the most unclaimed bytes (work stealing); null when none is big enough. */
+    Piece split(long minSize) {
+        Piece largest = null;
+        for (Piece p : pieces) {
+            if (largest == null || p.range.unclaimed() > largest.range.unclaimed()) {
+                largest = p;
+            }
+        }
+        Segment upper = largest == null ? null : largest.range.split(minSize);
+        if (upper == null) {
+            return null;
+        }
+        Piece p = new Piece(upper);
+        pieces.add(p);
+        unsaved = true;
+        return p;
+    }
+
+    /** A split made new pieces: their map must be on disk before they write (see {@link SegmentMap}). */
+    boolean needsSave() {
+        return unsaved;
+    }
+
+    boolean allComplete() {
+        return pieces.stream().allMatch(p -> p.range.complete());
+    }
+
+    /** What the transfer writing {@code p} reports to the record: bytes and the cap, not a new binding. */
+    TransferListener listener(Piece p) {
+        if (!p.range.ranged()) {
+            return job;
+        }
+        return new TransferListener() {
+            @Override
+            public void onResponse(ResponseInfo response) {
+                if (job.response == null) {
+                    job.response = response;
+                }
+            }
+
+            @Override
+            public void onBinding(String etag, String lastModified, long total, long start) {
+                // a segment is bound to the record's validator and total already
+            }
+
+            @Override
+            public boolean reserve(long n) {
+                return job.reserve(n);
+            }
+
+            @Override
+            public void restarted(long dropped) {
+                job.restarted(dropped);
+            }
+        };
+    }
+
+    void launched(Piece p, Transfer t) {
+        if (live == 0) {
+            cancelled = false; // a pause or stop that ended the last run is over
+            trouble = null;
+        }
+        p.transfer = t;
+        p.doneAtLaunch = p.range.done();
+        live++;
+    }
+
+    void cancelAll() {
+        cancelled = true;
+        for (Piece p : pieces) {
+            if (p.transfer != null) {
+                p.transfer.cancel();
+            }
+        }
+    }
+
+    /**
+     * One transfer of the record is back. Returns null while the record goes on (other transfers
+     * run, or this segment retries after its backoff), else the record's outcome: SEGMENT_DONE when
+     * the whole body is on disk, the first fatal outcome, CANCELLED, or the trouble to wait on.
+     */
+    Outcome finished(Piece p, Outcome o, long now, IntToLongFunction backoff) {
+        p.transfer = null;
+        live--;
+        switch (o.kind) {
+            case SEGMENT_DONE:
+                break;
+            case NETWORK:
+            case RETRY_LATER:
+                // Network trouble on one segment retries that segment, with its own backoff.
+                p.failures = p.range.done() > p.doneAtLaunch ? 1 : p.failures + 1;
+                p.notBefore = now + (o.retryAfterMillis >= 0 ? o.retryAfterMillis : backoff.applyAsLong(p.failures));
+                trouble = o;
+                break;
+            case CANCELLED:
+                cancelled = true;
+                break;
+            default:
+                if (fatal == null) {
+                    fatal = o;
+                    cancelAll();
+                    cancelled = false;
+                }
+                break;
+        }
+        if (live > 0) {
+            return null;
+        }
+        if (fatal != null) {
+            Outcome f = fatal;
+            fatal = null;
+            return f;
+        }
+        if (cancelled) {
+            cancelled = false;
+            return Outcome.of(Outcome.Kind.CANCELLED, "stopped");
+        }
+        if (allComplete()) {
+            return Outcome.of(Outcome.Kind.SEGMENT_DONE, null);
+        }
+        if (trouble == null) {
+            // Segments are left and nothing failed (one connection at a time): queue the record again.
+            return Outcome.of(Outcome.Kind.CANCELLED, "next segment");
+        }
+        Outcome t = trouble;
+        trouble = null;
+        return t;
+    }
+
+    long done() {
+        return pieces.stream().mapToLong(p -> p.range.done()).sum();
+    }
+
+    /** The map as of now; taken on the loop thread before the force that makes its bytes durable. */
+    private SegmentMap snapshot() {
+        SegmentMap m = new SegmentMap();
+        m.validator = validator(job.etag, job.lastModified);
+        m.total = job.total == null ? -1 : job.total;
+        for (Piece p : pieces) {
+            m.segments.add(new SegmentMap.Part(p.range.start(), p.range.end(), p.range.done()));
+        }
+        return m;
+    }
+
+    /** Writes the map now, on this thread: before pieces of a new split may write. */
+    void saveNow(Store store, boolean fsync) throws IOException {
+        SegmentMap m = snapshot();
+        long s = ++seq;
+        mapped = true;
+        write(store, m, s, fsync);
+        unsaved = false;
+    }
+
+    /** Writes the map on {@code pool} unless a write is still under way; progress only, so it may lag. */
+    void saveLater(Store store, boolean fsync, java.util.concurrent.Executor pool) {
+        if (!mapped || saving || unsaved) {
+            return;
+        }
+        SegmentMap m = snapshot();
+        long s = ++seq;
+        saving = true;
+        pool.execute(() -> {
+            try {
+                write(store, m, s, fsync);
+            } catch (IOException e) {
+                Log.info("cannot save the segments of '" + job.run.fetch.id + "' #" + job.index + ": " + e.getMessage());
+            } finally {
+                saving = false;
+            }
+        });
+    }
+
+    /**
+     * The data first, then the map that claims it; an older snapshot arriving late is dropped, and
+     * nothing is written once the map was given up ({@link #forget}).
+     */
+    private void write(Store store, SegmentMap m, long s, boolean fsync) throws IOException {
+        synchronized (mapLock) {
+            if (gone || s <= written) {
+                return;
+            }
+            if (fsync) {
+                force(Naming.part(job.target));
+            }
+            m.write(store, job.run.key, job.index);
+            written = s;
+        }
+    }
+
+    /** fsync of the .part's data; opened without following a link, and read-write so a FIFO cannot block it. */
+    private static void force(Path part) throws IOException {
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            ch.force(false);
+        } catch (NoSuchFileException e) {
+            // nothing on disk to claim; the map only says what the segments had
+        }
+    }
+
+    /** The record is delivered, failed, restarted or aborted: its map goes and is never written again. */
+    void forget(Store store) {
+        synchronized (mapLock) {
+            gone = true;
+            SegmentMap.delete(store, job.run.key, job.index);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.bgfetch.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.SegmentMap;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Segmented downloads through the real worker: one large file over several connections, each
+ * segment resumed with Range and If-Range, never spliced across a changed resource.
+ */
+class SegmentTest {
+    static final Duration T = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+    TestServer server;
+    Cli cli;
+    Path dl;
+    final byte[] data = TestServer.randomBytes(3_000_000, 77);
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = TestServer.start();
+        server.file("/big.bin", data);
+        cli = new Cli(tmp).config("retry-max-delay", "1s").config("stall-timeout", "2s");
+        dl = tmp.resolve("dl");
+    }
+
+    @AfterEach
+    void tearDown() {
+        cli.close();
+        server.close();
+    }
+
+    List<TestServer.Req> ranged() {
+        return server.requests("/big.bin").stream().filter(r -> r.header("Range") != null).collect(Collectors.toList());
+    }
+
+    String[] fetch(String id, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("fetch", id, server.url("/big.bin"), "-d", dl.toString(),
+                "--split", "4", "--min-split-size", "256Ki"));
+        args.addAll(List.of(more));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void aLargeFileIsFetchedOverSeveralConcurrentRangeRequests() throws Exception {
+        server.throttle("/big.bin", 1_000_000);
+        assertEquals(0, cli.run(fetch("s", "--wait")).code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        List<TestServer.Req> ranged = ranged();
+        assertTrue(ranged.size() >= 3, "segments requested with Range: " + ranged.size());
+        for (TestServer.Req r : ranged) {
+            assertTrue(r.header("Range").matches("bytes=\\d+-\\d+"), "a bounded range: " + r.header("Range"));
+            assertEquals(server.etag("/big.bin"), r.header("If-Range"));
+        }
+        assertTrue(server.maxInFlight() >= 3, "concurrent requests: " + server.maxInFlight());
+        assertEquals(List.of("big.bin"), ResilienceTest.names(dl));
+        assertFalse(Files.exists(cli.home().resolve("segments").resolve(
+                cli.store().find("s").orElseThrow().key + "-0.json")), "the map goes with the delivered record");
+    }
+
+    @Test
+    void manySegmentsOpenTheGrowingPartWhileOthersWrite() throws Exception {
+        byte[] big = TestServer.randomBytes(24_000_000, 79);
+        server.file("/big.bin", big);
+        server.throttle("/big.bin", 12_000_000);
+        cli.config("max-per-host", "12");
+        assertEquals(0, cli.run("fetch", "many", server.url("/big.bin"), "-d", dl.toString(), "--split", "12",
+                "--min-split-size", "64Ki", "--max-per-host", "12", "--wait").code, cli.workerLog());
+        assertArrayEquals(big, Files.readAllBytes(dl.resolve("big.bin")));
+        assertTrue(ranged().size() >= 6, "segments: " + ranged().size());
+    }
+
+    @Test
+    void aServerWithoutRangesGetsOneConnection() throws Exception {
+        server.ignoreRange("/big.bin", true);
+        server.throttle("/big.bin", 3_000_000);
+        assertEquals(0, cli.run(fetch("one", "--wait")).code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        assertEquals(1, server.requests("/big.bin").size());
+    }
+
+    @Test
+    void aSmallFileIsNotSplit() throws Exception {
+        server.throttle("/big.bin", 3_000_000);
+        assertEquals(0, cli.run("fetch", "small", server.url("/big.bin"), "-d", dl.toString(), "--split", "4",
+                "--min-split-size", "2M", "--wait").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        assertEquals(1, server.requests("/big.bin").size(), "3 MB < 2 x 2 MB");
+    }
+
+    @Test
+    void aChangeOfTheResourceMidSegmentsRestartsTheRecordNeverSplices() throws Exception {
+        server.throttle("/big.bin", 300_000);
+        assertEquals(0, cli.run(fetch("chg")).code);
+        cli.await("chg", f -> f.downloaded > 300_000, T);
+        assertTrue(ranged().size() >= 2, "split before the change");
+        byte[] changed = TestServer.randomBytes(data.length, 78);
+        server.changeContent("/big.bin", changed);
+        server.stop(); // every segment's connection is cut; their resumes meet the new ETag
+        server.throttle("/big.bin", 0);
+        server.restart();
+        assertEquals(0, cli.run("wait", "chg", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(changed, Files.readAllBytes(dl.resolve("big.bin")), "the new content, wholly");
+        assertTrue(cli.workerLog().contains("starts over on one connection"), cli.workerLog());
+    }
+
+    @Test
+    void killMinus9MidSegmentsResumesEachSegmentFromItsRecordedOffset() throws Exception {
+        server.throttle("/big.bin", 250_000);
+        assertEquals(0, cli.run(fetch("k")).code);
+        String key = cli.store().find("k").orElseThrow().key;
+        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
+        cli.await("k", f -> f.downloaded > 1_000_000 && Files.exists(mapFile), T);
+        Thread.sleep(600); // a progress write of the map after the split
+        kill9();
+        SegmentMap map = new ObjectMapper().readValue(Files.readAllBytes(mapFile), SegmentMap.class);
+        assertTrue(map.segments.size() >= 2, "segments recorded");
+        assertTrue(map.segments.stream().anyMatch(p -> p.done > 0), "progress recorded");
+        server.clearRequests();
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("wait", "k", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        List<String> ranges = ranged().stream().map(r -> r.header("Range")).collect(Collectors.toList());
+        for (SegmentMap.Part p : map.segments) {
+            if (p.done < p.end - p.start) {
+                String want = "bytes=" + (p.start + p.done) + "-" + (p.end - 1);
+                assertTrue(ranges.contains(want), "segment resumed at its offset: " + want + " in " + ranges);
+            }
+        }
+        assertTrue(server.requests("/big.bin").stream().allMatch(r -> r.header("Range") != null), "nothing from zero");
+        assertEquals(List.of("big.bin"), ResilienceTest.names(dl));
+    }
+
+    @Test
+    void pauseStopsEverySegmentAndResumeContinuesThem() throws Exception {
+        server.throttle("/big.bin", 250_000);
+        assertEquals(0, cli.run(fetch("p")).code);
+        cli.await("p", f -> f.downloaded > 600_000 && ranged().size() >= 2, T);
+        assertEquals(0, cli.run("pause", "p").code);
+        Fetch paused = cli.await("p", f -> Fetch.PAUSED.equals(f.state), T);
+        Thread.sleep(800);
+        long held = cli.store().find("p").orElseThrow().downloaded;
+        Thread.sleep(800);
+        assertEquals(held, cli.store().find("p").orElseThrow().downloaded, "no bytes while paused");
+        assertNotNull(paused);
+        server.clearRequests();
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("resume", "p").code);
+        assertEquals(0, cli.run("wait", "p", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        assertTrue(server.requests("/big.bin").size() >= 2, "segments resumed");
+        assertTrue(server.requests("/big.bin").stream().allMatch(r -> r.header("Range") != null), "nothing from zero");
+    }
+
+    void kill9() throws Exception {
+        long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        long end = System.nanoTime() + T.toNanos();
+        while (h.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertFalse(h.isAlive());
+    }
+}
