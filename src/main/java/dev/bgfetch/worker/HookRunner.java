@@ -49,8 +49,10 @@ final class HookRunner {
             Log.info("hook of '" + f.id + "' (" + f.result + "): starting");
             Process p = pb.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                // The shell dies first, or it would go on to its next command when its child is killed.
+                java.util.List<ProcessHandle> children = p.descendants().collect(java.util.stream.Collectors.toList());
                 p.destroyForcibly();
+                children.forEach(ProcessHandle::destroyForcibly);
                 Log.info("hook of '" + f.id + "' ran longer than " + timeout.toSeconds() + " s; killed");
                 return;
             }
