@@ -201,9 +201,39 @@ public final class Store {
         }
     }
 
-    /** True once the fetch with this key has moved to settled (a stat, no parse). */
+    /**
+     * True once the fetch with this key has settled: a stat, and while it is active a read of its
+     * small summary as a tree, which also sees a settle whose move to settled/ a crash cut short.
+     */
     public boolean isSettled(String key) {
-        return Files.exists(settledDir.resolve(key).resolve(SUMMARY));
+        if (Files.exists(settledDir.resolve(key).resolve(SUMMARY))) {
+            return true;
+        }
+        try {
+            return Fetch.SETTLED.equals(mapper.readTree(activeDir.resolve(key).resolve(SUMMARY).toFile())
+                    .path("state").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Finishes the settles a crash cut short between the settled summary and the move to settled/
+     * (readers already take such a fetch as settled); the worker calls this when it starts.
+     */
+    public void finishInterruptedSettles() {
+        lock.call(() -> {
+            for (Path dir : fetchDirs(activeDir)) {
+                Optional<Fetch> f = readSummary(dir);
+                if (f.isPresent() && f.get().hasSettled()) {
+                    Files.deleteIfExists(dir.resolve(PROGRESS));
+                    DurableFiles.move(dir, settledDir.resolve(f.get().key));
+                    DurableFiles.fsyncDir(activeDir);
+                    DurableFiles.fsyncDir(settledDir);
+                }
+            }
+            return null;
+        });
     }
 
     /** True while the fetch with this key exists at all (a stat, no parse). */

@@ -137,6 +137,7 @@ public final class Worker {
     }
 
     private void loop(FileLock lock) {
+        store.finishInterruptedSettles();
         for (Fetch f : store.settled()) {
             if (f.pendingHook() != null) {
                 startHook(f);

@@ -256,6 +256,23 @@ class StoreLayoutTest {
         assertTrue(s.isSettled(f.key));
     }
 
+    @Test
+    void aSettleWhoseMoveACrashCutShortReadsAsSettledAndIsFinished() throws IOException {
+        Store s = Store.open(home());
+        Fetch f = s.register(twoRecords("cut"));
+        s.abort("cut");
+        // As a crash after the settled summary and before the rename leaves it:
+        Files.move(home().resolve("settled").resolve(f.key), home().resolve("active").resolve(f.key));
+        assertTrue(s.isSettled(f.key), "wait sees it settled");
+        assertEquals(List.of(), ids(s.active()));
+        assertEquals(List.of("cut"), ids(s.settled()));
+        assertEquals("aborted", s.settledFailureReason(f.key).orElseThrow());
+        s.finishInterruptedSettles();
+        assertTrue(Files.isDirectory(home().resolve("settled").resolve(f.key)));
+        assertFalse(Files.exists(home().resolve("active").resolve(f.key)));
+        assertEquals(2, s.find("cut").orElseThrow().records.size());
+    }
+
     private static Fetch twoRecords(String id) {
         Fetch f = StoreTest.fetch(id);
         Rec r = new Rec();
