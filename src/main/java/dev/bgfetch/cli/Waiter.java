@@ -20,7 +20,7 @@ import java.util.Optional;
  * on a terminal paints one progress line per fetch on stderr from this one thread.
  */
 final class Waiter {
-    /** A poll is a stat per fetch; the file is parsed only when it changed. */
+    /** A poll is a stat per fetch, and a read of its small summary while painting. */
     private static final long POLL_MS = 40;
     private static final long WORKER_CHECK_MS = 2000;
 
@@ -47,8 +47,8 @@ final class Waiter {
             Map<String, Fetch> now = new LinkedHashMap<>();
             Map<String, String> stamps = new LinkedHashMap<>();
             while (true) {
-                // A stat per fetch per poll; the state file (large for big groups) is parsed only
-                // when it changed and there is progress to paint, or once it has settled.
+                // A stat per fetch per poll; painting reads the small summary (and the progress
+                // file's header), and only --json reads the records, once the fetch has settled.
                 boolean allSettled = true;
                 for (String key : keys) {
                     boolean settled = store.isSettled(key);
@@ -61,8 +61,9 @@ final class Waiter {
                     if (settled && !needFetch) {
                         continue; // the exit code needs only failureReason, read below without a full parse
                     }
-                    if (needFetch && !java.util.Objects.equals(stamp, stamps.get(key))) {
-                        Optional<Fetch> f = store.byKey(key);
+                    boolean progressMoves = paint && !settled; // byte counts change without the summary
+                    if (needFetch && (progressMoves || !java.util.Objects.equals(stamp, stamps.get(key)))) {
+                        Optional<Fetch> f = ctx.globals().json() ? store.byKey(key) : store.summary(key);
                         if (f.isEmpty()) {
                             throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
                         }

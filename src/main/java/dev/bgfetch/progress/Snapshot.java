@@ -1,7 +1,6 @@
 package dev.bgfetch.progress;
 
 import dev.bgfetch.state.Fetch;
-import dev.bgfetch.state.Rec;
 
 /** What a progress view shows of one fetch at one instant; built from the store, rendered by pure functions. */
 public final class Snapshot {
@@ -42,18 +41,27 @@ public final class Snapshot {
         this.retryIn = retryIn;
     }
 
+    /** From a whole fetch or only its summary: the counts come from the records when they are loaded. */
     public static Snapshot of(Fetch f) {
         long total = f.downloadTotal;
-        if (total <= 0) {
-            boolean allKnown = f.records.stream().allMatch(r -> r.total != null);
-            total = allKnown ? f.records.stream().mapToLong(r -> r.total).sum() : -1;
+        String retryReason = f.retryReason;
+        String retryAt = f.retryAt;
+        if (!f.records.isEmpty()) {
+            Fetch counted = new Fetch();
+            counted.state = f.state;
+            counted.records = f.records;
+            counted.summarize();
+            retryReason = counted.retryReason;
+            retryAt = counted.retryAt;
+            if (total <= 0) {
+                total = counted.knownTotal;
+            }
+        } else if (total <= 0) {
+            total = f.knownTotal;
         }
-        int done = (int) f.records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
-        Rec retrying = f.hasSettled() ? null
-                : f.records.stream().filter(r -> !r.isDone() && r.networkError != null).findFirst().orElse(null);
-        return new Snapshot(f.id, f.title, f.downloaded, total, f.records.size(), done, f.speed, f.state,
-                f.result, f.failureReason, retrying == null ? null : retrying.networkError,
-                retrying == null ? -1 : secondsUntil(retrying.retryAt));
+        return new Snapshot(f.id, f.title, f.downloaded, total, f.fileCount(), f.doneCount(), f.speed, f.state,
+                f.result, f.failureReason, f.hasSettled() ? null : retryReason,
+                f.hasSettled() || retryReason == null ? -1 : secondsUntil(retryAt));
     }
 
     /** Whole seconds from now until an ISO-8601 instant, rounded up, never negative; -1 if unknown. */

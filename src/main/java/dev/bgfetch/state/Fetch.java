@@ -17,7 +17,7 @@ public final class Fetch {
     public static final String WAITING_FOR_NETWORK = "waiting-for-network";
     public static final String SETTLED = "settled";
 
-    public int schema = Store.SCHEMA;
+    public int schema = Store.DISK_SCHEMA;
     /** Internal, unique for ever in this store (ids are reused once a fetch settles). */
     public String key;
     public String id;
@@ -39,6 +39,37 @@ public final class Fetch {
     public List<Rec> records = new ArrayList<>();
     /** The settle hook has run (or there was none to run); a restarted worker runs a pending one. */
     public boolean hookDone;
+
+    // What readers show without loading the records: kept in the summary, recounted from the records.
+    public int files;
+    public int filesDone;
+    /** The sum of the record totals when every one is known, else -1. */
+    public long knownTotal = -1;
+    /** The first unfinished record's retry reason and time, while one waits for a retry. */
+    public String retryReason;
+    public String retryAt;
+
+    /** Recounts the summary's numbers from the records (which must be loaded). */
+    public void summarize() {
+        files = records.size();
+        filesDone = (int) records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
+        boolean allKnown = records.stream().allMatch(r -> r.total != null);
+        knownTotal = allKnown ? records.stream().mapToLong(r -> r.total).sum() : -1;
+        Rec retrying = hasSettled() ? null
+                : records.stream().filter(r -> !r.isDone() && r.networkError != null).findFirst().orElse(null);
+        retryReason = retrying == null ? null : retrying.networkError;
+        retryAt = retrying == null ? null : retrying.retryAt;
+    }
+
+    /** The number of records; for a fetch built in memory (records only, no summary) from the records. */
+    public int fileCount() {
+        return records.isEmpty() ? files : records.size();
+    }
+
+    public int doneCount() {
+        return records.isEmpty() ? filesDone
+                : (int) records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
+    }
 
     @JsonIgnore
     public boolean hasSettled() {
@@ -77,10 +108,6 @@ public final class Fetch {
         settle();
     }
 
-    /** The sum of what the records hold. */
-    public void recount() {
-        downloaded = records.stream().mapToLong(r -> r.downloaded).sum();
-    }
 
     /** The settle hook this fetch still owes, or null. */
     @JsonIgnore

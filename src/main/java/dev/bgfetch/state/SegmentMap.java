@@ -70,7 +70,7 @@ public final class SegmentMap {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        store.writeAtomic(file(store, fetchKey, index), store.mapper().writeValueAsBytes(this));
+        store.writeFile("segments/" + file(store, fetchKey, index).getFileName(), this);
     }
 
     public static void delete(Store store, String fetchKey, int index) {

@@ -2,58 +2,59 @@ package dev.bgfetch.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The one door to the state files. Every change is: take the cross-process lock (with a deadline),
- * read, apply, write a temp file, fsync, atomic rename, fsync the directory. Reads need no lock
- * because a file is only ever replaced whole.
+ * The one door to the state files: each public method is one intention (register, record a run's
+ * changes, publish progress, abort...). Every durable change takes the cross-process lock, writes,
+ * fsyncs, then renames or appends; readers take no lock.
  *
- * <p>Layout: {@code active/KEY.json} for fetches not yet settled, {@code settled/KEY.json} after;
- * a key is {@code SEQ-RANDOM}, so file order is registration order. Settling writes the settled copy
- * before deleting the active one; if a crash leaves both, the settled copy wins.
+ * <p>Layout (schema 2): a directory per fetch, {@code active/KEY/} until it settles, then
+ * {@code settled/KEY/}; a key is {@code SEQ-RANDOM}, so name order is registration order. In it:
+ * {@code fetch.json}, the summary (registration, state, result, counts), replaced whole on state
+ * changes; {@code records.jsonl}, the records, one full record per line, appended when a record's
+ * durable part changes (target, validators, response, result) and compacted to one line per record
+ * when the fetch settles; {@code progress.bin}, byte counts overwritten in place, never fsynced. A
+ * schema-1 store (one {@code KEY.json} per fetch) is migrated on open.
  */
 public final class Store {
+    /** The schema of the JSON documents the CLI prints (SPEC §5); the store's files have their own. */
     public static final int SCHEMA = 1;
-    private static final Set<PosixFilePermission> DIR_PERMS = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> FILE_PERMS = PosixFilePermissions.fromString("rw-------");
-    private static final long LOCK_DEADLINE_MS = 60_000;
-    /** A JVM cannot take a FileLock twice, so threads of one process queue here first. */
-    private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+    /** The schema of the store's files: 1 was one JSON file per fetch, 2 is a directory per fetch. */
+    public static final int DISK_SCHEMA = 2;
+    static final String SUMMARY = "fetch.json";
+    static final String JOURNAL = "records.jsonl";
+    static final String PROGRESS = "progress.bin";
 
     private final Path home;
     private final Path activeDir;
     private final Path settledDir;
     private final Path brokenDir;
     private final ObjectMapper mapper;
+    private final StoreLock lock;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     /**
      * State files written by a newer bgfetch (path → the fetch's id, if readable): never parsed as ours,
@@ -61,25 +62,38 @@ public final class Store {
      */
     private final Map<Path, String> newer = new ConcurrentHashMap<>();
 
+    /** A worker's change to a running fetch: applied to the stored summary, returns the records it changed. */
+    @FunctionalInterface
+    public interface RunChange {
+        List<Rec> apply(Fetch summary);
+    }
+
     private Store(Path home) {
         this.home = home;
         this.activeDir = home.resolve("active");
         this.settledDir = home.resolve("settled");
         this.brokenDir = home.resolve("broken");
+        this.lock = new StoreLock(home);
         this.mapper = new ObjectMapper()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
     }
 
-    /** Opens (creating if needed, private to the user) the store at {@code home}. */
+    /** Opens (creating if needed, private to the user) the store at {@code home}, migrating a schema-1 store. */
     public static Store open(Path home) {
         Store s = new Store(home.toAbsolutePath().normalize());
         try {
-            s.mkdirPrivate(s.home);
-            s.mkdirPrivate(s.activeDir);
-            s.mkdirPrivate(s.settledDir);
+            DurableFiles.mkdirPrivate(s.home);
+            DurableFiles.mkdirPrivate(s.activeDir);
+            DurableFiles.mkdirPrivate(s.settledDir);
         } catch (IOException e) {
             throw new StateException(StateException.Kind.IO, "cannot create the store " + home + ": " + IoReason.of(e), e);
+        }
+        if (!s.files(s.activeDir).isEmpty() || !s.files(s.settledDir).isEmpty()) {
+            s.lock.call(() -> {
+                new Migration(s).run();
+                return null;
+            });
         }
         return s;
     }
@@ -88,6 +102,7 @@ public final class Store {
         return home;
     }
 
+    /** A file of the store other than fetch state (worker.json, worker.log...). */
     public Path file(String name) {
         return home.resolve(name);
     }
@@ -103,29 +118,56 @@ public final class Store {
 
     // ---------------------------------------------------------------- reads
 
-    /** Active fetches in registration order. */
+    /** Active fetches in registration order, as summaries (records not loaded). */
     public List<Fetch> active() {
         List<Fetch> out = new ArrayList<>();
-        for (Path p : list(activeDir)) {
-            if (!Files.exists(settledDir.resolve(p.getFileName()))) {
-                readOrQuarantine(p).ifPresent(out::add);
+        for (Fetch f : summaries()) {
+            if (f.isActive()) {
+                out.add(f);
             }
         }
         return out;
     }
 
+    /** Settled fetches still retained, in registration order, as summaries. */
+    public List<Fetch> settled() {
+        List<Fetch> out = new ArrayList<>();
+        for (Fetch f : summaries()) {
+            if (f.hasSettled()) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    /** Every fetch, active and settled, in registration order, as summaries. */
+    public List<Fetch> all() {
+        return summaries();
+    }
+
+    /** Settled fetches with their records (for what must look inside them, such as adopting a kept .part). */
+    public List<Fetch> settledWithRecords() {
+        List<Fetch> out = new ArrayList<>();
+        for (Fetch f : settled()) {
+            byKey(f.key).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The summary of the fetch with this key, its progress included; empty once forgotten. */
+    public Optional<Fetch> summary(String key) {
+        Path dir = dirOf(key);
+        return readSummary(dir).map(f -> withProgress(dir, f));
+    }
+
     /**
-     * A cheap fingerprint of every active file (key → modification time and size), so a poller can
+     * A cheap fingerprint of every active summary (key → modification time and size), so a poller can
      * parse only what changed.
      */
-    public java.util.Map<String, String> activeStamps() {
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        for (Path p : list(activeDir)) {
-            if (Files.exists(settledDir.resolve(p.getFileName()))) {
-                continue; // settled; the active copy is a leftover of a crash mid-settle
-            }
-            String name = p.getFileName().toString();
-            String key = name.substring(0, name.length() - 5);
+    public Map<String, String> activeStamps() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Path dir : fetchDirs(activeDir)) {
+            String key = dir.getFileName().toString();
             String stamp = activeStamp(key);
             if (stamp != null) {
                 out.put(key, stamp);
@@ -134,12 +176,11 @@ public final class Store {
         return out;
     }
 
-    /** The stamp of one active fetch's file (as in {@link #activeStamps()}), or null if it has none. */
+    /** The stamp of one active fetch's summary (as in {@link #activeStamps()}), or null if it has none. */
     public String activeStamp(String key) {
-        Path p = activeDir.resolve(key + ".json");
         try {
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(p,
-                    java.nio.file.attribute.BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(activeDir.resolve(key).resolve(SUMMARY),
+                    BasicFileAttributes.class);
             return a.lastModifiedTime().toMillis() + "/" + a.size() + "/" + a.fileKey();
         } catch (IOException e) {
             return null;
@@ -153,61 +194,75 @@ public final class Store {
      */
     public Optional<String> settledFailureReason(String key) {
         try {
-            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(settledDir.resolve(key + ".json").toFile());
+            JsonNode n = mapper.readTree(dirOf(key).resolve(SUMMARY).toFile());
             return Optional.of(n.path("failureReason").asText(""));
         } catch (IOException e) {
-            return byKey(key).map(f -> f.failureReason);
+            return summary(key).map(f -> f.failureReason);
         }
     }
 
-    /** True once the fetch with this key has a settled copy (a stat, no parse). */
+    /**
+     * True once the fetch with this key has settled: a stat, and while it is active a read of its
+     * small summary as a tree, which also sees a settle whose move to settled/ a crash cut short.
+     */
     public boolean isSettled(String key) {
-        return Files.exists(settledDir.resolve(key + ".json"));
+        if (Files.exists(settledDir.resolve(key).resolve(SUMMARY))) {
+            return true;
+        }
+        try {
+            return Fetch.SETTLED.equals(mapper.readTree(activeDir.resolve(key).resolve(SUMMARY).toFile())
+                    .path("state").asText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Finishes the settles a crash cut short between the settled summary and the move to settled/
+     * (readers already take such a fetch as settled); the worker calls this when it starts.
+     */
+    public void finishInterruptedSettles() {
+        lock.call(() -> {
+            for (Path dir : fetchDirs(activeDir)) {
+                Optional<Fetch> f = readSummary(dir);
+                if (f.isPresent() && f.get().hasSettled()) {
+                    Files.deleteIfExists(dir.resolve(PROGRESS));
+                    DurableFiles.move(dir, settledDir.resolve(f.get().key));
+                    DurableFiles.fsyncDir(activeDir);
+                    DurableFiles.fsyncDir(settledDir);
+                }
+            }
+            return null;
+        });
     }
 
     /** True while the fetch with this key exists at all (a stat, no parse). */
     public boolean exists(String key) {
-        return isSettled(key) || Files.exists(activeDir.resolve(key + ".json"));
+        return isSettled(key) || Files.exists(activeDir.resolve(key).resolve(SUMMARY));
     }
 
-    /** Settled fetches still retained, in registration order. */
-    public List<Fetch> settled() {
-        List<Fetch> out = new ArrayList<>();
-        for (Path p : list(settledDir)) {
-            readOrQuarantine(p).ifPresent(out::add);
-        }
-        return out;
-    }
-
-    /**
-     * Every fetch, active and settled, in registration order. A fetch that settles between the two
-     * directory reads appears once, as settled.
-     */
-    public List<Fetch> all() {
-        java.util.Map<String, Fetch> byKey = new java.util.TreeMap<>();
-        for (Fetch f : active()) {
-            byKey.put(f.key, f);
-        }
-        for (Fetch f : settled()) {
-            byKey.put(f.key, f);
-        }
-        return new ArrayList<>(byKey.values());
-    }
-
-    /** The active fetch with this id, else the most recently registered settled one. */
+    /** The active fetch with this id, else the most recently registered settled one; with its records. */
     public Optional<Fetch> find(String id) {
-        Optional<Fetch> active = active().stream().filter(f -> f.id.equals(id)).findFirst();
-        if (active.isPresent()) {
-            return active;
+        Optional<Fetch> s = findSummary(id);
+        if (s.isEmpty()) {
+            refuseNewer(id);
+            return s;
         }
-        List<Fetch> settled = settled();
-        for (int i = settled.size() - 1; i >= 0; i--) {
-            if (settled.get(i).id.equals(id)) {
-                return Optional.of(settled.get(i));
+        return byKey(s.get().key);
+    }
+
+    private Optional<Fetch> findSummary(String id) {
+        List<Fetch> all = summaries();
+        Fetch best = null;
+        for (Fetch f : all) {
+            if (f.id.equals(id)) {
+                if (f.isActive()) {
+                    return Optional.of(f);
+                }
+                best = f;
             }
         }
-        refuseNewer(id);
-        return Optional.empty();
+        return Optional.ofNullable(best);
     }
 
     /** A fetch with this id that a newer bgfetch wrote is not ours to read or change: say so. */
@@ -220,27 +275,34 @@ public final class Store {
         }
     }
 
-    /** The fetch with this key, wherever it is; empty once forgotten. */
+    /** The fetch with this key with its records, wherever it is; empty once forgotten. */
     public Optional<Fetch> byKey(String key) {
-        Path s = settledDir.resolve(key + ".json");
-        if (Files.exists(s)) {
-            return readOrQuarantine(s);
+        return readWhole(dirOf(key));
+    }
+
+    /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
+    public boolean needsWorker() {
+        for (Fetch f : summaries()) {
+            if (f.isActive() ? !Fetch.PAUSED.equals(f.state) : f.pendingHook() != null) {
+                return true;
+            }
         }
-        return readOrQuarantine(activeDir.resolve(key + ".json"));
+        return false;
     }
 
     // ---------------------------------------------------------------- changes
 
     /**
-     * Stores a new fetch; the id check and the insert are one step under the lock.
+     * Stores a new fetch; the id check and the insert are one step under the lock. The fetch appears
+     * whole or not at all: its directory is built aside and renamed into place.
      *
      * @throws StateException ID_TAKEN if an active fetch has the same id
      */
     public Fetch register(Fetch f) {
-        return locked(() -> {
+        return lock.call(() -> {
             long maxSeq = 0;
             for (Path dir : List.of(activeDir, settledDir)) {
-                for (Path p : list(dir)) {
+                for (Path p : entries(dir)) {
                     maxSeq = Math.max(maxSeq, seqOf(p));
                 }
             }
@@ -258,29 +320,93 @@ public final class Store {
             }
             f.key = String.format("%010d-%04x", maxSeq + 1, (int) (Math.random() * 0x10000));
             f.created = Instant.now().toString();
-            f.schema = SCHEMA;
-            write(f);
+            f.schema = DISK_SCHEMA;
+            f.summarize();
+            createDir(activeDir, f);
             return f;
         });
     }
 
     /**
-     * Applies {@code change} to the current stored copy of the fetch with this key and stores it.
-     * Returns the stored copy, or empty if the fetch no longer exists (forgotten).
+     * Applies {@code change} to the whole stored fetch and stores it whole (O(records): for rare
+     * changes; a running fetch's worker uses {@link #recordChanges}). Empty if the fetch is gone.
      */
     public Optional<Fetch> update(String key, Consumer<Fetch> change) {
-        return locked(() -> {
-            Optional<Fetch> cur = byKey(key);
-            cur.ifPresent(f -> {
+        return lock.call(() -> {
+            Path dir = dirOf(key);
+            Optional<Fetch> cur = readWhole(dir);
+            if (cur.isPresent()) {
+                Fetch f = cur.get();
                 boolean wasSettled = f.hasSettled();
                 change.accept(f);
                 if (wasSettled && !f.hasSettled()) {
                     throw new IllegalStateException("a settled fetch cannot become active again: " + key);
                 }
-                write(f);
-            });
+                writeWhole(dir, f);
+            }
             return cur;
         });
+    }
+
+    /**
+     * A running fetch's durable changes, under the lock: {@code change} sees the stored summary (it may
+     * have been paused or aborted meanwhile), updates it and names the records it changed, which are
+     * appended to the journal and fsynced before this returns. The summary is rewritten only if more
+     * than its byte counts changed; settling compacts the journal and moves the fetch to settled.
+     * Returns the stored summary, or empty if the fetch no longer exists (forgotten).
+     */
+    public Optional<Fetch> recordChanges(String key, RunChange change) {
+        return lock.call(() -> {
+            Path dir = dirOf(key);
+            Optional<Fetch> cur = readSummary(dir);
+            if (cur.isEmpty()) {
+                return cur;
+            }
+            Fetch s = cur.get();
+            JsonNode before = comparable(s);
+            boolean wasSettled = s.hasSettled();
+            List<Rec> changed = change.apply(s);
+            if (wasSettled && !s.hasSettled()) {
+                throw new IllegalStateException("a settled fetch cannot become active again: " + key);
+            }
+            if (!wasSettled && s.hasSettled()) {
+                Fetch whole = readWhole(dir).orElseThrow(() -> new StateException(StateException.Kind.IO,
+                        "the records of '" + s.id + "' are damaged"));
+                for (Rec r : changed) {
+                    whole.records.set(r.index, r);
+                }
+                s.records = whole.records;
+                writeWhole(dir, s);
+                s.records = new ArrayList<>();
+                return Optional.of(s);
+            }
+            List<byte[]> lines = new ArrayList<>();
+            for (Rec r : changed) {
+                lines.add(mapper.writeValueAsBytes(r));
+            }
+            try {
+                Journal.append(dir.resolve(JOURNAL), lines, true);
+                if (!before.equals(comparable(s))) {
+                    DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(s));
+                }
+            } catch (IOException e) {
+                throw new StateException(StateException.Kind.IO, "cannot write the state of '" + s.id + "': "
+                        + IoReason.of(e), e);
+            }
+            return Optional.of(s);
+        });
+    }
+
+    /**
+     * Publishes a running fetch's byte counts for progress views: no lock, no fsync (a crash may lose
+     * them; the .part lengths are the truth). Does nothing once the fetch has left the active set.
+     */
+    public void publishProgress(String key, long downloaded, long speed, long[] perRecord) {
+        try {
+            ProgressFile.write(activeDir.resolve(key).resolve(PROGRESS), downloaded, speed, perRecord);
+        } catch (IOException e) {
+            // progress may be lost; the next publication tries again
+        }
     }
 
     /** Where the records file of a settled fetch's hook ({@code BGFETCH_RECORDS}) is written. */
@@ -288,99 +414,61 @@ public final class Store {
         return home.resolve("hooks").resolve(key + ".records.json");
     }
 
+    /** Writes the records file of a settled fetch's hook, durably and private. */
+    public Path writeHookRecords(Fetch f) throws IOException {
+        Path records = hookRecords(f.key);
+        DurableFiles.mkdirPrivate(records.getParent());
+        DurableFiles.writeAtomic(records, mapper.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(Views.records(mapper, f.records)));
+        return records;
+    }
+
+    /** Writes a small file of the store (worker.json...) durably: temp file, fsync, rename. */
+    public void writeFile(String name, Object value) throws IOException {
+        DurableFiles.writeAtomic(file(name), mapper.writeValueAsBytes(value));
+    }
+
     /** Opens (creating it private) a lock file of the store, e.g. the worker's. */
     public FileChannel openLockFile(String name) throws IOException {
         return FileChannel.open(home.resolve(name), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                fileAttrs());
+                DurableFiles.fileAttrs());
     }
 
     /** Runs {@code body} under the store lock, for changes that must see and act on several fetches. */
-    public <T> T locked(java.util.concurrent.Callable<T> body) {
-        ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(home, k -> new ReentrantLock());
-        try {
-            if (!jvmLock.tryLock(LOCK_DEADLINE_MS, TimeUnit.MILLISECONDS)) {
-                throw new StateException(StateException.Kind.IO, "the store " + home + " stayed locked for 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StateException(StateException.Kind.IO, "interrupted while waiting for the store lock", e);
-        }
-        try {
-            if (jvmLock.getHoldCount() > 1) {
-                return body.call();
-            }
-            try (FileChannel ch = FileChannel.open(home.resolve("store.lock"),
-                    EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), fileAttrs())) {
-                FileLock lock = acquire(ch);
-                try {
-                    return body.call();
-                } finally {
-                    lock.release();
-                }
-            }
-        } catch (StateException | IllegalStateException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "store " + home + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new StateException(StateException.Kind.IO, e.getMessage(), e);
-        } finally {
-            jvmLock.unlock();
-        }
-    }
-
-    private FileLock acquire(FileChannel ch) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOCK_DEADLINE_MS);
-        long sleep = 1;
-        while (true) {
-            FileLock l = ch.tryLock();
-            if (l != null) {
-                return l;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new StateException(StateException.Kind.IO, "the store " + home + " stayed locked for 60 s");
-            }
-            try {
-                Thread.sleep(sleep);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StateException(StateException.Kind.IO, "interrupted while waiting for the store lock", e);
-            }
-            sleep = Math.min(sleep * 2, 20);
-        }
+    public <T> T locked(Callable<T> body) {
+        return lock.call(body);
     }
 
     /** Aborts the active fetch with this id (§2 abort); the id is free for a new fetch at once. */
     public Fetch abort(String id) {
-        return locked(() -> {
-            Fetch f = activeWithId(id);
+        return lock.call(() -> {
+            Fetch f = byKey(activeWithId(id).key).orElseThrow(() -> notFound(id));
             f.abort();
-            write(f);
+            writeWhole(dirOf(f.key), f);
             return f;
         });
     }
 
     /** Holds the active fetch with this id; its worker closes the transfers and keeps the partial data. */
     public Fetch pause(String id) {
-        return locked(() -> {
-            Fetch f = activeWithId(id);
-            f.state = Fetch.PAUSED;
-            write(f);
-            return f;
-        });
+        return changeSummary(id, f -> f.state = Fetch.PAUSED);
     }
 
     /** Lets a paused fetch continue. */
     public Fetch resume(String id) {
-        return locked(() -> {
-            Fetch f = activeWithId(id);
+        return changeSummary(id, f -> {
             if (Fetch.PAUSED.equals(f.state)) {
                 f.state = Fetch.PENDING;
-                write(f);
             }
-            return f;
+        });
+    }
+
+    private Fetch changeSummary(String id, Consumer<Fetch> change) {
+        return lock.call(() -> {
+            Fetch s = activeWithId(id);
+            change.accept(s);
+            DurableFiles.writeAtomic(dirOf(s.key).resolve(SUMMARY), summaryBytes(s));
+            return byKey(s.key).orElseThrow(() -> notFound(id));
         });
     }
 
@@ -395,28 +483,23 @@ public final class Store {
                 refuseNewer(id);
             }
         }
-        Optional<Fetch> settled = find(id);
+        Optional<Fetch> settled = findSummary(id);
         if (settled.isPresent()) {
             Fetch f = settled.get();
             throw new StateException(StateException.Kind.INVALID_STATE, "fetch '" + id + "' is already settled ("
                     + f.result + (f.failureReason.isEmpty() ? "" : ", " + f.failureReason) + ")");
         }
-        throw new StateException(StateException.Kind.NOT_FOUND, "no fetch with the id '" + id + "'");
+        refuseNewer(id);
+        throw notFound(id);
     }
 
-    /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
-    public boolean needsWorker() {
-        for (Fetch f : active()) {
-            if (!Fetch.PAUSED.equals(f.state)) {
-                return true;
-            }
-        }
-        return settled().stream().anyMatch(f -> f.pendingHook() != null);
+    private static StateException notFound(String id) {
+        return new StateException(StateException.Kind.NOT_FOUND, "no fetch with the id '" + id + "'");
     }
 
     /** Drops every settled fetch with this id; the files they delivered stay on disk. */
     public List<Fetch> forget(String id) {
-        return locked(() -> {
+        return lock.call(() -> {
             for (Fetch f : active()) {
                 if (f.id.equals(id)) {
                     throw new StateException(StateException.Kind.INVALID_STATE,
@@ -431,7 +514,7 @@ public final class Store {
                 }
             }
             if (gone.isEmpty()) {
-                throw new StateException(StateException.Kind.NOT_FOUND, "no fetch with the id '" + id + "'");
+                throw notFound(id);
             }
             return gone;
         });
@@ -439,7 +522,7 @@ public final class Store {
 
     /** Drops every settled fetch whose hook has run; returns them. */
     public List<Fetch> clean() {
-        return locked(() -> {
+        return lock.call(() -> {
             List<Fetch> gone = new ArrayList<>();
             for (Fetch f : settled()) {
                 if (f.pendingHook() == null) {
@@ -451,91 +534,191 @@ public final class Store {
         });
     }
 
-    // ---------------------------------------------------------------- files
+    // ---------------------------------------------------------------- fetch directories
 
-    private void write(Fetch f) {
-        try {
-            byte[] data = mapper.writeValueAsBytes(f);
-            if (f.hasSettled()) {
-                writeAtomic(settledDir.resolve(f.key + ".json"), data);
-                if (Files.deleteIfExists(activeDir.resolve(f.key + ".json"))) {
-                    fsyncDir(activeDir);
-                }
-            } else {
-                writeAtomic(activeDir.resolve(f.key + ".json"), data);
-            }
-        } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot write the state of '" + f.id + "': " + e.getMessage(), e);
+    /** Where the fetch with this key lives: settled once moved there, else active. */
+    private Path dirOf(String key) {
+        Path s = settledDir.resolve(key);
+        return Files.isDirectory(s) ? s : activeDir.resolve(key);
+    }
+
+    /** Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. */
+    void createDir(Path parent, Fetch f) throws IOException {
+        Path tmp = parent.resolve("." + f.key + ".new");
+        DurableFiles.deleteTree(tmp);
+        DurableFiles.mkdirPrivate(tmp);
+        DurableFiles.writeAtomic(tmp.resolve(JOURNAL), journalBytes(f.records));
+        DurableFiles.writeAtomic(tmp.resolve(SUMMARY), summaryBytes(f));
+        DurableFiles.move(tmp, parent.resolve(f.key));
+        DurableFiles.fsyncDir(parent);
+    }
+
+    /**
+     * Stores a whole fetch in its directory: the compacted journal first, then the summary (each
+     * replaced atomically, so a crash between them leaves equivalent records). A settled fetch then
+     * moves to settled/ in one rename; a crash before it leaves a settled summary in active/, which
+     * every reader takes as settled.
+     */
+    private void writeWhole(Path dir, Fetch f) throws IOException {
+        f.summarize();
+        f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+        DurableFiles.writeAtomic(dir.resolve(JOURNAL), journalBytes(f.records));
+        DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(f));
+        if (f.hasSettled() && dir.getParent().equals(activeDir)) {
+            Files.deleteIfExists(dir.resolve(PROGRESS));
+            DurableFiles.move(dir, settledDir.resolve(f.key));
+            DurableFiles.fsyncDir(activeDir);
+            DurableFiles.fsyncDir(settledDir);
         }
     }
 
     private void delete(String key) throws IOException {
-        Files.deleteIfExists(settledDir.resolve(key + ".json"));
-        Files.deleteIfExists(activeDir.resolve(key + ".json"));
+        DurableFiles.deleteTree(settledDir.resolve(key));
+        DurableFiles.deleteTree(activeDir.resolve(key));
         // The records file handed to the hook carries request headers (tokens): it goes with the fetch.
         Files.deleteIfExists(hookRecords(key));
-        fsyncDir(settledDir);
-        fsyncDir(activeDir);
+        DurableFiles.fsyncDir(settledDir);
+        DurableFiles.fsyncDir(activeDir);
     }
 
-    /** Writes {@code data} to {@code target} durably: temp file, fsync, rename, fsync the directory. */
-    public void writeAtomic(Path target, byte[] data) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), fileAttrs())) {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+    byte[] summaryBytes(Fetch f) throws JsonProcessingException {
+        ObjectNode n = mapper.valueToTree(f);
+        n.remove("records");
+        return mapper.writeValueAsBytes(n);
+    }
+
+    /** The summary without the numbers that change with every byte, which progress.bin carries. */
+    private JsonNode comparable(Fetch f) {
+        ObjectNode n = mapper.valueToTree(f);
+        n.remove("records");
+        n.remove("downloaded");
+        n.remove("speed");
+        return n;
+    }
+
+    byte[] journalBytes(List<Rec> records) throws JsonProcessingException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(records.size() * 256);
+        for (Rec r : records) {
+            byte[] line = mapper.writeValueAsBytes(r);
+            b.write(line, 0, line.length);
+            b.write('\n');
+        }
+        return b.toByteArray();
+    }
+
+    // ---------------------------------------------------------------- reading, damage, newer schemas
+
+    /** Every readable summary, active and settled, in registration order (a key is in one place only). */
+    private List<Fetch> summaries() {
+        Map<String, Fetch> byKey = new TreeMap<>();
+        for (Path dir : List.of(activeDir, settledDir)) {
+            for (Path d : fetchDirs(dir)) {
+                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
             }
-            ch.force(true);
+            for (Path p : files(dir)) {
+                skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
+            }
         }
+        return new ArrayList<>(byKey.values());
+    }
+
+    private static byte[] readQuietly(Path p) {
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        fsyncDir(target.getParent());
-    }
-
-    private static void fsyncDir(Path dir) {
-        // Makes the rename itself durable; some file systems refuse to fsync a directory, which is fine.
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // best effort
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            return new byte[0];
         }
     }
 
-    private Optional<Fetch> readOrQuarantine(Path p) {
+    /** An active fetch's summary with its published byte counts (a read of the file's header). */
+    private Fetch withProgress(Path dir, Fetch f) {
+        if (f.isActive()) {
+            ProgressFile.read(dir.resolve(PROGRESS), f.files, false).ifPresent(p -> {
+                f.downloaded = p.downloaded;
+                f.speed = p.speed;
+            });
+        }
+        return f;
+    }
+
+    private Optional<Fetch> readSummary(Path dir) {
+        Path p = dir.resolve(SUMMARY);
         byte[] data;
         try {
             data = Files.readAllBytes(p);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + e.getMessage(), e);
+            throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + IoReason.of(e), e);
         }
         try {
             Fetch f = mapper.readValue(data, Fetch.class);
-            if (f.schema > SCHEMA) {
+            if (f.schema > DISK_SCHEMA) {
                 return skipNewer(p, data);
             }
-            if (f.key == null || f.id == null || f.records == null) {
-                throw new JsonProcessingException("missing key, id or records") { };
+            if (f.key == null || f.id == null || !f.key.equals(dir.getFileName().toString())) {
+                throw new JsonProcessingException("missing key or id") { };
             }
+            f.records = new ArrayList<>();
             return Optional.of(f);
         } catch (IOException e) {
             // A newer schema may not even fit our classes: that is not damage, so it is never moved aside.
-            if (newerSchema(data) > SCHEMA) {
+            if (schemaOf(data) > DISK_SCHEMA) {
                 return skipNewer(p, data);
             }
-            quarantine(p, e);
+            quarantine(dir, p, e.getMessage());
             return Optional.empty();
         }
     }
 
+    /** Summary, records from the journal (a torn last line ignored), and, while active, published progress. */
+    private Optional<Fetch> readWhole(Path dir) {
+        Optional<Fetch> s = readSummary(dir);
+        if (s.isEmpty()) {
+            return s;
+        }
+        Fetch f = s.get();
+        Path journal = dir.resolve(JOURNAL);
+        Rec[] recs = new Rec[f.files];
+        try {
+            for (String line : Journal.read(journal)) {
+                Rec r = mapper.readValue(line, Rec.class);
+                if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
+                    throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
+                }
+                recs[r.index] = r;
+            }
+            for (int i = 0; i < recs.length; i++) {
+                if (recs[i] == null) {
+                    throw new JsonProcessingException("record " + i + " is missing") { };
+                }
+            }
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(dir)) {
+                return readWhole(dirOf(f.key)); // moved to settled/ while we read
+            }
+            quarantine(dir, journal, "missing");
+            return Optional.empty();
+        } catch (IOException e) {
+            quarantine(dir, journal, e.getMessage());
+            return Optional.empty();
+        }
+        f.records = new ArrayList<>(List.of(recs));
+        if (f.isActive()) {
+            ProgressFile.read(dir.resolve(PROGRESS), recs.length, true).ifPresent(p -> {
+                for (int i = 0; i < recs.length; i++) {
+                    recs[i].downloaded = Math.max(0, p.perRecord[i]);
+                }
+                f.speed = p.speed;
+            });
+            f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+        }
+        f.summarize();
+        return Optional.of(f);
+    }
+
     /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
-    private int newerSchema(byte[] data) {
+    int schemaOf(byte[] data) {
         try {
             return mapper.readTree(data).path("schema").asInt(-1);
         } catch (IOException | RuntimeException e) {
@@ -543,14 +726,14 @@ public final class Store {
         }
     }
 
-    private Optional<Fetch> skipNewer(Path p, byte[] data) {
+    <T> Optional<T> skipNewer(Path p, byte[] data) {
         String id;
         int schema;
         try {
-            com.fasterxml.jackson.databind.JsonNode n = mapper.readTree(data);
+            JsonNode n = mapper.readTree(data);
             id = n.path("id").asText("");
             schema = n.path("schema").asInt();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             id = "";
             schema = -1;
         }
@@ -561,24 +744,39 @@ public final class Store {
         return Optional.empty();
     }
 
-    /** Moves a corrupt state file aside (never deletes it) and records a one-line warning naming it. */
-    private void quarantine(Path p, IOException why) {
-        locked(() -> {
-            if (!Files.exists(p)) {
+    /**
+     * Moves a damaged fetch (its directory, or a schema-1 file) aside, never deleting it, and records
+     * a one-line warning naming the damaged file. Checked again under the lock: a writer may have
+     * replaced it with a good version meanwhile.
+     */
+    void quarantine(Path what, Path damaged, String why) {
+        lock.call(() -> {
+            if (!Files.exists(what) || stillReadable(what, damaged)) {
                 return null;
             }
-            try {
-                mapper.readValue(Files.readAllBytes(p), Fetch.class);
-                return null; // replaced by a good version meanwhile
-            } catch (IOException still) {
-                mkdirPrivate(brokenDir);
-                Path aside = brokenDir.resolve(p.getFileName() + "." + System.currentTimeMillis());
-                Files.move(p, aside);
-                warnings.add("corrupt state file " + p + " (" + firstLine(why.getMessage())
-                        + "); kept a copy as " + aside);
-                return null;
-            }
+            DurableFiles.mkdirPrivate(brokenDir);
+            Path aside = brokenDir.resolve(what.getFileName() + "." + System.currentTimeMillis());
+            Files.move(what, aside);
+            DurableFiles.fsyncDir(what.getParent());
+            warnings.add("corrupt state file " + damaged + " (" + firstLine(why) + "); kept a copy as " + aside);
+            return null;
         });
+    }
+
+    private boolean stillReadable(Path what, Path damaged) {
+        try {
+            if (damaged.getFileName().toString().equals(JOURNAL)) {
+                for (String line : Journal.read(damaged)) {
+                    mapper.readValue(line, Rec.class);
+                }
+                return Files.exists(damaged);
+            }
+            Fetch f = mapper.readValue(Files.readAllBytes(damaged), Fetch.class);
+            return f.key != null && f.id != null && (Files.isRegularFile(what) ? f.records != null
+                    : f.key.equals(what.getFileName().toString()));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String firstLine(String s) {
@@ -589,9 +787,31 @@ public final class Store {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    private List<Path> list(Path dir) {
+    /** The fetch directories under {@code dir}, sorted by name (registration order); temp names left out. */
+    private List<Path> fetchDirs(Path dir) {
         List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+        for (Path p : entries(dir)) {
+            if (Files.isDirectory(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Plain {@code *.json} files under {@code dir}: schema-1 state, or files of a newer bgfetch. */
+    List<Path> files(Path dir) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : entries(dir)) {
+            if (p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private List<Path> entries(Path dir) {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 if (!p.getFileName().toString().startsWith(".")) {
                     out.add(p);
@@ -600,9 +820,9 @@ public final class Store {
         } catch (NoSuchFileException e) {
             return out;
         } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot list " + dir + ": " + e.getMessage(), e);
+            throw new StateException(StateException.Kind.IO, "cannot list " + dir + ": " + IoReason.of(e), e);
         }
-        out.sort(Comparator.comparing(p -> p.getFileName().toString()));
+        out.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
         return out;
     }
 
@@ -616,18 +836,11 @@ public final class Store {
         }
     }
 
-    /** Creates the directory 0700, or makes an existing one 0700: a pre-created store must be private too. */
-    private void mkdirPrivate(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_PERMS));
-        }
-        if (!Files.getPosixFilePermissions(dir).equals(DIR_PERMS)) {
-            Files.setPosixFilePermissions(dir, DIR_PERMS);
-        }
+    Path activeDir() {
+        return activeDir;
     }
 
-    private static FileAttribute<?> fileAttrs() {
-        return PosixFilePermissions.asFileAttribute(FILE_PERMS);
+    Path settledDir() {
+        return settledDir;
     }
-
 }

@@ -24,7 +24,7 @@ public final class Views {
         n.put("downloaded", f.downloaded);
         n.put("result", f.result);
         n.put("failureReason", f.failureReason);
-        n.put("recordsAvailable", !f.records.isEmpty());
+        n.put("recordsAvailable", f.fileCount() > 0);
         n.put("title", f.title);
         ArrayNode icons = n.putArray("icons");
         for (Fetch.Icon i : f.icons) {
@@ -35,8 +35,8 @@ public final class Views {
         n.put("created", f.created);
         n.put("settled", f.settled);
         n.put("speed", f.speed);
-        n.put("files", f.records.size());
-        n.put("filesDone", f.records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count());
+        n.put("files", f.fileCount());
+        n.put("filesDone", f.doneCount());
         ObjectNode opts = n.putObject("options");
         opts.put("onSuccess", f.options.onSuccess);
         opts.put("onFail", f.options.onFail);

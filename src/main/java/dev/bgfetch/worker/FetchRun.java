@@ -1,10 +1,12 @@
 package dev.bgfetch.worker;
 
+import dev.bgfetch.http.ResponseInfo;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A fetch the worker is running: its records' jobs, the group's byte count and cap. */
@@ -95,45 +97,111 @@ final class FetchRun {
         return (long) (Math.max(0, bytes - first[1]) * 1e9 / dt);
     }
 
-    /** Copies the live progress into a stored copy (called under the store lock). */
-    void applyTo(Fetch f) {
+    /**
+     * Copies the live state into this run's copy of the records and into the stored summary {@code s}
+     * (called under the store lock); returns the records whose durable part changed (target,
+     * validators, response, retry, result), which the store appends to the journal. Byte counts are
+     * not durable: they go to the progress file.
+     */
+    List<Rec> applyTo(Fetch s) {
+        List<Rec> changed = new ArrayList<>();
+        boolean settled = s.hasSettled();
+        long sum = 0;
         for (RecordJob j : jobs) {
-            Rec r = f.records.get(j.index);
+            Rec r = fetch.records.get(j.index);
             r.downloaded = Math.max(0, j.downloaded.get());
-            r.total = j.total;
-            r.etag = j.etag;
-            r.lastModified = j.lastModified;
-            r.target = j.target == null ? null : j.target.toString();
-            String why = j.isDone() ? null : j.retryReason;
-            r.networkError = why;
-            r.retryAt = why == null ? null : java.time.Instant.ofEpochMilli(j.retryAt).toString();
-            if (j.response != null) {
-                Rec.Response resp = new Rec.Response();
-                resp.url = j.response.url;
-                resp.status = j.response.status;
-                resp.statusText = j.response.statusText;
-                resp.headers = j.response.headers;
-                r.response = resp;
+            sum += r.downloaded;
+            if (settled) {
+                // Delivered just as the fetch was aborted: the file stays, so the record says so.
+                if (j.isDone() && Rec.SUCCESS.equals(j.result) && !Rec.SUCCESS.equals(r.result)) {
+                    r.result = j.result;
+                    r.path = j.path.toString();
+                    s.filesDone++;
+                    changed.add(r);
+                }
+                continue;
             }
-            if (j.isDone() && !f.hasSettled()) {
+            if (copyDurable(j, r)) {
+                changed.add(r);
+            }
+        }
+        if (settled) {
+            return changed;
+        }
+        fetch.speed = measureSpeed();
+        fetch.state = s.state;
+        fetch.summarize();
+        s.downloaded = sum;
+        s.speed = fetch.speed;
+        s.files = fetch.files;
+        s.filesDone = fetch.filesDone;
+        s.knownTotal = fetch.knownTotal;
+        s.retryReason = fetch.retryReason;
+        s.retryAt = fetch.retryAt;
+        if (s.failureReason.isEmpty()) {
+            s.failureReason = firstFailure;
+        }
+        if (!Fetch.PAUSED.equals(s.state) && !paused) {
+            s.state = state();
+        }
+        return changed;
+    }
+
+    /** Brings the record up to date with its job; true if anything durable changed. */
+    private static boolean copyDurable(RecordJob j, Rec r) {
+        boolean dirty = false;
+        String target = j.target == null ? null : j.target.toString();
+        if (!Objects.equals(r.target, target)) {
+            r.target = target;
+            dirty = true;
+        }
+        Long total = j.total;
+        String etag = j.etag;
+        String lastModified = j.lastModified;
+        if (!Objects.equals(r.total, total) || !Objects.equals(r.etag, etag)
+                || !Objects.equals(r.lastModified, lastModified)) {
+            r.total = total;
+            r.etag = etag;
+            r.lastModified = lastModified;
+            dirty = true;
+        }
+        String why = j.isDone() ? null : j.retryReason;
+        String at = why == null ? null : java.time.Instant.ofEpochMilli(j.retryAt).toString();
+        if (!Objects.equals(r.networkError, why) || !Objects.equals(r.retryAt, at)) {
+            r.networkError = why;
+            r.retryAt = at;
+            dirty = true;
+        }
+        ResponseInfo resp = j.response;
+        if (resp != null && resp != j.storedResponse) {
+            Rec.Response stored = new Rec.Response();
+            stored.url = resp.url;
+            stored.status = resp.status;
+            stored.statusText = resp.statusText;
+            stored.headers = resp.headers;
+            r.response = stored;
+            j.storedResponse = resp;
+            dirty = true;
+        }
+        if (j.isDone()) {
+            String path = j.path == null ? null : j.path.toString();
+            if (!Objects.equals(r.result, j.result) || !Objects.equals(r.error, j.error)
+                    || !Objects.equals(r.path, path)) {
                 r.result = j.result;
                 r.error = j.error;
-                r.path = j.path == null ? null : j.path.toString();
-            } else if (j.isDone() && Rec.SUCCESS.equals(j.result)) {
-                // Delivered just as the fetch was aborted: the file stays, so the record says so.
-                r.result = j.result;
-                r.path = j.path.toString();
+                r.path = path;
+                dirty = true;
             }
         }
-        f.recount();
-        f.speed = measureSpeed();
-        if (!f.hasSettled()) {
-            if (f.failureReason.isEmpty()) {
-                f.failureReason = firstFailure;
-            }
-            if (!Fetch.PAUSED.equals(f.state) && !paused) {
-                f.state = state();
-            }
+        return dirty;
+    }
+
+    /** The byte count of each record, in index order, for the progress file. */
+    long[] perRecord() {
+        long[] out = new long[fetch.records.size()];
+        for (RecordJob j : jobs) {
+            out[j.index] = Math.max(0, j.downloaded.get());
         }
+        return out;
     }
 }

@@ -2,12 +2,10 @@ package dev.bgfetch.worker;
 
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
-import dev.bgfetch.state.Views;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,14 +26,7 @@ final class HookRunner {
 
     void run(Fetch f, String cmd) {
         try {
-            Path records = store.hookRecords(f.key);
-            Path hooksDir = records.getParent();
-            if (!Files.isDirectory(hooksDir)) {
-                Files.createDirectories(hooksDir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-            }
-            store.writeAtomic(records, store.mapper().writerWithDefaultPrettyPrinter()
-                    .writeValueAsBytes(Views.records(store.mapper(), f.records)));
+            Path records = store.writeHookRecords(f);
             Path dir = Path.of(f.dir);
             if (!Files.isDirectory(dir)) {
                 Log.info("hook of '" + f.id + "': " + dir + " is gone; running in " + store.home());
@@ -72,8 +63,10 @@ final class HookRunner {
                     new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
                             .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
                 }
+                // Without setsid: the shell dies first, or it would go on to its next command.
+                java.util.List<ProcessHandle> children = p.descendants().collect(java.util.stream.Collectors.toList());
                 p.destroyForcibly();
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                children.forEach(ProcessHandle::destroyForcibly);
                 Log.info("hook of '" + f.id + "' ran longer than " + timeout.toSeconds() + " s; killed");
                 return;
             }

@@ -51,6 +51,8 @@ final class RecordJob implements TransferListener {
     volatile String etag;
     volatile String lastModified;
     volatile ResponseInfo response;
+    /** The response last written to the journal (loop thread), so each one is written once. */
+    ResponseInfo storedResponse;
     /** The Content-Disposition name of the response, when the fetch asked for it. */
     volatile String dispositionName;
 

@@ -102,8 +102,8 @@ public final class Worker {
                 WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
                 return 0;
             }
-            store.writeAtomic(store.file("worker.json"), store.mapper().writeValueAsBytes(Map.of(
-                    "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString())));
+            store.writeFile("worker.json", Map.of(
+                    "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString()));
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
             pool = Executors.newCachedThreadPool(r -> {
@@ -142,6 +142,7 @@ public final class Worker {
     }
 
     private void loop(FileLock lock) {
+        store.finishInterruptedSettles();
         for (Fetch f : store.settled()) {
             if (f.pendingHook() != null) {
                 startHook(f);
@@ -211,10 +212,10 @@ public final class Worker {
      * if the file changed since sync last read it (a pause, a resume), the stamp is left alone, or
      * that change would be mistaken for ours and never acted on.
      */
-    private Optional<Fetch> write(String key, java.util.function.Consumer<Fetch> change) {
+    private Optional<Fetch> write(String key, Store.RunChange change) {
         return store.locked(() -> {
             boolean onlyOurs = Objects.equals(store.activeStamp(key), seen.get(key));
-            Optional<Fetch> stored = store.update(key, change);
+            Optional<Fetch> stored = store.recordChanges(key, change);
             String stamp = store.activeStamp(key);
             if (stamp != null && seen.containsKey(key) && onlyOurs) {
                 seen.put(key, stamp);
@@ -224,20 +225,26 @@ public final class Worker {
     }
 
     /**
-     * Stores the run's progress. Finished bodies are renamed to their final names here, under the
-     * store lock and only while the fetch is still active, and their success is in the same write:
-     * an abort (which takes the same lock) either sees the record succeeded or finds no final file
-     * (its .part is then deleted with the other unfinished ones).
+     * Stores the run's changes, then publishes its byte counts. Finished bodies are renamed to their
+     * final names here, under the store lock and only while the fetch is still active, and their
+     * success is journaled (fsynced) in the same step: an abort (which takes the same lock) either
+     * sees the record succeeded or finds no final file (its .part is then deleted with the other
+     * unfinished ones). {@code then} may settle the fetch; all records are then stored whole.
      */
     private Optional<Fetch> persist(FetchRun r, java.util.function.Consumer<Fetch> then) {
-        Optional<Fetch> stored = write(r.key, f -> {
-            if (f.isActive()) {
+        Optional<Fetch> stored = write(r.key, s -> {
+            boolean wasActive = s.isActive();
+            if (wasActive) {
                 deliverFinished(r);
             }
-            r.applyTo(f);
-            then.accept(f);
+            List<Rec> changed = r.applyTo(s);
+            then.accept(s);
+            return wasActive && s.hasSettled() ? r.fetch.records : changed;
         });
-        stored.filter(Fetch::isActive).ifPresent(f -> observe(r, f));
+        stored.filter(Fetch::isActive).ifPresent(f -> {
+            store.publishProgress(r.key, f.downloaded, f.speed, r.perRecord());
+            observe(r, f);
+        });
         return stored;
     }
 
@@ -247,10 +254,17 @@ public final class Worker {
     private void sync() {
         Map<String, String> stamps = store.activeStamps();
         Map<String, Fetch> changed = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : stamps.entrySet()) {
-            if (!e.getValue().equals(seen.get(e.getKey()))) {
-                store.byKey(e.getKey()).filter(Fetch::isActive).ifPresent(f -> changed.put(f.key, f));
-                seen.put(e.getKey(), e.getValue());
+        for (Map.Entry<String, String> e : new ArrayList<>(stamps.entrySet())) {
+            String key = e.getKey();
+            if (!e.getValue().equals(seen.get(key))) {
+                // A new fetch is read whole once; a known one only by its summary (pause, resume, abort).
+                Optional<Fetch> got = runs.containsKey(key) ? store.summary(key) : store.byKey(key);
+                if (got.isPresent() && got.get().hasSettled()) {
+                    stamps.remove(key); // settled, its move to settled/ cut short by a crash: gone for us
+                } else {
+                    got.ifPresent(f -> changed.put(f.key, f));
+                }
+                seen.put(key, e.getValue());
             }
         }
         seen.keySet().retainAll(stamps.keySet());
@@ -286,9 +300,9 @@ public final class Worker {
         }
     }
 
-    /** Takes in a stored copy of a running fetch: a pause stops its transfers at once, a resume lets them go. */
+    /** Takes in the stored summary of a running fetch: a pause stops its transfers at once, a resume lets them go. */
     private void observe(FetchRun r, Fetch f) {
-        r.fetch = f;
+        r.fetch.state = f.state;
         boolean paused = Fetch.PAUSED.equals(f.state);
         if (paused && !r.paused) {
             r.paused = true;
@@ -509,7 +523,7 @@ public final class Worker {
     private boolean adopt(RecordJob j, Path target) {
         if (adoptable == null) {
             adoptable = new ArrayList<>();
-            for (Fetch f : store.settled()) {
+            for (Fetch f : store.settledWithRecords()) {
                 for (Rec r : f.records) {
                     if (Rec.QUOTA_EXCEEDED.equals(r.result) && r.target != null
                             && (r.etag != null || r.lastModified != null)) {
@@ -869,7 +883,7 @@ public final class Worker {
                 if (!f.hasSettled()) {
                     byUs[0] = true;
                     for (RecordJob j : r.jobs) {
-                        f.finishRecord(f.records.get(j.index), j.result);
+                        f.finishRecord(r.fetch.records.get(j.index), j.result);
                     }
                     if (!r.firstFailure.isEmpty()) {
                         f.failureReason = r.firstFailure;
@@ -890,7 +904,7 @@ public final class Worker {
             settled.ifPresent(f -> {
                 if (!byUs[0] && Rec.ABORTED.equals(f.failureReason)) {
                     // Aborted after the last sync: the bodies not delivered before it go, as in retireGone.
-                    Parts.deleteUnfinished(f);
+                    store.byKey(f.key).ifPresent(Parts::deleteUnfinished);
                 }
                 Log.info("settled '" + f.id + "': " + f.result
                         + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
@@ -922,9 +936,9 @@ public final class Worker {
                     j.segments.saveLater(store, fsync, pool);
                 }
             }
-            // A big group's state file costs more to rewrite, so it is rewritten less often
-            // (250 ms for a few records, about 1 s for a thousand); results never wait for this.
-            if (now - r.lastFlush < FLUSH_MS + r.jobs.size() * 3L / 4) {
+            // Only what changed is written (journal lines, a small summary, the progress file in
+            // place), so a group of any size is flushed four times a second.
+            if (now - r.lastFlush < FLUSH_MS) {
                 continue;
             }
             r.lastFlush = now;

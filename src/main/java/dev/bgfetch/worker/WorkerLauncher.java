@@ -105,8 +105,7 @@ public final class WorkerLauncher {
             try {
                 long pid = spawn(store);
                 if (pid > 0) {
-                    store.writeAtomic(store.file(SPAWN_FILE), store.mapper().writeValueAsBytes(java.util.Map.of(
-                            "pid", pid, "at", System.currentTimeMillis())));
+                    store.writeFile(SPAWN_FILE, java.util.Map.of("pid", pid, "at", System.currentTimeMillis()));
                 }
             } catch (StartException e) {
                 failed[0] = e;

@@ -100,9 +100,14 @@ class StoreTest {
         Store s = Store.open(home);
         Fetch f = s.register(fetch("a"));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
-        Path file = home.resolve("active").resolve(f.key + ".json");
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertTrue(Files.readString(file).contains("\"schema\":1"));
+        Path dir = home.resolve("active").resolve(f.key);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        s.publishProgress(f.key, 1, 0, new long[] {1});
+        for (String name : List.of("fetch.json", "records.jsonl", "progress.bin")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))),
+                    name);
+        }
+        assertTrue(Files.readString(dir.resolve("fetch.json")).contains("\"schema\":2"));
     }
 
     @Test
@@ -111,7 +116,7 @@ class StoreTest {
         Store s = Store.open(home);
         Fetch good = s.register(fetch("good"));
         Fetch bad = s.register(fetch("bad"));
-        Path badFile = home.resolve("active").resolve(bad.key + ".json");
+        Path badFile = home.resolve("active").resolve(bad.key).resolve("fetch.json");
         String text = Files.readString(badFile);
         Files.writeString(badFile, text.substring(0, text.length() / 2));
         Store fresh = Store.open(home);
@@ -122,7 +127,9 @@ class StoreTest {
         try (Stream<Path> kept = Files.list(home.resolve("broken"))) {
             List<Path> copies = kept.collect(Collectors.toList());
             assertEquals(1, copies.size());
-            assertEquals(text.substring(0, text.length() / 2), Files.readString(copies.get(0)));
+            assertEquals(text.substring(0, text.length() / 2), Files.readString(copies.get(0).resolve("fetch.json")),
+                    "the whole fetch is kept, as it was");
+            assertTrue(Files.exists(copies.get(0).resolve("records.jsonl")));
         }
     }
 
@@ -132,9 +139,9 @@ class StoreTest {
         Store s = Store.open(home);
         Fetch old = s.register(fetch("old"));
         Fetch future = s.register(fetch("future"));
-        Path file = home.resolve("active").resolve(future.key + ".json");
+        Path file = home.resolve("active").resolve(future.key).resolve("fetch.json");
         // A newer schema may change the shape too: a title as an object our classes cannot read.
-        String text = Files.readString(file).replace("\"schema\":1", "\"schema\":99")
+        String text = Files.readString(file).replace("\"schema\":2", "\"schema\":99")
                 .replace("\"title\":\"\"", "\"title\":{\"text\":\"\",\"lang\":\"en\"}");
         assertTrue(text.contains("\"lang\""), text);
         Files.writeString(file, text);

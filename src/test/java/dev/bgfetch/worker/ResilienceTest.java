@@ -247,8 +247,8 @@ class ResilienceTest {
         Files.createDirectories(dl);
         cli.store().register(good);
         bad = cli.store().register(bad);
-        Path badFile = cli.home().resolve("active").resolve(bad.key + ".json");
-        Files.writeString(badFile, "{\"schema\":1,\"key\":\"" + bad.key + "\",\"id\":\"bad\",\"recor");
+        Path badFile = cli.home().resolve("active").resolve(bad.key).resolve("fetch.json");
+        Files.writeString(badFile, "{\"schema\":2,\"key\":\"" + bad.key + "\",\"id\":\"bad\",\"fil");
         Cli.Result list = cli.run("list");
         assertEquals(0, list.code);
         assertTrue(list.err.contains("corrupt state file " + badFile), list.err);
