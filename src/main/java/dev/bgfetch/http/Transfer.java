@@ -517,7 +517,8 @@ public final class Transfer {
                 seg.begin(start, total, canSplit);
             }
             long got = start;
-            long sinceCheck = 0;
+            // The first chunk checks too: a segment may carry far less than FREE_CHECK_EVERY.
+            long sinceCheck = FREE_CHECK_EVERY;
             long sincePresent = 0;
             long presentAt = System.nanoTime();
             byte[] buf = new byte[BUFFER];
