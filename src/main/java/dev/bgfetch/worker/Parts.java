@@ -21,6 +21,30 @@ public final class Parts {
         }
     }
 
+    /**
+     * Cuts a .part to its first {@code length} bytes, durably, and returns what it keeps; a .part
+     * that cannot be cut (a link, gone, an I/O error) is deleted and keeps 0.
+     */
+    static long cut(Path part, long length) {
+        if (length <= 0) {
+            delete(part);
+            return 0;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (ch.size() < length) {
+                throw new IOException("shorter than its segments say");
+            }
+            ch.truncate(length);
+            ch.force(false);
+            return length;
+        } catch (IOException e) {
+            Log.info("cannot keep " + part + " for a resume: " + IoReason.of(e));
+            delete(part);
+            return 0;
+        }
+    }
+
     /** Deletes the name itself: a link found there is removed, never what it points to. */
     static void delete(Path part) {
         try {

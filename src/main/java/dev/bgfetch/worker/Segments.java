@@ -260,6 +260,23 @@ final class Segments {
         return pieces.stream().mapToLong(p -> p.range.done()).sum();
     }
 
+    /** The bytes on disk without a gap from offset 0: what a plain resume may trust of a sparse .part. */
+    long prefix() {
+        List<Piece> byStart = new ArrayList<>(pieces);
+        byStart.sort(java.util.Comparator.comparingLong(p -> p.range.start()));
+        long end = 0;
+        for (Piece p : byStart) {
+            if (p.range.start() != end) {
+                break;
+            }
+            end = p.range.start() + p.range.done();
+            if (!p.range.complete()) {
+                break;
+            }
+        }
+        return end;
+    }
+
     /** The map as of now; taken on the loop thread before the force that makes its bytes durable. */
     private SegmentMap snapshot() {
         SegmentMap m = new SegmentMap();

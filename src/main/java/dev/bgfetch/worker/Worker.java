@@ -818,15 +818,20 @@ public final class Worker {
             j.run.firstFailure = result;
         }
         boolean sparse = j.segments != null && j.segments.mapped;
+        long prefix = sparse ? j.segments.prefix() : -1;
         if (j.segments != null) {
             j.segments.forget(store);
         }
         if (j.target != null) {
             reserved.remove(j.target);
-            if (!Rec.QUOTA_EXCEEDED.equals(result) || sparse) {
-                // Quota keeps what fit for a later resume (not a sparse .part of segments: its length
-                // would be taken for its data); other failures leave nothing half-written behind.
+            if (!Rec.QUOTA_EXCEEDED.equals(result)) {
+                // Other failures leave nothing half-written behind.
                 Parts.delete(Naming.part(j.target));
+            } else if (sparse) {
+                // Quota keeps what fit for a later resume, but a later fetch trusts the .part's length:
+                // a sparse .part of segments is cut to its gapless prefix, and the record counts that.
+                long kept = Parts.cut(Naming.part(j.target), prefix);
+                j.restarted(j.downloaded.get() - kept);
             }
         }
     }

@@ -203,10 +203,49 @@ class ResilienceTest {
         long free = Files.getFileStore(tmp).getUsableSpace();
         cli.config("min-free", String.valueOf(free + 1_000_000_000L));
         server.file("/big.bin", TestServer.randomBytes(10_000_000, 9));
-        Cli.Result r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "--wait");
+        // One connection: what fit is a plain prefix (segments are the next test).
+        Cli.Result r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "-s", "1", "--wait");
         assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
-        assertEquals("quota-exceeded", cli.store().find("q").orElseThrow().failureReason);
+        Fetch f = cli.store().find("q").orElseThrow();
+        assertEquals("quota-exceeded", f.failureReason);
         assertTrue(Files.size(dl.resolve("big.bin.part")) > 0, "the data that fit stays");
+        assertEquals(Files.size(dl.resolve("big.bin.part")), f.records.get(0).downloaded, "counts what is on disk");
+    }
+
+    @Test
+    void aDiskFilledBySegmentsKeepsOnlyTheirGaplessPrefixAndANewFetchResumesIt() throws Exception {
+        Path small = Files.createDirectories(tmp.resolve("seg-fs"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs a 1 MiB tmpfs (root and mount): " + why);
+        try {
+            byte[] data = TestServer.randomBytes(3_000_000, 11);
+            server.file("/seg.bin", data);
+            server.throttle("/seg.bin", 1_000_000); // slow enough that the split comes before the disk is full
+            Cli.Result r = cli.run("fetch", "sq", server.url("/seg.bin"), "-d", small.toString(),
+                    "-s", "4", "-k", "256Ki", "--wait");
+            assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
+            Fetch f = cli.store().find("sq").orElseThrow();
+            assertTrue(server.requests("/seg.bin").stream().anyMatch(q -> q.header("Range") != null),
+                    "the file was split: " + cli.workerLog());
+            Path part = small.resolve("seg.bin.part");
+            long onDisk = Files.exists(part) ? Files.size(part) : 0;
+            // A sparse .part would be taken for data at the next resume: only the gapless prefix stays.
+            assertEquals(onDisk, f.records.get(0).downloaded, "the record counts what is on disk");
+            if (onDisk > 0) {
+                byte[] kept = Files.readAllBytes(part);
+                assertArrayEquals(java.util.Arrays.copyOf(data, kept.length), kept, "the kept prefix is the data");
+            }
+            assertFalse(Files.exists(small.resolve("seg.bin")), "never under the final name");
+
+            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,size=16m", small.toString()).start().waitFor());
+            assertEquals(0, cli.run("fetch", "sq2", server.url("/seg.bin"), "-d", small.toString(), "--wait").code,
+                    cli.workerLog());
+            assertArrayEquals(data, Files.readAllBytes(small.resolve("seg.bin")), "resumed into the same name, whole");
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
     }
 
     @Test
