@@ -47,13 +47,14 @@ public final class FetchCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-", converter = PathOption.ToFileOrDash.class,
             description = "Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
-                    + " (out=NAME, checksum=sha-256=HEX, header=Name: value).")
+                    + " (out=NAME, checksum=ALGO=HEX, header=Name: value).")
     String inputFile;
 
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "A request header for every URL (repeatable).")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = "--checksum", paramLabel = "sha-256=HEX", description = "Expected digest of the single URL's body.")
+    @Option(names = "--checksum", paramLabel = "ALGO=HEX",
+            description = "Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.")
     String checksum;
 
     @Option(names = "--content-disposition", description = "Name files from the Content-Disposition header when present.")

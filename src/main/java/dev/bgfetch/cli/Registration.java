@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.http.Digests;
 import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
@@ -154,14 +155,11 @@ final class Registration {
     }
 
     static String parseChecksum(String value) {
-        String v = value.strip();
-        int eq = v.indexOf('=');
-        String algo = eq < 0 ? "" : v.substring(0, eq).toLowerCase(Locale.ROOT);
-        String hex = eq < 0 ? "" : v.substring(eq + 1).toLowerCase(Locale.ROOT);
-        if (!(algo.equals("sha-256") || algo.equals("sha256")) || !hex.matches("[0-9a-f]{64}")) {
-            throw usage("bad checksum '" + Escapes.terminal(value) + "': expected sha-256=<64 hex digits>");
+        try {
+            return Digests.canonicalChecksum(value);
+        } catch (IllegalArgumentException e) {
+            throw usage("bad checksum '" + Escapes.terminal(value) + "': " + e.getMessage());
         }
-        return "sha-256=" + hex;
     }
 
     static long size(String text, String option) {

@@ -604,6 +604,12 @@ public final class Worker {
         tj.etag = j.etag;
         tj.lastModified = j.lastModified;
         tj.checksum = rec.checksum;
+        // What the server said of the whole file, for the finish step of segments (RFC 9530 digests).
+        if (j.response != null) {
+            tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(j.response.status, j.response.headers);
+        } else if (rec.response != null) {
+            tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(rec.response.status, rec.response.headers);
+        }
         tj.minFree = minFree;
         tj.fsync = fsync;
         return tj;

@@ -85,6 +85,7 @@ public final class TestServer implements AutoCloseable {
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Map<String, Faults> faults = new ConcurrentHashMap<>();
     private final Map<String, String> dispositions = new ConcurrentHashMap<>();
+    private final Map<String, List<String[]>> extraHeaders = new ConcurrentHashMap<>();
     private final AtomicLong contentVersions = new AtomicLong();
     private final List<Req> log = new ArrayList<>(); // guarded by itself
 
@@ -266,6 +267,15 @@ public final class TestServer implements AutoCloseable {
         } else {
             dispositions.put(normalize(path), value);
         }
+    }
+
+    /**
+     * Adds {@code name: value} to file responses at {@code path} with status {@code status} (200 or
+     * 206; 0 = both), e.g. RFC 9530 digest fields; repeatable.
+     */
+    public void responseHeader(String path, int status, String name, String value) {
+        extraHeaders.computeIfAbsent(normalize(path), p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(new String[] {Integer.toString(status), name, value});
     }
 
     /** Answers every request to {@code path} with {@code code} and a text/plain {@code body}. */
@@ -612,6 +622,11 @@ public final class TestServer implements AutoCloseable {
             }
         }
 
+        for (String[] x : extraHeaders.getOrDefault(path, List.of())) {
+            if (x[0].equals("0") || x[0].equals(Integer.toString(code))) {
+                h.add(x[1], x[2]);
+            }
+        }
         long length = end - start + 1;
         Long drop = f.drop.take();
         Stall stall = f.stall.take();
