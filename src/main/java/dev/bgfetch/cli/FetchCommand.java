@@ -57,6 +57,11 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.")
     String checksum;
 
+    @Option(names = "--ca-certificate", paramLabel = "FILE", converter = PathOption.ToPath.class,
+            description = "Also trust the CA certificates of this PEM file for this fetch (like curl --cacert,"
+                    + " but added to the default trust, as wget does); its text is kept with the fetch.")
+    Path caCertificate;
+
     @Option(names = "--content-disposition", description = "Name files from the Content-Disposition header when present.")
     boolean contentDisposition;
 
@@ -111,6 +116,9 @@ public final class FetchCommand implements Callable<Integer> {
                 throw Registration.usage("--min-split-size must be at least 1Ki");
             }
             f.options.minSplitSize = k;
+        }
+        if (caCertificate != null) {
+            f.options.caCertificate = Registration.caCertificate(caCertificate);
         }
         f.options.split = split;
         f.options.onSuccess = onSuccess;

@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import dev.bgfetch.http.Digests;
+import dev.bgfetch.http.Trust;
 import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
@@ -159,6 +160,15 @@ final class Registration {
             return Digests.canonicalChecksum(value);
         } catch (IllegalArgumentException e) {
             throw usage("bad checksum '" + Escapes.terminal(value) + "': " + e.getMessage());
+        }
+    }
+
+    /** The checked PEM text of {@code --ca-certificate FILE}. */
+    static String caCertificate(Path file) {
+        try {
+            return Trust.readPem(file.toAbsolutePath());
+        } catch (Trust.BadCaFile e) {
+            throw usage("--ca-certificate: " + Escapes.terminal(e.getMessage()));
         }
     }
 

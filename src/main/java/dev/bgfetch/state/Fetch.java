@@ -150,5 +150,11 @@ public final class Fetch {
         public Integer split;
         /** Segments are at least this many bytes ({@code --min-split-size}); null: the worker's setting. */
         public Long minSplitSize;
+        /**
+         * The PEM text of {@code --ca-certificate}, read at registration, so the fetch trusts the same
+         * CA after the file moves or changes (and a resume never re-reads a file the user may have
+         * swapped); null: only the defaults and the ca-certificate setting.
+         */
+        public String caCertificate;
     }
 }
