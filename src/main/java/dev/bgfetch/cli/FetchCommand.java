@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.http.Netrc;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.state.Fetch;
@@ -57,6 +58,15 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.")
     String checksum;
 
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:PASSWORD]",
+            description = "HTTP Basic credentials for the URLs' own hosts (never sent after a redirect to another"
+                    + " origin; stored privately, shown masked). Without :PASSWORD it is asked for.")
+    String user;
+
+    @Option(names = "--netrc-file", paramLabel = "FILE", converter = PathOption.ToPath.class,
+            description = "Take logins from FILE instead of ~/.netrc (used when there is no -u; it must be private, mode 600).")
+    Path netrcFile;
+
     @Option(names = "--ca-certificate", paramLabel = "FILE", converter = PathOption.ToPath.class,
             description = "Also trust the CA certificates of this PEM file for this fetch (like curl --cacert,"
                     + " but added to the default trust, as wget does); its text is kept with the fetch.")
@@ -97,6 +107,10 @@ public final class FetchCommand implements Callable<Integer> {
         Registration reg = Registration.forId(id).headers(headers).urls(urls);
         if (inputFile != null) {
             reg.inputFile(inputFile, System.in);
+        }
+        reg.user(user, System.console());
+        if (!reg.hasUser()) {
+            reg.netrc(netrc());
         }
         Fetch f = reg.checksum(checksum).build();
         f.title = title;
@@ -145,6 +159,24 @@ public final class FetchCommand implements Callable<Integer> {
             ctx.out().println(Escapes.terminal(stored.id));
         }
         return ExitCodes.OK;
+    }
+
+    /** The netrc in use, null when there is none; a file others may read is ignored with a warning, like aria2. */
+    private Netrc netrc() {
+        Path file = netrcFile;
+        if (file == null) {
+            String home = System.getenv("HOME");
+            file = Path.of(home == null || home.isEmpty() ? System.getProperty("user.home") : home, ".netrc");
+        } else if (!Files.exists(file)) {
+            throw Registration.usage("--netrc-file " + Escapes.terminal(file.toString()) + ": no such file");
+        }
+        try {
+            return Netrc.read(file.toAbsolutePath());
+        } catch (Netrc.Ignored e) {
+            ctx.err().println("bgfetch: warning: " + Escapes.terminal(e.getMessage()));
+            ctx.err().flush();
+            return null;
+        }
     }
 
     /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */

@@ -86,6 +86,7 @@ public final class TestServer implements AutoCloseable {
     private final Map<String, Faults> faults = new ConcurrentHashMap<>();
     private final Map<String, String> dispositions = new ConcurrentHashMap<>();
     private final Map<String, List<String[]>> extraHeaders = new ConcurrentHashMap<>();
+    private final Map<String, String> requiredAuth = new ConcurrentHashMap<>();
     private final AtomicLong contentVersions = new AtomicLong();
     private final List<Req> log = new ArrayList<>(); // guarded by itself
 
@@ -276,6 +277,15 @@ public final class TestServer implements AutoCloseable {
     public void responseHeader(String path, int status, String name, String value) {
         extraHeaders.computeIfAbsent(normalize(path), p -> new java.util.concurrent.CopyOnWriteArrayList<>())
                 .add(new String[] {Integer.toString(status), name, value});
+    }
+
+    /**
+     * Requests at {@code path} without {@code Authorization: Basic base64(user:password)} get a 401
+     * with {@code WWW-Authenticate: Basic realm="test"}.
+     */
+    public void requireBasic(String path, String user, String password) {
+        requiredAuth.put(normalize(path), "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Answers every request to {@code path} with {@code code} and a text/plain {@code body}. */
@@ -549,6 +559,12 @@ public final class TestServer implements AutoCloseable {
             }
         }
 
+        String auth = requiredAuth.get(path);
+        if (auth != null && !auth.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"test\"");
+            sendSimple(ex, 401, "unauthorized\n");
+            return;
+        }
         Route route = routes.get(path);
         if (route == null) {
             sendSimple(ex, 404, "not found: " + path + "\n");
