@@ -99,6 +99,11 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).")
     String minSplitSize;
 
+    @Option(names = "--limit-rate", paramLabel = "SIZE",
+            description = "At most SIZE bytes per second for this fetch, over all its connections (curl syntax:"
+                    + " 500K, 10M, 1.5M; K/M/G are 1024-based as in curl).")
+    String limitRate;
+
     @Option(names = {"-w", "--wait"}, description = "Then wait like 'bgfetch wait': progress, exit code from the result.")
     boolean waitForResult;
 
@@ -133,6 +138,13 @@ public final class FetchCommand implements Callable<Integer> {
         }
         if (caCertificate != null) {
             f.options.caCertificate = Registration.caCertificate(caCertificate);
+        }
+        if (limitRate != null) {
+            try {
+                f.options.limitRate = dev.bgfetch.http.RateLimit.parse(limitRate);
+            } catch (IllegalArgumentException e) {
+                throw Registration.usage("--limit-rate: " + Escapes.terminal(e.getMessage()));
+            }
         }
         f.options.split = split;
         f.options.onSuccess = onSuccess;

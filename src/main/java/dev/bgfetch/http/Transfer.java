@@ -93,6 +93,8 @@ public final class Transfer {
          * A ranged segment asks for exactly its range and reports {@link Outcome.Kind#SEGMENT_DONE}.
          */
         public Segment segment;
+        /** The fetch's --limit-rate bucket, shared by its connections; null = unlimited. */
+        public RateLimit rateLimit;
     }
 
     private final HttpEngine engine;
@@ -535,8 +537,13 @@ public final class Transfer {
             boolean stopped = false;
             try {
                 int n;
-                while ((n = in.read(buf)) != -1) {
+                RateLimit limit = job.rateLimit;
+                int chunk = limit == null ? buf.length : limit.chunk(buf.length);
+                while ((n = in.read(buf, 0, chunk)) != -1) {
                     if (cancelled) {
+                        return got;
+                    }
+                    if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)) {
                         return got;
                     }
                     if (n == 0) {

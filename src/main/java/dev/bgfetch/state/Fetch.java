@@ -156,5 +156,7 @@ public final class Fetch {
          * swapped); null: only the defaults and the ca-certificate setting.
          */
         public String caCertificate;
+        /** {@code --limit-rate} in bytes per second over all of the fetch's connections; null: unlimited. */
+        public Long limitRate;
     }
 }

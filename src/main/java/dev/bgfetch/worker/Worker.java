@@ -613,6 +613,7 @@ public final class Worker {
         tj.etag = j.etag;
         tj.lastModified = j.lastModified;
         tj.checksum = rec.checksum;
+        tj.rateLimit = j.run.rateLimit;
         // What the server said of the whole file, for the finish step of segments (RFC 9530 digests).
         if (j.response != null) {
             tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(j.response.status, j.response.headers);
