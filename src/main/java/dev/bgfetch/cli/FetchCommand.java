@@ -99,6 +99,14 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).")
     String minSplitSize;
 
+    @Option(names = "--proxy", paramLabel = "URL",
+            description = "Use this http proxy for http and https URLs (https through CONNECT); credentials may be"
+                    + " in it (http://user:pass@host:port). Default: http_proxy / https_proxy / no_proxy.")
+    String proxy;
+
+    @Option(names = "--no-proxy", description = "Connect directly, whatever the proxy variables say.")
+    boolean noProxy;
+
     @Option(names = "--limit-rate", paramLabel = "SIZE",
             description = "At most SIZE bytes per second for this fetch, over all its connections (curl syntax:"
                     + " 500K, 10M, 1.5M; K/M/G are 1024-based as in curl).")
@@ -139,6 +147,7 @@ public final class FetchCommand implements Callable<Integer> {
         if (caCertificate != null) {
             f.options.caCertificate = Registration.caCertificate(caCertificate);
         }
+        proxies(f.options, System.getenv());
         if (limitRate != null) {
             try {
                 f.options.limitRate = dev.bgfetch.http.RateLimit.parse(limitRate);
@@ -171,6 +180,26 @@ public final class FetchCommand implements Callable<Integer> {
             ctx.out().println(Escapes.terminal(stored.id));
         }
         return ExitCodes.OK;
+    }
+
+    /** Fixes the fetch's proxies now: --no-proxy, else --proxy, else the proxy variables of this environment. */
+    void proxies(Fetch.Options o, java.util.Map<String, String> env) {
+        if (noProxy) {
+            if (proxy != null) {
+                throw Registration.usage("--proxy and --no-proxy exclude each other");
+            }
+            return;
+        }
+        String http = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, "http_proxy", "HTTP_PROXY");
+        String https = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, "https_proxy", "HTTPS_PROXY");
+        try {
+            o.httpProxy = http == null ? null : dev.bgfetch.http.Proxies.check(http);
+            o.httpsProxy = https == null ? null : dev.bgfetch.http.Proxies.check(https);
+        } catch (IllegalArgumentException e) {
+            String from = proxy != null ? "--proxy" : "proxy variable";
+            throw Registration.usage(from + ": " + Escapes.terminal(e.getMessage()));
+        }
+        o.noProxy = proxy != null ? null : dev.bgfetch.http.Proxies.env(env, "no_proxy", "NO_PROXY");
     }
 
     /** The netrc in use, null when there is none; a file others may read is ignored with a warning, like aria2. */

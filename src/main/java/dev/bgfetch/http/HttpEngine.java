@@ -52,16 +52,26 @@ public final class HttpEngine implements Closeable {
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
     }
 
-    /** An engine for one fetch's {@code --ca-certificate} (PEM text), on top of the setting's file. */
+    /**
+     * An engine for fetches with their own {@code --ca-certificate} (PEM text, or null) on top of the
+     * setting's file, and their own proxies (direct when {@code proxies} is null or direct).
+     */
     public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
-            String userAgent, java.nio.file.Path extraCa, String fetchPem) throws Trust.BadCaFile {
-        TlsSocketStrategy tls = new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa, fetchPem));
-        return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
+            String userAgent, java.nio.file.Path extraCa, String fetchPem, Proxies proxies) throws Trust.BadCaFile {
+        TlsSocketStrategy tls = fetchPem != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa, fetchPem))
+                : extraCa != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa))
+                : DefaultClientTlsStrategy.createDefault();
+        return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls, proxies);
     }
 
     /** With the trust of {@code tls} (tests use their own certificates; bgfetch uses the JDK's trust store). */
     HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
             TlsSocketStrategy tls) {
+        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls, null);
+    }
+
+    private HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
+            TlsSocketStrategy tls, Proxies proxies) {
         this.pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(new HandshakeWatch(tls))
                 .setMaxConnTotal(maxTotal)
@@ -80,7 +90,29 @@ public final class HttpEngine implements Closeable {
                         .setValidateAfterInactivity(Timeout.ofSeconds(2))
                         .build())
                 .build();
-        this.client = HttpClients.custom()
+        org.apache.hc.client5.http.impl.classic.HttpClientBuilder b = HttpClients.custom();
+        if (proxies != null && !proxies.isDirect()) {
+            b.setRoutePlanner(new org.apache.hc.client5.http.impl.routing.DefaultRoutePlanner(null) {
+                @Override
+                protected org.apache.hc.core5.http.HttpHost determineProxy(org.apache.hc.core5.http.HttpHost target,
+                        HttpContext context) {
+                    java.net.URI p = proxies.forTarget(target.getSchemeName(), target.getHostName());
+                    return p == null ? null : new org.apache.hc.core5.http.HttpHost("http", p.getHost(), p.getPort());
+                }
+            });
+            // A proxy asking for credentials (407) gets those of its URL, as curl and wget do.
+            org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider creds =
+                    new org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider();
+            for (java.net.URI p : new java.net.URI[] {proxies.http(), proxies.https()}) {
+                String[] up = p == null ? null : Proxies.credentials(p);
+                if (up != null) {
+                    creds.setCredentials(new org.apache.hc.client5.http.auth.AuthScope(p.getHost(), p.getPort()),
+                            new org.apache.hc.client5.http.auth.UsernamePasswordCredentials(up[0], up[1].toCharArray()));
+                }
+            }
+            b.setDefaultCredentialsProvider(creds);
+        }
+        this.client = b
                 .setConnectionManager(pool)
                 .disableRedirectHandling()
                 .disableAutomaticRetries()

@@ -158,5 +158,12 @@ public final class Fetch {
         public String caCertificate;
         /** {@code --limit-rate} in bytes per second over all of the fetch's connections; null: unlimited. */
         public Long limitRate;
+        /**
+         * Proxies, fixed at registration from --proxy or the CLI's http_proxy / https_proxy /
+         * no_proxy (the worker may have been started from another environment); null: direct.
+         */
+        public String httpProxy;
+        public String httpsProxy;
+        public String noProxy;
     }
 }

@@ -64,7 +64,7 @@ public final class Worker {
     private ExecutorService pool;
     /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
     private java.util.concurrent.Future<HttpEngine> engine;
-    /** Engines of fetches with their own --ca-certificate, by PEM text (loop thread only). */
+    /** Engines of fetches with their own --ca-certificate or proxies, by both (loop thread only). */
     private final Map<String, HttpEngine> caEngines = new java.util.HashMap<>();
     /** What an engine is made with, for the per-fetch ones. */
     private java.time.Duration connectTimeout;
@@ -631,7 +631,7 @@ public final class Worker {
         tj.segment = p == null ? null : p.range;
         Transfer t;
         try {
-            t = new Transfer(engine(j.run.fetch.options.caCertificate), tj, p == null ? j : j.segments.listener(p));
+            t = new Transfer(engine(j.run.fetch.options), tj, p == null ? j : j.segments.listener(p));
         } catch (IllegalStateException e) {
             finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()));
             return;
@@ -700,20 +700,22 @@ public final class Worker {
         finishedTransfer(j, last);
     }
 
-    /** The engine for a fetch: the shared one, or one trusting the fetch's own CA as well. */
-    private HttpEngine engine(String pem) {
-        if (pem == null) {
+    /** The engine for a fetch: the shared one, or one with the fetch's own CA and proxies. */
+    private HttpEngine engine(dev.bgfetch.state.Fetch.Options o) {
+        dev.bgfetch.http.Proxies proxies = dev.bgfetch.http.Proxies.of(o.httpProxy, o.httpsProxy, o.noProxy);
+        if (o.caCertificate == null && proxies.isDirect()) {
             return engine();
         }
-        HttpEngine e = caEngines.get(pem);
+        String key = o.caCertificate + "\u0000" + proxies.key();
+        HttpEngine e = caEngines.get(key);
         if (e == null) {
             try {
                 e = HttpEngine.create(maxTotal, maxPerHost, connectTimeout, stallTimeout, "bgfetch/" + version(),
-                        settingCa, pem);
+                        settingCa, o.caCertificate, proxies);
             } catch (dev.bgfetch.http.Trust.BadCaFile bad) {
                 throw new IllegalStateException(bad.getMessage(), bad);
             }
-            caEngines.put(pem, e);
+            caEngines.put(key, e);
         }
         return e;
     }
