@@ -95,6 +95,8 @@ public final class Transfer {
         public Segment segment;
         /** The fetch's --limit-rate bucket, shared by its connections; null = unlimited. */
         public RateLimit rateLimit;
+        /** The worker's limit-rate bucket, shared by every transfer; null = unlimited. */
+        public RateLimit workerRateLimit;
     }
 
     private final HttpEngine engine;
@@ -538,12 +540,17 @@ public final class Transfer {
             try {
                 int n;
                 RateLimit limit = job.rateLimit;
+                RateLimit all = job.workerRateLimit;
                 int chunk = limit == null ? buf.length : limit.chunk(buf.length);
+                chunk = all == null ? chunk : Math.min(chunk, all.chunk(buf.length));
                 while ((n = in.read(buf, 0, chunk)) != -1) {
                     if (cancelled) {
                         return got;
                     }
                     if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)) {
+                        return got;
+                    }
+                    if (all != null && n > 0 && !all.pace(n, () -> cancelled)) {
                         return got;
                     }
                     if (n == 0) {

@@ -28,7 +28,8 @@ public enum Setting {
     FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
     CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
     SPLIT("BGFETCH_SPLIT", "split", "16", "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
-    MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", "a file is split only into segments of at least this size");
+    MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", "a file is split only into segments of at least this size"),
+    LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", "bytes per second for all fetches of the worker together (0 = unlimited)");
 
     public final String env;
     public final String key;

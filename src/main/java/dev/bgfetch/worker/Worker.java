@@ -64,6 +64,8 @@ public final class Worker {
     private ExecutorService pool;
     /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
     private java.util.concurrent.Future<HttpEngine> engine;
+    /** The limit-rate setting: one bucket for every transfer of the worker; null = unlimited. */
+    private final dev.bgfetch.http.RateLimit workerRate;
     /** Engines of fetches with their own --ca-certificate or proxies, by both (loop thread only). */
     private final Map<String, HttpEngine> caEngines = new java.util.HashMap<>();
     /** What an engine is made with, for the per-fetch ones. */
@@ -93,6 +95,8 @@ public final class Worker {
         this.retryCapMs = Math.max(100, settings.duration(Setting.RETRY_MAX_DELAY).toMillis());
         this.statusRetries = settings.integer(Setting.STATUS_RETRIES);
         this.minFree = settings.size(Setting.MIN_FREE);
+        long rate = settings.size(Setting.LIMIT_RATE);
+        this.workerRate = rate > 0 ? new dev.bgfetch.http.RateLimit(rate) : null;
         this.fsync = settings.bool(Setting.FSYNC);
         this.split = Math.max(1, settings.integer(Setting.SPLIT));
         this.minSplitSize = Math.max(1, settings.size(Setting.MIN_SPLIT_SIZE));
@@ -614,6 +618,7 @@ public final class Worker {
         tj.lastModified = j.lastModified;
         tj.checksum = rec.checksum;
         tj.rateLimit = j.run.rateLimit;
+        tj.workerRateLimit = workerRate;
         // What the server said of the whole file, for the finish step of segments (RFC 9530 digests).
         if (j.response != null) {
             tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(j.response.status, j.response.headers);
