@@ -190,16 +190,20 @@ public final class FetchCommand implements Callable<Integer> {
             }
             return;
         }
-        String http = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, "http_proxy", "HTTP_PROXY");
-        String https = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, "https_proxy", "HTTPS_PROXY");
+        o.httpProxy = proxyUrl(env, "http_proxy", "HTTP_PROXY");
+        o.httpsProxy = proxyUrl(env, "https_proxy", "HTTPS_PROXY");
+        o.noProxy = proxy != null ? null : dev.bgfetch.http.Proxies.env(env, "no_proxy", "NO_PROXY");
+    }
+
+    /** --proxy, else the first set of the two variables, checked; an error names where the bad URL came from. */
+    private String proxyUrl(java.util.Map<String, String> env, String lower, String upper) {
+        String from = proxy != null ? "--proxy" : env.get(lower) != null && !env.get(lower).isBlank() ? lower : upper;
+        String value = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, lower, upper);
         try {
-            o.httpProxy = http == null ? null : dev.bgfetch.http.Proxies.check(http);
-            o.httpsProxy = https == null ? null : dev.bgfetch.http.Proxies.check(https);
+            return value == null ? null : dev.bgfetch.http.Proxies.check(value);
         } catch (IllegalArgumentException e) {
-            String from = proxy != null ? "--proxy" : "proxy variable";
             throw Registration.usage(from + ": " + Escapes.terminal(e.getMessage()));
         }
-        o.noProxy = proxy != null ? null : dev.bgfetch.http.Proxies.env(env, "no_proxy", "NO_PROXY");
     }
 
     /** The netrc in use, null when there is none; a file others may read is ignored with a warning, like aria2. */
