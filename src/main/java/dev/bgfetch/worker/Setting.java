@@ -29,6 +29,7 @@ public enum Setting {
     RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", "cap of the exponential backoff while waiting for the network"),
     STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
     HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
+    NOTIFY("BGFETCH_NOTIFY", "notify", "false", "a desktop notification (notify-send) when a fetch settles, if a display is set"),
     MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
     FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
     CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
