@@ -61,6 +61,7 @@ public final class Worker {
     private final Map<String, Integer> hostRunning = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final HookRunner hooks;
+    private final Notifier notifier;
     private ExecutorService pool;
     /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
     private java.util.concurrent.Future<HttpEngine> engine;
@@ -91,6 +92,7 @@ public final class Worker {
         this.split = Math.max(1, settings.integer(Setting.SPLIT));
         this.minSplitSize = Math.max(1, settings.size(Setting.MIN_SPLIT_SIZE));
         this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
+        this.notifier = Notifier.of(settings.bool(Setting.NOTIFY), System.getenv());
     }
 
     /** Runs until idle or stopped; returns 0, also when another worker already owns the store. */
@@ -915,6 +917,9 @@ public final class Worker {
                         + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
                 if (f.pendingHook() != null) {
                     startHook(f);
+                }
+                if (notifier.enabled()) {
+                    pool.execute(() -> notifier.settled(f));
                 }
             });
         }
