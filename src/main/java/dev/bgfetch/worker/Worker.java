@@ -107,6 +107,12 @@ public final class Worker {
             store.writeFile("worker.json", Map.of(
                     "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString()));
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
+            // Started: the spawn record must go now, or a command registering while this JVM exits
+            // (after it gave up the lock) takes it for a worker still starting and spawns none.
+            store.locked(() -> {
+                WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
+                return null;
+            });
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
             pool = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "bgfetch-transfer");
