@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.http.Netrc;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.state.Fetch;
@@ -47,14 +48,29 @@ public final class FetchCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-", converter = PathOption.ToFileOrDash.class,
             description = "Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
-                    + " (out=NAME, checksum=sha-256=HEX, header=Name: value).")
+                    + " (out=NAME, checksum=ALGO=HEX, header=Name: value).")
     String inputFile;
 
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "A request header for every URL (repeatable).")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = "--checksum", paramLabel = "sha-256=HEX", description = "Expected digest of the single URL's body.")
+    @Option(names = "--checksum", paramLabel = "ALGO=HEX",
+            description = "Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.")
     String checksum;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:PASSWORD]",
+            description = "HTTP Basic credentials for the URLs' own hosts (never sent after a redirect to another"
+                    + " origin; stored privately, shown masked). Without :PASSWORD it is asked for.")
+    String user;
+
+    @Option(names = "--netrc-file", paramLabel = "FILE", converter = PathOption.ToPath.class,
+            description = "Take logins from FILE instead of ~/.netrc (used when there is no -u; it must be private, mode 600).")
+    Path netrcFile;
+
+    @Option(names = "--ca-certificate", paramLabel = "FILE", converter = PathOption.ToPath.class,
+            description = "Also trust the CA certificates of this PEM file for this fetch (like curl --cacert,"
+                    + " but added to the default trust, as wget does); its text is kept with the fetch.")
+    Path caCertificate;
 
     @Option(names = "--content-disposition", description = "Name files from the Content-Disposition header when present.")
     boolean contentDisposition;
@@ -83,6 +99,11 @@ public final class FetchCommand implements Callable<Integer> {
             description = "Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).")
     String minSplitSize;
 
+    @Option(names = "--limit-rate", paramLabel = "SIZE",
+            description = "At most SIZE bytes per second for this fetch, over all its connections (curl syntax:"
+                    + " 500K, 10M, 1.5M; K/M/G are 1024-based as in curl).")
+    String limitRate;
+
     @Option(names = {"-w", "--wait"}, description = "Then wait like 'bgfetch wait': progress, exit code from the result.")
     boolean waitForResult;
 
@@ -91,6 +112,10 @@ public final class FetchCommand implements Callable<Integer> {
         Registration reg = Registration.forId(id).headers(headers).urls(urls);
         if (inputFile != null) {
             reg.inputFile(inputFile, System.in);
+        }
+        reg.user(user, System.console());
+        if (!reg.hasUser()) {
+            reg.netrc(netrc());
         }
         Fetch f = reg.checksum(checksum).build();
         f.title = title;
@@ -110,6 +135,16 @@ public final class FetchCommand implements Callable<Integer> {
                 throw Registration.usage("--min-split-size must be at least 1Ki");
             }
             f.options.minSplitSize = k;
+        }
+        if (caCertificate != null) {
+            f.options.caCertificate = Registration.caCertificate(caCertificate);
+        }
+        if (limitRate != null) {
+            try {
+                f.options.limitRate = dev.bgfetch.http.RateLimit.parse(limitRate);
+            } catch (IllegalArgumentException e) {
+                throw Registration.usage("--limit-rate: " + Escapes.terminal(e.getMessage()));
+            }
         }
         f.options.split = split;
         f.options.onSuccess = onSuccess;
@@ -136,6 +171,24 @@ public final class FetchCommand implements Callable<Integer> {
             ctx.out().println(Escapes.terminal(stored.id));
         }
         return ExitCodes.OK;
+    }
+
+    /** The netrc in use, null when there is none; a file others may read is ignored with a warning, like aria2. */
+    private Netrc netrc() {
+        Path file = netrcFile;
+        if (file == null) {
+            String home = System.getenv("HOME");
+            file = Path.of(home == null || home.isEmpty() ? System.getProperty("user.home") : home, ".netrc");
+        } else if (!Files.exists(file)) {
+            throw Registration.usage("--netrc-file " + Escapes.terminal(file.toString()) + ": no such file");
+        }
+        try {
+            return Netrc.read(file.toAbsolutePath());
+        } catch (Netrc.Ignored e) {
+            ctx.err().println("bgfetch: warning: " + Escapes.terminal(e.getMessage()));
+            ctx.err().flush();
+            return null;
+        }
     }
 
     /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */

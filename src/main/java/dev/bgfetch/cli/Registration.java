@@ -1,5 +1,8 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.http.Digests;
+import dev.bgfetch.http.Netrc;
+import dev.bgfetch.http.Trust;
 import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
@@ -28,6 +31,10 @@ final class Registration {
     private final String id;
     private final Map<String, String> commonHeaders = new LinkedHashMap<>();
     private final List<Rec> records = new ArrayList<>();
+    /** The Authorization value of {@code -u}, or null. */
+    private String basicAuth;
+    /** Logins to use for URLs with no -u and no Authorization header, or null. */
+    private Netrc netrc;
 
     private Registration(String id) {
         this.id = id;
@@ -154,14 +161,82 @@ final class Registration {
     }
 
     static String parseChecksum(String value) {
-        String v = value.strip();
-        int eq = v.indexOf('=');
-        String algo = eq < 0 ? "" : v.substring(0, eq).toLowerCase(Locale.ROOT);
-        String hex = eq < 0 ? "" : v.substring(eq + 1).toLowerCase(Locale.ROOT);
-        if (!(algo.equals("sha-256") || algo.equals("sha256")) || !hex.matches("[0-9a-f]{64}")) {
-            throw usage("bad checksum '" + Escapes.terminal(value) + "': expected sha-256=<64 hex digits>");
+        try {
+            return Digests.canonicalChecksum(value);
+        } catch (IllegalArgumentException e) {
+            throw usage("bad checksum '" + Escapes.terminal(value) + "': " + e.getMessage());
         }
-        return "sha-256=" + hex;
+    }
+
+    /** The checked PEM text of {@code --ca-certificate FILE}. */
+    static String caCertificate(Path file) {
+        try {
+            return Trust.readPem(file.toAbsolutePath());
+        } catch (Trust.BadCaFile e) {
+            throw usage("--ca-certificate: " + Escapes.terminal(e.getMessage()));
+        }
+    }
+
+    /**
+     * {@code -u USER[:PASSWORD]}: split at the first colon, so a password may hold ':' and '@'
+     * (curl does the same); with no colon the password is asked on the terminal, or it is an error.
+     */
+    Registration user(String value, java.io.Console console) {
+        if (value == null) {
+            return this;
+        }
+        int colon = value.indexOf(':');
+        String user = colon < 0 ? value : value.substring(0, colon);
+        String password;
+        if (user.isEmpty()) {
+            throw usage("-u/--user: empty user name (expected USER[:PASSWORD])");
+        }
+        if (user.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw usage("-u/--user: control characters in the user name");
+        }
+        if (colon >= 0) {
+            password = value.substring(colon + 1);
+        } else if (console != null) {
+            char[] typed = console.readPassword("Password for %s: ", Escapes.terminal(user));
+            if (typed == null) {
+                throw usage("-u/--user: no password given");
+            }
+            password = new String(typed);
+        } else {
+            throw usage("-u/--user " + Escapes.terminal(user) + ": no password and no terminal to ask on (give USER:PASSWORD)");
+        }
+        basicAuth = basic(user, password);
+        return this;
+    }
+
+    /** Uses the logins of {@code n} (may be null) for URLs that have no -u and no Authorization header. */
+    Registration netrc(Netrc n) {
+        netrc = n;
+        return this;
+    }
+
+    boolean hasUser() {
+        return basicAuth != null;
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The Authorization a record gets: an explicit header wins (as in curl), then -u, then the netrc. */
+    private void credentials(Rec r, Map<String, String> headers) {
+        if (headers.keySet().stream().anyMatch(k -> k.equalsIgnoreCase("Authorization"))) {
+            return;
+        }
+        String auth = basicAuth;
+        if (auth == null && netrc != null) {
+            Netrc.Login l = netrc.find(URI.create(r.request.url).getHost());
+            auth = l == null ? null : basic(l.login(), l.password());
+        }
+        if (auth != null) {
+            headers.put("Authorization", auth);
+        }
     }
 
     static long size(String text, String option) {
@@ -208,6 +283,7 @@ final class Registration {
         for (Rec r : records) {
             Map<String, String> merged = new LinkedHashMap<>(commonHeaders);
             merged.putAll(r.request.headers);
+            credentials(r, merged);
             r.request.headers = merged;
         }
         f.records = records;

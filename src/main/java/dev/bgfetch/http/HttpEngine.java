@@ -52,6 +52,13 @@ public final class HttpEngine implements Closeable {
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
     }
 
+    /** An engine for one fetch's {@code --ca-certificate} (PEM text), on top of the setting's file. */
+    public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
+            String userAgent, java.nio.file.Path extraCa, String fetchPem) throws Trust.BadCaFile {
+        TlsSocketStrategy tls = new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa, fetchPem));
+        return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
+    }
+
     /** With the trust of {@code tls} (tests use their own certificates; bgfetch uses the JDK's trust store). */
     HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
             TlsSocketStrategy tls) {

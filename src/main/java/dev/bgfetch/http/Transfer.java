@@ -29,8 +29,10 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -75,8 +77,13 @@ public final class Transfer {
         public long knownTotal = -1;
         public String etag;
         public String lastModified;
-        /** {@code sha-256=HEX} or null. */
+        /** {@code ALGO=HEX} (sha-256, sha-512, sha-1, md5) or null. */
         public String checksum;
+        /**
+         * What the server said the whole file digests to (RFC 9530), for {@link #verify}: the record's
+         * response, as a segment's transfer does not see it. A whole-file transfer takes its own answer's.
+         */
+        public List<Digests.Expected> serverDigests = List.of();
         /** Stop with QUOTA when the file system's free space would drop below this. */
         public long minFree;
         /** Force the data to disk before reporting COMPLETE. */
@@ -86,6 +93,8 @@ public final class Transfer {
          * A ranged segment asks for exactly its range and reports {@link Outcome.Kind#SEGMENT_DONE}.
          */
         public Segment segment;
+        /** The fetch's --limit-rate bucket, shared by its connections; null = unlimited. */
+        public RateLimit rateLimit;
     }
 
     private final HttpEngine engine;
@@ -470,6 +479,7 @@ public final class Transfer {
             total = entity == null ? 0 : entity.getContentLength();
         }
         listener.onBinding(etag, lastModified, total, start);
+        job.serverDigests = Digests.fromResponse(code, headers(r));
         boolean canSplit = (code == 206 || "bytes".equalsIgnoreCase(Objects.toString(value(r, "Accept-Ranges"), "").trim()))
                 && (etag != null && !etag.startsWith("W/") || lastModified != null);
         long got = copy(entity, start, canSplit, total);
@@ -527,8 +537,13 @@ public final class Transfer {
             boolean stopped = false;
             try {
                 int n;
-                while ((n = in.read(buf)) != -1) {
+                RateLimit limit = job.rateLimit;
+                int chunk = limit == null ? buf.length : limit.chunk(buf.length);
+                while ((n = in.read(buf, 0, chunk)) != -1) {
                     if (cancelled) {
+                        return got;
+                    }
+                    if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)) {
                         return got;
                     }
                     if (n == 0) {
@@ -633,13 +648,23 @@ public final class Transfer {
     }
 
     private Outcome finish(long length) throws IOException, DiskError {
+        List<Digests.Expected> expected = new ArrayList<>();
         if (job.checksum != null) {
-            String want = job.checksum.substring(job.checksum.indexOf('=') + 1).toLowerCase(Locale.ROOT);
-            String got = hashPart();
-            if (!got.equals(want)) {
-                Files.deleteIfExists(job.part);
-                listener.restarted(length);
-                return Outcome.of(Outcome.Kind.FETCH_ERROR, "sha-256 mismatch: expected " + want + ", got " + got);
+            expected.add(Digests.ofChecksum(job.checksum));
+        }
+        expected.addAll(job.serverDigests);
+        if (!expected.isEmpty()) {
+            Map<String, byte[]> got = hashPart(expected);
+            for (Digests.Expected e : expected) {
+                byte[] g = got.get(e.algorithm());
+                if (!MessageDigest.isEqual(g, e.value())) {
+                    Files.deleteIfExists(job.part);
+                    listener.restarted(length);
+                    String hex = HexFormat.of().formatHex(e.value());
+                    String prefix = e.source().equals("--checksum") ? "" : e.source() + " ";
+                    return Outcome.of(Outcome.Kind.FETCH_ERROR, prefix + e.name() + " mismatch: expected " + hex
+                            + ", got " + HexFormat.of().formatHex(g));
+                }
             }
         } else if (partKey == null) {
             // 416 "already complete": nothing was opened, so prove here what will be delivered.
@@ -782,18 +807,25 @@ public final class Transfer {
         }
     }
 
-    /** The digest of the .part as opened safely (the same checks as for writing), never through a link. */
-    private String hashPart() throws DiskError {
+    /** The digests of the .part, one pass for all algorithms, as opened safely (the same checks as for writing). */
+    private Map<String, byte[]> hashPart(List<Digests.Expected> expected) throws DiskError {
         try (FileChannel ch = openPart()) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            Map<String, MessageDigest> mds = new LinkedHashMap<>();
+            for (Digests.Expected e : expected) {
+                mds.putIfAbsent(e.algorithm(), MessageDigest.getInstance(e.algorithm()));
+            }
             ByteBuffer buf = ByteBuffer.allocate(BUFFER);
             ch.position(0);
             while (ch.read(buf) != -1) {
                 buf.flip();
-                md.update(buf);
+                for (MessageDigest md : mds.values()) {
+                    md.update(buf.duplicate());
+                }
                 buf.clear();
             }
-            return HexFormat.of().formatHex(md.digest());
+            Map<String, byte[]> out = new LinkedHashMap<>();
+            mds.forEach((k, md) -> out.put(k, md.digest()));
+            return out;
         } catch (IOException e) {
             throw DiskError.of(job.part, e);
         } catch (NoSuchAlgorithmException e) {

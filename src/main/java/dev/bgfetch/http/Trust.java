@@ -1,9 +1,11 @@
 package dev.bgfetch.http;
 
 import dev.bgfetch.state.IoReason;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -39,7 +41,39 @@ public final class Trust {
 
     /** An SSL context trusting the defaults and every certificate in {@code pem}. */
     public static SSLContext withExtraCa(Path pem) throws BadCaFile {
-        List<X509Certificate> extra = read(pem);
+        return context(read(pem), pem.toString());
+    }
+
+    /**
+     * An SSL context trusting the defaults, the certificates of {@code settingPem} (null: none) and
+     * those of a fetch's own {@code --ca-certificate}, kept as PEM text in its options.
+     */
+    public static SSLContext withExtraCa(Path settingPem, String fetchPem) throws BadCaFile {
+        List<X509Certificate> all = new ArrayList<>(settingPem == null ? List.of() : read(settingPem));
+        all.addAll(parse(new ByteArrayInputStream(fetchPem.getBytes(StandardCharsets.US_ASCII)), "--ca-certificate"));
+        return context(all, "--ca-certificate");
+    }
+
+    /**
+     * The text of a PEM bundle for {@code --ca-certificate}, checked to hold at least one X.509
+     * certificate; a missing, unreadable or non-PEM file is a {@link BadCaFile} with a one-line reason.
+     */
+    public static String readPem(Path pem) throws BadCaFile {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(pem);
+        } catch (IOException e) {
+            throw new BadCaFile("cannot read the CA certificate file " + pem + ": " + IoReason.of(e), e);
+        }
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        if (!text.contains("-----BEGIN CERTIFICATE-----")) {
+            throw new BadCaFile("no certificate in " + pem + " (expected PEM: -----BEGIN CERTIFICATE-----)", null);
+        }
+        parse(new ByteArrayInputStream(bytes), pem.toString());
+        return text;
+    }
+
+    private static SSLContext context(List<X509Certificate> extra, String name) throws BadCaFile {
         try {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
@@ -52,19 +86,25 @@ public final class Trust {
             c.init(null, new TrustManager[] {new Either(defaults, added)}, null);
             return c;
         } catch (GeneralSecurityException | IOException e) {
-            throw new BadCaFile("cannot use the CA certificates of " + pem + ": " + e.getMessage(), e);
+            throw new BadCaFile("cannot use the CA certificates of " + name + ": " + e.getMessage(), e);
         }
     }
 
     /** The X.509 certificates of a PEM (or DER) file; at least one, or a clear error. */
     static List<X509Certificate> read(Path pem) throws BadCaFile {
-        Collection<? extends Certificate> certs;
         try (InputStream in = Files.newInputStream(pem)) {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            return parse(in, pem.toString());
         } catch (IOException e) {
             throw new BadCaFile("cannot read the CA certificate file " + pem + ": " + IoReason.of(e), e);
+        }
+    }
+
+    private static List<X509Certificate> parse(InputStream in, String name) throws BadCaFile {
+        Collection<? extends Certificate> certs;
+        try {
+            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
         } catch (CertificateException e) {
-            throw new BadCaFile("no certificate in " + pem + " (expected PEM: -----BEGIN CERTIFICATE-----)", e);
+            throw new BadCaFile("no certificate in " + name + " (expected PEM: -----BEGIN CERTIFICATE-----)", e);
         }
         List<X509Certificate> out = new ArrayList<>();
         for (Certificate c : certs) {
@@ -73,7 +113,7 @@ public final class Trust {
             }
         }
         if (out.isEmpty()) {
-            throw new BadCaFile("no certificate in " + pem + " (expected PEM: -----BEGIN CERTIFICATE-----)", null);
+            throw new BadCaFile("no certificate in " + name + " (expected PEM: -----BEGIN CERTIFICATE-----)", null);
         }
         return out;
     }

@@ -150,5 +150,13 @@ public final class Fetch {
         public Integer split;
         /** Segments are at least this many bytes ({@code --min-split-size}); null: the worker's setting. */
         public Long minSplitSize;
+        /**
+         * The PEM text of {@code --ca-certificate}, read at registration, so the fetch trusts the same
+         * CA after the file moves or changes (and a resume never re-reads a file the user may have
+         * swapped); null: only the defaults and the ca-certificate setting.
+         */
+        public String caCertificate;
+        /** {@code --limit-rate} in bytes per second over all of the fetch's connections; null: unlimited. */
+        public Long limitRate;
     }
 }

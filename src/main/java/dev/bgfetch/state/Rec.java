@@ -27,7 +27,7 @@ public final class Rec {
 
     /** A file name asked for (input file {@code out=}); null = derive from the URL. */
     public String out;
-    /** Expected digest, {@code sha-256=HEX}; null = none. */
+    /** Expected digest, {@code ALGO=HEX} (sha-256, sha-512, sha-1, md5); null = none. */
     public String checksum;
     /** The final path reserved for this record before its first byte; data goes to target + ".part". */
     public String target;

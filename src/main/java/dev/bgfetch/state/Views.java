@@ -79,7 +79,7 @@ public final class Views {
         ObjectNode req = n.putObject("request");
         req.put("url", r.request.url);
         req.put("method", r.request.method);
-        headers(req.putObject("headers"), r.request.headers);
+        requestHeaders(req.putObject("headers"), r.request.headers);
         if (r.response == null) {
             n.putNull("response");
         } else {
@@ -101,6 +101,25 @@ public final class Views {
         n.put("networkError", r.networkError);
         n.put("retryAt", r.retryAt);
         return n;
+    }
+
+    /** Request headers with credentials masked: the scheme stays, the secret never leaves the store. */
+    private static void requestHeaders(ObjectNode into, Map<String, String> h) {
+        if (h != null) {
+            h.forEach((k, v) -> into.put(k, secret(k) ? mask(v) : v));
+        }
+    }
+
+    private static boolean secret(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.equals("authorization") || n.equals("proxy-authorization") || n.equals("cookie");
+    }
+
+    /** "Basic dXNlcjpwYXNz" → "Basic ***"; a value with no scheme word → "***". */
+    static String mask(String value) {
+        String v = value.strip();
+        int sp = v.indexOf(' ');
+        return sp > 0 && !v.substring(0, sp).contains("=") ? v.substring(0, sp) + " ***" : "***";
     }
 
     private static void headers(ObjectNode into, Map<String, String> h) {

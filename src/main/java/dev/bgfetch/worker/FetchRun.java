@@ -17,6 +17,8 @@ final class FetchRun {
     final List<RecordJob> jobs = new ArrayList<>();
     final AtomicLong group = new AtomicLong();
     volatile boolean dirty = true;
+    /** The fetch's --limit-rate, one bucket for all its connections; null = unlimited. */
+    final dev.bgfetch.http.RateLimit rateLimit;
     long lastFlush;
     boolean paused;
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
@@ -29,6 +31,7 @@ final class FetchRun {
     FetchRun(Fetch f) {
         this.key = f.key;
         this.fetch = f;
+        this.rateLimit = f.options.limitRate == null ? null : new dev.bgfetch.http.RateLimit(f.options.limitRate);
         for (Rec r : f.records) {
             jobs.add(new RecordJob(this, r, URI.create(r.request.url)));
         }

@@ -65,6 +65,12 @@ public final class Worker {
     private ExecutorService pool;
     /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
     private java.util.concurrent.Future<HttpEngine> engine;
+    /** Engines of fetches with their own --ca-certificate, by PEM text (loop thread only). */
+    private final Map<String, HttpEngine> caEngines = new java.util.HashMap<>();
+    /** What an engine is made with, for the per-fetch ones. */
+    private java.time.Duration connectTimeout;
+    private java.time.Duration stallTimeout;
+    private java.nio.file.Path settingCa;
     private int running;
     private int hooksRunning;
     private volatile boolean stopRequested;
@@ -122,6 +128,9 @@ public final class Worker {
             java.time.Duration connect = settings.duration(Setting.CONNECT_TIMEOUT);
             java.time.Duration stall = settings.duration(Setting.STALL_TIMEOUT);
             java.nio.file.Path ca = settings.path(Setting.CA_CERTIFICATE);
+            connectTimeout = connect;
+            stallTimeout = stall;
+            settingCa = ca;
             engine = pool.submit(() -> HttpEngine.create(maxTotal, maxPerHost, connect, stall, "bgfetch/" + version(), ca));
             try {
                 loop(lock);
@@ -612,6 +621,13 @@ public final class Worker {
         tj.etag = j.etag;
         tj.lastModified = j.lastModified;
         tj.checksum = rec.checksum;
+        tj.rateLimit = j.run.rateLimit;
+        // What the server said of the whole file, for the finish step of segments (RFC 9530 digests).
+        if (j.response != null) {
+            tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(j.response.status, j.response.headers);
+        } else if (rec.response != null) {
+            tj.serverDigests = dev.bgfetch.http.Digests.fromResponse(rec.response.status, rec.response.headers);
+        }
         tj.minFree = minFree;
         tj.fsync = fsync;
         return tj;
@@ -623,7 +639,7 @@ public final class Worker {
         tj.segment = p == null ? null : p.range;
         Transfer t;
         try {
-            t = new Transfer(engine(), tj, p == null ? j : j.segments.listener(p));
+            t = new Transfer(engine(j.run.fetch.options.caCertificate), tj, p == null ? j : j.segments.listener(p));
         } catch (IllegalStateException e) {
             finishedTransfer(j, Outcome.of(Outcome.Kind.FETCH_ERROR, e.getMessage()));
             return;
@@ -690,6 +706,24 @@ public final class Worker {
             s.saveLater(store, fsync, pool);
         }
         finishedTransfer(j, last);
+    }
+
+    /** The engine for a fetch: the shared one, or one trusting the fetch's own CA as well. */
+    private HttpEngine engine(String pem) {
+        if (pem == null) {
+            return engine();
+        }
+        HttpEngine e = caEngines.get(pem);
+        if (e == null) {
+            try {
+                e = HttpEngine.create(maxTotal, maxPerHost, connectTimeout, stallTimeout, "bgfetch/" + version(),
+                        settingCa, pem);
+            } catch (dev.bgfetch.http.Trust.BadCaFile bad) {
+                throw new IllegalStateException(bad.getMessage(), bad);
+            }
+            caEngines.put(pem, e);
+        }
+        return e;
     }
 
     private HttpEngine engine() {
@@ -1032,6 +1066,9 @@ public final class Worker {
         try {
             if (engine != null && engine.isDone() && !engine.isCancelled()) {
                 engine().close();
+            }
+            for (HttpEngine e : caEngines.values()) {
+                e.close();
             }
         } catch (IOException | RuntimeException e) {
             // exiting anyway

@@ -119,7 +119,13 @@ class ValidationTest {
                     "--checksum", "sha-256=" + "0".repeat(64)).code);
             Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--checksum", "md5=abc");
             assertEquals(2, r.code);
-            assertTrue(r.err.contains("sha-256"), r.err);
+            assertTrue(r.err.contains("md5=<32 hex digits>"), r.err);
+            Cli.Result algo = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--checksum", "crc32=" + "0".repeat(8));
+            assertEquals(2, algo.code);
+            assertTrue(algo.err.contains("sha-256=HEX, sha-512=HEX, sha-1=HEX or md5=HEX"), algo.err);
+            Cli.Result noEq = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--checksum", "0".repeat(64));
+            assertEquals(2, noEq.code, "a bare hex digest names no algorithm");
+            assertEquals(0, cli.run("list").out.lines().count(), "nothing stored");
         }
     }
 

@@ -82,4 +82,34 @@ class CaCertificateTest {
         String error = cli.store().find("tls2").orElseThrow().records.get(0).error;
         assertTrue(error.contains("missing.pem: no such file or directory"), error);
     }
+
+    @Test
+    void perFetchCaCertificateIsKeptWithTheFetch() throws Exception {
+        Path pem = cert.pem(tmp.resolve("mine.pem"));
+        Path dl = tmp.resolve("dl");
+        Cli.Result r = cli.run("fetch", "tls", url(), "-d", dl.toString(), "--ca-certificate", pem.toString());
+        assertEquals(0, r.code, r.toString());
+        // The text was taken at registration: the file may go away before the worker connects.
+        Files.delete(pem);
+        assertEquals(0, cli.run("wait", "tls", "--timeout", "30s").code, cli.workerLog());
+        assertArrayEquals(body, Files.readAllBytes(dl.resolve("f.bin")));
+        assertTrue(cli.store().find("tls").orElseThrow().options.caCertificate.contains("BEGIN CERTIFICATE"));
+
+        Cli.Result other = cli.run("fetch", "plain", url(), "-d", tmp.resolve("dl2").toString(), "-w");
+        assertEquals(22, other.code, "another fetch does not trust it: " + other);
+    }
+
+    @Test
+    void aBadPerFetchCaFileIsAUsageErrorAndNothingIsStored() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("junk.pem"), "not a certificate\n");
+        Path der = tmp.resolve("broken.pem");
+        Files.writeString(der, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        for (Path bad : new Path[] {tmp.resolve("missing.pem"), junk, der, tmp}) {
+            Cli.Result r = cli.run("fetch", "tls", url(), "-d", tmp.resolve("dl").toString(), "--ca-certificate", bad.toString());
+            assertEquals(2, r.code, r.toString());
+            assertEquals(1, r.err.strip().lines().count(), r.err);
+            assertTrue(r.err.contains("--ca-certificate"), r.err);
+            assertTrue(cli.store().find("tls").isEmpty(), "nothing stored for " + bad);
+        }
+    }
 }

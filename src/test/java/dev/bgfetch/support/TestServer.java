@@ -85,6 +85,8 @@ public final class TestServer implements AutoCloseable {
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Map<String, Faults> faults = new ConcurrentHashMap<>();
     private final Map<String, String> dispositions = new ConcurrentHashMap<>();
+    private final Map<String, List<String[]>> extraHeaders = new ConcurrentHashMap<>();
+    private final Map<String, String> requiredAuth = new ConcurrentHashMap<>();
     private final AtomicLong contentVersions = new AtomicLong();
     private final List<Req> log = new ArrayList<>(); // guarded by itself
 
@@ -266,6 +268,24 @@ public final class TestServer implements AutoCloseable {
         } else {
             dispositions.put(normalize(path), value);
         }
+    }
+
+    /**
+     * Adds {@code name: value} to file responses at {@code path} with status {@code status} (200 or
+     * 206; 0 = both), e.g. RFC 9530 digest fields; repeatable.
+     */
+    public void responseHeader(String path, int status, String name, String value) {
+        extraHeaders.computeIfAbsent(normalize(path), p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(new String[] {Integer.toString(status), name, value});
+    }
+
+    /**
+     * Requests at {@code path} without {@code Authorization: Basic base64(user:password)} get a 401
+     * with {@code WWW-Authenticate: Basic realm="test"}.
+     */
+    public void requireBasic(String path, String user, String password) {
+        requiredAuth.put(normalize(path), "Basic " + java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Answers every request to {@code path} with {@code code} and a text/plain {@code body}. */
@@ -539,6 +559,12 @@ public final class TestServer implements AutoCloseable {
             }
         }
 
+        String auth = requiredAuth.get(path);
+        if (auth != null && !auth.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"test\"");
+            sendSimple(ex, 401, "unauthorized\n");
+            return;
+        }
         Route route = routes.get(path);
         if (route == null) {
             sendSimple(ex, 404, "not found: " + path + "\n");
@@ -612,6 +638,11 @@ public final class TestServer implements AutoCloseable {
             }
         }
 
+        for (String[] x : extraHeaders.getOrDefault(path, List.of())) {
+            if (x[0].equals("0") || x[0].equals(Integer.toString(code))) {
+                h.add(x[1], x[2]);
+            }
+        }
         long length = end - start + 1;
         Long drop = f.drop.take();
         Stall stall = f.stall.take();
