@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {
                 FetchCommand.class, ListCommand.class, GetCommand.class, AbortCommand.class,
-                WaitCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class, ForgetCommand.class, CleanCommand.class,
+                WaitCommand.class, WatchCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class, ForgetCommand.class, CleanCommand.class,
                 WorkerCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit Codes:%n",
         exitCodeList = {

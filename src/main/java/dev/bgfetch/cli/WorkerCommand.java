@@ -41,7 +41,10 @@ public final class WorkerCommand implements Callable<Integer> {
         Store store = ctx.store();
         if (action.run) {
             ignoreHangup();
-            return new Worker(store, Setting.Values.load(store.home(), System.getenv())).run();
+            Setting.Values settings = Setting.Values.load(store.home(), System.getenv());
+            settings.warnings().forEach(w -> ctx.err().println("bgfetch: warning: " + w)); // into worker.log
+            ctx.err().flush();
+            return new Worker(store, settings).run();
         }
         if (action.stop) {
             boolean wasRunning = WorkerLauncher.isRunning(store);

@@ -205,7 +205,7 @@ public final class Transfer {
         }
         if (find(e, CertPathBuilderException.class) != null || find(e, CertPathValidatorException.class) != null
                 || String.valueOf(e.getMessage()).startsWith("PKIX")) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate not trusted for " + host);
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate not trusted for " + host + " (trust its CA with --ca-certificate FILE)");
         }
         return Outcome.of(Outcome.Kind.FETCH_ERROR, (answered ? "TLS error with " : "TLS handshake with ") + host
                 + " failed: " + tlsReason(e));

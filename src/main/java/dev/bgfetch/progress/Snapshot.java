@@ -19,6 +19,8 @@ public final class Snapshot {
     public final String retryReason;
     /** Seconds until that retry, else -1. */
     public final long retryIn;
+    /** The files transferring now, busiest first; empty when unknown (a summary without records). */
+    public final java.util.List<FileProgress> running;
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
             String state, String result, String failureReason) {
@@ -27,6 +29,13 @@ public final class Snapshot {
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
             String state, String result, String failureReason, String retryReason, long retryIn) {
+        this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, retryReason,
+                retryIn, java.util.List.of());
+    }
+
+    public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
+            String state, String result, String failureReason, String retryReason, long retryIn,
+            java.util.List<FileProgress> running) {
         this.id = id;
         this.title = title;
         this.downloaded = downloaded;
@@ -39,6 +48,18 @@ public final class Snapshot {
         this.failureReason = failureReason;
         this.retryReason = retryReason;
         this.retryIn = retryIn;
+        this.running = java.util.List.copyOf(running);
+    }
+
+    /** This snapshot with these running files. */
+    public Snapshot withRunning(java.util.List<FileProgress> files) {
+        return new Snapshot(id, title, downloaded, total, this.files, filesDone, speed, state, result, failureReason,
+                retryReason, retryIn, files);
+    }
+
+    /** Seconds until done at the current speed, or -1 when the total or the speed is unknown. */
+    public long eta() {
+        return total > 0 && speed > 0 && !Fetch.SETTLED.equals(state) ? Math.max(0, total - downloaded) / speed : -1;
     }
 
     /** From a whole fetch or only its summary: the counts come from the records when they are loaded. */

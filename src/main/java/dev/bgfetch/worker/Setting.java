@@ -2,18 +2,23 @@ package dev.bgfetch.worker;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
 /**
  * Every worker setting, declared once: its environment variable, its key in {@code config.properties}
- * in the store, its default and what it does. The environment wins over the file.
+ * in the store and in the user's config file, its default and what it does (lookup order: {@link Values}).
  */
 public enum Setting {
     IDLE_EXIT("BGFETCH_WORKER_IDLE", "worker.idle", "10s", "how long the worker stays with nothing to do before it exits"),
@@ -24,6 +29,7 @@ public enum Setting {
     RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", "cap of the exponential backoff while waiting for the network"),
     STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
     HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
+    NOTIFY("BGFETCH_NOTIFY", "notify", "false", "a desktop notification (notify-send) when a fetch settles, if a display is set"),
     MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
     FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
     CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
@@ -43,14 +49,18 @@ public enum Setting {
         this.doc = doc;
     }
 
-    /** Resolved values: environment, else {@code HOME/config.properties}, else the default. */
+    /**
+     * Resolved values, looked up in one place, first found wins: the environment, the store's
+     * {@code HOME/config.properties}, the user's config file (see {@link #userFile}), the default.
+     */
     public static final class Values {
         private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+        private final List<String> warnings = new ArrayList<>();
 
         public static Values load(Path home, Map<String, String> env) {
-            Properties file = new Properties();
+            Properties store = new Properties();
             try (InputStream in = Files.newInputStream(home.resolve("config.properties"))) {
-                file.load(in);
+                store.load(in);
             } catch (NoSuchFileException e) {
                 // no config file: defaults
             } catch (IOException e) {
@@ -58,14 +68,74 @@ public enum Setting {
                         + dev.bgfetch.state.IoReason.of(e));
             }
             Values v = new Values();
+            Path userFile = userFile(env, System.getProperty("user.home"));
+            Map<String, String> user = userFile == null ? Map.of() : v.readUserFile(userFile);
             for (Setting s : Setting.values()) {
                 String value = env.get(s.env);
                 if (value == null || value.isBlank()) {
-                    value = file.getProperty(s.key, s.defaultValue);
+                    value = store.getProperty(s.key);
+                }
+                if (value == null) {
+                    value = user.getOrDefault(s.key, s.defaultValue);
                 }
                 v.values.put(s, value.trim());
             }
             return v;
+        }
+
+        /**
+         * {@code $XDG_CONFIG_HOME/bgfetch/config}, else {@code $HOME/.config/bgfetch/config}. As the XDG
+         * Base Directory spec says, a relative XDG_CONFIG_HOME is invalid and ignored; {@code $HOME} wins
+         * over the passwd entry (user.home). Null when there is no home at all.
+         */
+        static Path userFile(Map<String, String> env, String userHome) {
+            String xdg = env.get("XDG_CONFIG_HOME");
+            if (xdg != null && !xdg.isEmpty() && Path.of(xdg).isAbsolute()) {
+                return Path.of(xdg, "bgfetch", "config");
+            }
+            String h = env.get("HOME");
+            Path base = h != null && Path.of(h).isAbsolute() ? Path.of(h)
+                    : userHome == null || userHome.isEmpty() ? null : Path.of(userHome);
+            return base == null ? null : base.resolve(".config").resolve("bgfetch").resolve("config");
+        }
+
+        /**
+         * {@code key = value} lines; blank lines and lines starting with {@code #} are skipped. A line that
+         * is not {@code key = value} or names no setting is a warning with FILE:LINE, never fatal: a
+         * config file shared between bgfetch versions must not stop the worker.
+         */
+        private Map<String, String> readUserFile(Path file) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                return Map.of();
+            } catch (IOException e) {
+                warnings.add("cannot read " + file + ": " + dev.bgfetch.state.IoReason.of(e));
+                return Map.of();
+            }
+            Map<String, String> found = new HashMap<>();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                int eq = line.indexOf('=');
+                String key = eq < 0 ? "" : line.substring(0, eq).strip();
+                if (eq < 0 || key.isEmpty()) {
+                    warnings.add(file + ":" + (i + 1) + ": not 'key = value', ignored");
+                } else if (Arrays.stream(Setting.values()).noneMatch(s -> s.key.equals(key))) {
+                    warnings.add(file + ":" + (i + 1) + ": unknown setting '" + key + "', ignored");
+                } else {
+                    found.put(key, line.substring(eq + 1).strip());
+                }
+            }
+            return found;
+        }
+
+        /** Lines of the user's config file that were ignored, each naming FILE:LINE. */
+        public List<String> warnings() {
+            return List.copyOf(warnings);
         }
 
         public int integer(Setting s) {

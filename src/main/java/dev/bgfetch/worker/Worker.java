@@ -61,6 +61,7 @@ public final class Worker {
     private final Map<String, Integer> hostRunning = new HashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final HookRunner hooks;
+    private final Notifier notifier;
     private ExecutorService pool;
     /** Built on another thread at start (TLS and pool set-up take a few hundred ms), awaited by the first transfer. */
     private java.util.concurrent.Future<HttpEngine> engine;
@@ -101,6 +102,7 @@ public final class Worker {
         this.split = Math.max(1, settings.integer(Setting.SPLIT));
         this.minSplitSize = Math.max(1, settings.size(Setting.MIN_SPLIT_SIZE));
         this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
+        this.notifier = Notifier.of(settings.bool(Setting.NOTIFY), System.getenv());
     }
 
     /** Runs until idle or stopped; returns 0, also when another worker already owns the store. */
@@ -115,6 +117,12 @@ public final class Worker {
             store.writeFile("worker.json", Map.of(
                     "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString()));
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
+            // Started: the spawn record must go now, or a command registering while this JVM exits
+            // (after it gave up the lock) takes it for a worker still starting and spawns none.
+            store.locked(() -> {
+                WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
+                return null;
+            });
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
             pool = Executors.newCachedThreadPool(r -> {
                 Thread t = new Thread(r, "bgfetch-transfer");
@@ -956,6 +964,9 @@ public final class Worker {
                         + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
                 if (f.pendingHook() != null) {
                     startHook(f);
+                }
+                if (notifier.enabled()) {
+                    pool.execute(() -> notifier.settled(f));
                 }
             });
         }

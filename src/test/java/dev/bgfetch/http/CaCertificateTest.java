@@ -64,7 +64,7 @@ class CaCertificateTest {
         Cli.Result r = cli.run("fetch", "tls", url(), "-d", tmp.resolve("dl").toString(), "-w");
         assertEquals(22, r.code, r.toString());
         Rec rec = cli.store().find("tls").orElseThrow().records.get(0);
-        assertEquals("certificate not trusted for 127.0.0.1", rec.error);
+        assertEquals("certificate not trusted for 127.0.0.1 (trust its CA with --ca-certificate FILE)", rec.error);
     }
 
     @Test

@@ -152,7 +152,7 @@ class ProtocolErrorTest {
         try {
             Outcome untrusted = get(engine, url);
             assertEquals(Outcome.Kind.FETCH_ERROR, untrusted.kind);
-            assertEquals("certificate not trusted for 127.0.0.1", untrusted.message);
+            assertEquals("certificate not trusted for 127.0.0.1 (trust its CA with --ca-certificate FILE)", untrusted.message);
 
             try (HttpEngine trusting = new HttpEngine(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "t",
                     new DefaultClientTlsStrategy(cert.trusting()))) {

@@ -110,8 +110,8 @@ class BrokenServerTest {
         HttpsServer https = SelfSignedTls.create(tmp, "ip:127.0.0.1").serve("secret".getBytes(StandardCharsets.UTF_8));
         try {
             Rec r = fetchFails("https://127.0.0.1:" + https.getAddress().getPort() + "/x",
-                    "certificate not trusted for 127.0.0.1");
-            assertEquals("certificate not trusted for 127.0.0.1", r.error);
+                    "certificate not trusted for 127.0.0.1 (trust its CA with --ca-certificate FILE)");
+            assertEquals("certificate not trusted for 127.0.0.1 (trust its CA with --ca-certificate FILE)", r.error);
             assertEquals(ExitCodes.FETCH_ERROR, cli.run("wait", "b").code);
         } finally {
             https.stop(0);

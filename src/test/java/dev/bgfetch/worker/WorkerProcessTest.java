@@ -66,6 +66,24 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aStartedWorkerDropsItsSpawnRecordSoACommandDuringItsExitStartsAnother() throws Exception {
+        // The record says "a worker is starting": left in place, a fetch registered while the worker
+        // exits (lock given up, JVM still alive) spawned no worker and waited forever (RaceTest, once).
+        cli.config("worker.idle", "60s");
+        server.file("/s.bin", TestServer.randomBytes(200_000, 5));
+        server.throttle("/s.bin", 50_000);
+        assertEquals(0, cli.run("fetch", "s", server.url("/s.bin"), "-d", tmp.resolve("dl").toString()).code);
+        awaitRunning(true);
+        Path spawn = cli.home().resolve("worker.spawn");
+        long end = System.nanoTime() + T.toNanos();
+        while (Files.exists(spawn) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertFalse(Files.exists(spawn), "a running worker leaves no spawn record: " + cli.workerLog());
+        assertEquals(0, cli.run("worker", "--stop").code);
+    }
+
+    @Test
     void anyCommandStartsAWorkerForUnfinishedFetchesAndItExitsWhenIdle() throws Exception {
         // Registered behind bgfetch's back: no worker was started for it.
         Fetch f = new Fetch();

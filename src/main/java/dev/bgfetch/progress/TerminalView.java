@@ -1,0 +1,130 @@
+package dev.bgfetch.progress;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jline.terminal.Size;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.jline.utils.AttributedString;
+import org.jline.utils.Display;
+import org.jline.utils.InfoCmp.Capability;
+
+/**
+ * The live view at the bottom of a terminal on stderr: a JLine {@link Display}, used by the one thread
+ * that created it (Display is not thread-safe). The size is read once and again only after SIGWINCH,
+ * because reading it forks {@code stty}. Ctrl-C only raises a flag the painting thread reads, so no
+ * I/O is ever interrupted and the fetch goes on.
+ */
+public final class TerminalView implements AutoCloseable {
+    private final Terminal terminal;
+    private final Display display;
+    private volatile boolean resized = true;
+    private volatile boolean interrupted;
+    private int width = 80;
+    private int height = 24;
+    private boolean closed;
+    private final Thread restore;
+
+    private TerminalView(Terminal terminal) {
+        this.terminal = terminal;
+        this.display = new Display(terminal, false);
+        terminal.handle(Terminal.Signal.WINCH, s -> resized = true);
+        terminal.handle(Terminal.Signal.INT, s -> interrupted = true);
+        terminal.puts(Capability.cursor_invisible);
+        terminal.flush();
+        // A kill other than Ctrl-C still gets its cursor back.
+        restore = new Thread(() -> {
+            terminal.puts(Capability.cursor_normal);
+            terminal.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(restore);
+    }
+
+    /** A view on the terminal stderr is attached to, or null when there is none JLine can drive. */
+    public static TerminalView open() {
+        try {
+            Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
+                    .nativeSignals(true).dumb(false).build();
+            if (Terminal.TYPE_DUMB.equals(t.getType()) || Terminal.TYPE_DUMB_COLOR.equals(t.getType())) {
+                t.close();
+                return null;
+            }
+            return new TerminalView(t);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** True once Ctrl-C was pressed. */
+    public boolean interrupted() {
+        return interrupted;
+    }
+
+    /** Columns lines may take: one less than the terminal, so the last column never makes it wrap. */
+    public int width() {
+        refreshSize();
+        return Math.max(10, width - 1);
+    }
+
+    public int height() {
+        refreshSize();
+        return Math.max(2, height);
+    }
+
+    private void refreshSize() {
+        if (resized) {
+            resized = false;
+            Size s = terminal.getSize();
+            if (s.getColumns() > 0) {
+                width = s.getColumns();
+            }
+            if (s.getRows() > 0) {
+                height = s.getRows();
+            }
+            display.clear();
+            display.resize(height, width);
+        }
+    }
+
+    /** Redraws the view as these lines (already cut to {@link #width()}). */
+    public void show(List<String> lines) {
+        refreshSize();
+        List<AttributedString> a = new ArrayList<>(lines.size());
+        for (String l : lines) {
+            a.add(new AttributedString(l));
+        }
+        display.update(a, -1);
+        terminal.flush();
+    }
+
+    /** Prints a line above the view, where it stays in the scrollback. */
+    public void printAbove(String line) {
+        display.update(List.of(), 0);
+        terminal.writer().print(line);
+        terminal.writer().print("\r\n");
+        terminal.flush();
+    }
+
+    /** Clears the view and gives the cursor back. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        display.update(List.of(), 0);
+        terminal.puts(Capability.cursor_normal);
+        terminal.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(restore);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook restores the cursor
+        }
+        try {
+            terminal.close();
+        } catch (IOException e) {
+            // nothing left to restore
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.bgfetch.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lookup order of settings over real files: env > store config.properties > user config file > default. */
+class SettingFilesTest {
+    @TempDir
+    Path tmp;
+
+    Path store() throws Exception {
+        return Files.createDirectories(tmp.resolve("store"));
+    }
+
+    Path userConfig(Path configHome, String text) throws Exception {
+        Path f = Files.createDirectories(configHome.resolve("bgfetch")).resolve("config");
+        return Files.writeString(f, text);
+    }
+
+    @Test
+    void eachLayerWinsOverTheOnesBelowIt() throws Exception {
+        Path xdg = tmp.resolve("xdg");
+        userConfig(xdg, "# mine\n\nmax-connections = 3\nmax-per-host=2\nsplit = 4\n");
+        Files.writeString(store().resolve("config.properties"), "max-per-host=5\nsplit=7\n");
+        Setting.Values v = Setting.Values.load(store(), Map.of("XDG_CONFIG_HOME", xdg.toString(), "BGFETCH_SPLIT", "9"));
+        assertEquals(3, v.integer(Setting.MAX_CONNECTIONS), "user file over the default");
+        assertEquals(5, v.integer(Setting.MAX_PER_HOST), "store file over the user file");
+        assertEquals(9, v.integer(Setting.SPLIT), "environment over both");
+        assertEquals(5, v.integer(Setting.STATUS_RETRIES), "default when no layer has it");
+        assertEquals(List.of(), v.warnings());
+    }
+
+    @Test
+    void withoutXdgConfigHomeTheFileIsUnderHomeDotConfig() throws Exception {
+        Path home = tmp.resolve("h");
+        userConfig(home.resolve(".config"), "max-connections=4\n");
+        Setting.Values v = Setting.Values.load(store(), Map.of("HOME", home.toString()));
+        assertEquals(4, v.integer(Setting.MAX_CONNECTIONS));
+    }
+
+    @Test
+    void aRelativeXdgConfigHomeIsIgnored() throws Exception {
+        Path home = tmp.resolve("h");
+        userConfig(home.resolve(".config"), "max-connections=4\n");
+        Setting.Values v = Setting.Values.load(store(), Map.of("HOME", home.toString(), "XDG_CONFIG_HOME", "rel/cfg"));
+        assertEquals(4, v.integer(Setting.MAX_CONNECTIONS));
+    }
+
+    @Test
+    void badLinesAreWarningsNamingFileAndLine() throws Exception {
+        Path xdg = tmp.resolve("xdg");
+        Path f = userConfig(xdg, "max-connections=2\nno equals sign\nmax-conections=3\n= 4\n");
+        Setting.Values v = Setting.Values.load(store(), Map.of("XDG_CONFIG_HOME", xdg.toString()));
+        assertEquals(2, v.integer(Setting.MAX_CONNECTIONS), "good lines still count");
+        assertEquals(List.of(f + ":2: not 'key = value', ignored", f + ":3: unknown setting 'max-conections', ignored",
+                f + ":4: not 'key = value', ignored"), v.warnings());
+    }
+}
