@@ -193,6 +193,19 @@ public final class FetchCommand implements Callable<Integer> {
         o.httpProxy = proxyUrl(env, "http_proxy", "HTTP_PROXY");
         o.httpsProxy = proxyUrl(env, "https_proxy", "HTTPS_PROXY");
         o.noProxy = proxy != null ? null : dev.bgfetch.http.Proxies.env(env, "no_proxy", "NO_PROXY");
+        if (proxy == null && o.httpProxy == null && o.httpsProxy == null) {
+            // The variables of the shell win over the setting, as wget's do over nothing but its rc file.
+            String configured = dev.bgfetch.worker.Setting.Values.load(ctx.store().home(), env)
+                    .text(dev.bgfetch.worker.Setting.PROXY);
+            if (!configured.isEmpty()) {
+                try {
+                    o.httpProxy = dev.bgfetch.http.Proxies.check(configured);
+                    o.httpsProxy = o.httpProxy;
+                } catch (IllegalArgumentException e) {
+                    throw Registration.usage("the proxy setting: " + Escapes.terminal(e.getMessage()));
+                }
+            }
+        }
     }
 
     /** --proxy, else the first set of the two variables, checked; an error names where the bad URL came from. */

@@ -35,7 +35,8 @@ public enum Setting {
     CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
     SPLIT("BGFETCH_SPLIT", "split", "16", "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
     MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", "a file is split only into segments of at least this size"),
-    LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", "bytes per second for all fetches of the worker together (0 = unlimited)");
+    LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", "bytes per second for all fetches of the worker together (0 = unlimited)"),
+    PROXY("BGFETCH_PROXY", "proxy", "", "an http proxy for fetches registered without --proxy, --no-proxy or proxy variables");
 
     public final String env;
     public final String key;
@@ -136,6 +137,10 @@ public enum Setting {
         /** Lines of the user's config file that were ignored, each naming FILE:LINE. */
         public List<String> warnings() {
             return List.copyOf(warnings);
+        }
+
+        public String text(Setting s) {
+            return values.get(s);
         }
 
         public int integer(Setting s) {

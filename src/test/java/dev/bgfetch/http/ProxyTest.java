@@ -54,6 +54,23 @@ class ProxyTest {
     }
 
     @Test
+    void theProxySettingIsUsedWhenNeitherOptionsNorVariablesNameOne() throws Exception {
+        cli.config("proxy", "127.0.0.1:" + proxy.port());
+        Path dl = tmp.resolve("dl");
+        Cli.Result r = cli.run("fetch", "s", server.url("/f.bin"), "-d", dl.toString(), "-w");
+        assertEquals(0, r.code, r + cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("f.bin")));
+        assertTrue(proxy.requests().contains("GET " + server.url("/f.bin") + " HTTP/1.1"), proxy.requests().toString());
+        int before = proxy.requests().size();
+        assertEquals(0, cli.run("fetch", "n", server.url("/f.bin"), "-d", tmp.resolve("dl2").toString(), "--no-proxy", "-w").code);
+        assertEquals(before, proxy.requests().size(), "--no-proxy wins over the setting");
+        cli.config("proxy", "socks5://127.0.0.1:1");
+        Cli.Result bad = cli.run("fetch", "b", server.url("/f.bin"), "-d", dl.toString());
+        assertEquals(2, bad.code, bad.toString());
+        assertTrue(bad.err.contains("the proxy setting"), bad.err);
+    }
+
+    @Test
     void anHttpsUrlIsTunnelledWithConnectAndTheProxyGetsItsCredentials() throws Exception {
         SelfSignedTls cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
         byte[] body = "through the tunnel\n".repeat(1000).getBytes(java.nio.charset.StandardCharsets.UTF_8);
