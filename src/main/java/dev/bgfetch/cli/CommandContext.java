@@ -96,28 +96,15 @@ public final class CommandContext {
                 "no fetch with the id '" + Escapes.terminal(id) + "'"));
     }
 
-    /** True when stderr is a terminal we may draw progress on. */
+    /**
+     * True when stderr is a terminal we may draw progress on: not with -q, in CI logs or on a dumb
+     * terminal. Asked of stderr itself, since the view is drawn there: {@code wait 2>log} must
+     * write plain lines to the log even when stdout is a terminal, and {@code watch | less} must draw.
+     */
     public boolean interactive() {
         if (globals().quiet() || System.getenv("CI") != null || "dumb".equals(System.getenv("TERM"))) {
             return false;
         }
-        java.io.Console c = System.console();
-        if (c == null) {
-            return false;
-        }
-        try {
-            // JDK 22+ returns a console even when redirected; isTerminal() tells the truth there.
-            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
-        } catch (ReflectiveOperationException e) {
-            return true;
-        }
-    }
-
-    public int width() {
-        try {
-            return Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "80"));
-        } catch (NumberFormatException e) {
-            return 80;
-        }
+        return Terminals.isTerminal(2);
     }
 }

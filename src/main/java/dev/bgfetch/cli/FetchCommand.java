@@ -172,7 +172,7 @@ public final class FetchCommand implements Callable<Integer> {
         Fetch stored = ctx.store().register(f);
         ctx.ensureWorker();
         if (waitForResult) {
-            return new Waiter(ctx).await(List.of(stored.key), null);
+            return new LiveView(ctx, LiveView.Mode.WAIT).follow(List.of(stored.key));
         }
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(ctx.store().mapper(), stored, true));

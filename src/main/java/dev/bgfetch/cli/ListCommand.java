@@ -2,6 +2,7 @@ package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.progress.Colors;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.progress.Snapshot;
@@ -9,7 +10,6 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.state.Views;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Ids of active fetches, one a line, in registration order (getIds). "
-                + "On a terminal: a table with title, progress, speed and state.")
+                + "On a terminal: a table with title, progress, speed and state, as wide as the terminal, "
+                + "states in colour (not with --no-color or NO_COLOR).")
 public final class ListCommand implements Callable<Integer> {
     @Mixin
     CommandContext ctx;
@@ -39,29 +40,59 @@ public final class ListCommand implements Callable<Integer> {
                 arr.add(Views.fetch(store.mapper(), f, false));
             }
             ctx.printJson(root);
-        } else if (ctx.interactive()) {
-            table(fetches).forEach(ctx.out()::println);
+        } else if (Terminals.isTerminal(1)) {
+            // Colour only where stdout is a terminal: in a pipe or a file it would be noise.
+            boolean color = ctx.globals().color() && !"dumb".equals(System.getenv("TERM"));
+            for (String line : table(fetches, Terminals.width(1))) {
+                ctx.out().println(color ? Colors.ansi(line) : line);
+            }
         } else {
             fetches.forEach(f -> ctx.out().println(Escapes.terminal(f.id)));
         }
         return ExitCodes.OK;
     }
 
-    /** The table's lines, header first; a pure function of the fetches so tests need no terminal. */
-    static List<String> table(List<Fetch> fetches) {
-        // Ids and titles are padded by terminal columns, not chars: a CJK title is twice as wide.
-        String fmt = "%s %s %22s %12s %10s  %s";
-        List<String> lines = new java.util.ArrayList<>();
-        lines.add(String.format(Locale.ROOT, fmt, Format.pad("ID", 16), Format.pad("TITLE", 24), "PROGRESS",
-                "FILES", "SPEED", "STATE"));
+    /**
+     * The table's lines, header first, each at most {@code width} terminal columns: every column as
+     * wide as its widest cell (ids at most 24), the title taking what the others leave (at most 40)
+     * and left out when fewer than 8 columns remain. A pure function so tests need no terminal.
+     */
+    static List<String> table(List<Fetch> fetches, int width) {
+        List<String[]> rows = new java.util.ArrayList<>();
+        rows.add(new String[] {"ID", "TITLE", "PROGRESS", "FILES", "SPEED", "STATE"});
         for (Fetch f : fetches) {
             Snapshot s = Snapshot.of(f);
             String progress = Format.bytes(s.downloaded) + (s.total > 0 ? " / " + Format.bytes(s.total) : "");
             String state = f.hasSettled() ? f.result + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")") : f.state;
-            lines.add(String.format(Locale.ROOT, fmt, Format.pad(Escapes.terminal(f.id), 16),
-                    Format.pad(Escapes.terminal(f.title), 24), progress, s.filesDone + "/" + s.files,
-                    f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", Escapes.terminal(state)));
+            rows.add(new String[] {Escapes.terminal(f.id), Escapes.terminal(f.title), progress,
+                s.filesDone + "/" + s.files, f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", Escapes.terminal(state)});
+        }
+        // Widths are terminal columns, not chars: a CJK title is twice as wide.
+        int[] w = new int[6];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                w[i] = Math.max(w[i], Format.columns(r[i]));
+            }
+        }
+        w[0] = Math.min(w[0], 24);
+        int others = w[0] + w[2] + w[3] + w[4] + w[5] + 2 * 4;
+        int title = Math.min(Math.min(40, w[1]), width - others - 2);
+        List<String> lines = new java.util.ArrayList<>();
+        for (String[] r : rows) {
+            StringBuilder b = new StringBuilder(Format.pad(r[0], w[0])).append("  ");
+            if (title >= 8) {
+                b.append(Format.pad(r[1], title)).append("  ");
+            }
+            b.append(right(r[2], w[2])).append("  ").append(right(r[3], w[3])).append("  ").append(right(r[4], w[4]))
+                    .append("  ").append(r[5]);
+            lines.add(Format.fit(b.toString(), width));
         }
         return lines;
+    }
+
+    /** Right-aligned in {@code width} columns, as numbers are. */
+    private static String right(String s, int width) {
+        String f = Format.fit(s, width);
+        return " ".repeat(Math.max(0, width - Format.columns(f))) + f;
     }
 }

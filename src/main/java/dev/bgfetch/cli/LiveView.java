@@ -11,8 +11,11 @@ import dev.bgfetch.progress.TerminalView;
 import dev.bgfetch.progress.Tracker;
 import dev.bgfetch.progress.View;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchFollower;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.state.Views;
+import dev.bgfetch.worker.WorkerLauncher;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,65 +26,96 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Follows fetches until they settle and shows them: the JLine view on a terminal, a plain line every
- * few seconds elsewhere, or JSON lines on stdout. Runs on the calling thread, which is the only one
- * that touches the terminal.
+ * Follows fetches until they settle, for watch, wait and fetch --wait, and shows them: the JLine view
+ * on a terminal, a plain line every few seconds on any other stderr (none with -q), JSON lines on
+ * stdout for watch --json. Restarts a worker that died. Runs on the calling thread, which is the only
+ * one that touches the terminal.
  */
 final class LiveView {
-    private static final long POLL_MS = 100;
+    /** How a follow ends and what it prints at the end. */
+    enum Mode {
+        /** watch: JSON lines on stdout with --json; without ids, ends when nothing is active. */
+        WATCH,
+        /** wait, fetch --wait: the settled documents on stdout with --json, a --timeout. */
+        WAIT
+    }
+
+    /** A frame of the view; a file's numbers move every 250 ms, so 10 frames a second look smooth. */
+    private static final long PAINT_MS = 100;
+    /** Without a view a poll is a stat and a small read per fetch, so a settle is seen within 40 ms. */
+    private static final long POLL_MS = 40;
     private static final long JSON_EVERY_MS = 250;
     private static final long PLAIN_EVERY_MS = 5000;
+    private static final long WORKER_CHECK_MS = 2000;
 
     private final CommandContext ctx;
-    private final boolean json;
+    private final Mode mode;
+    private Duration timeout;
 
-    LiveView(CommandContext ctx, boolean json) {
+    LiveView(CommandContext ctx, Mode mode) {
         this.ctx = ctx;
-        this.json = json;
+        this.mode = mode;
+    }
+
+    /** Gives up after this long (exit 124), leaving the fetches running. */
+    LiveView timeout(Duration limit) {
+        this.timeout = limit;
+        return this;
     }
 
     /**
      * Follows these keys (null: every active fetch, and the new ones as they come) until they have
-     * settled; returns the wait exit code of the first failure in argument order, else 0, or 130 on Ctrl-C.
+     * settled; returns the wait exit code of the first failure in argument order, else 0, 124 on a
+     * timeout, or 130 on Ctrl-C.
      */
     int follow(List<String> keys) {
         Store store = ctx.store();
-        Tracker tracker = new Tracker(store);
+        boolean jsonLines = mode == Mode.WATCH && ctx.globals().json();
+        boolean quiet = ctx.globals().quiet() || ctx.globals().json();
         boolean ascii = !ctx.globals().color();
-        TerminalView tv = !json && ctx.interactive() ? TerminalView.open() : null;
-        boolean plain = tv == null && !json && !ctx.globals().quiet();
+        TerminalView tv = !quiet && ctx.interactive() ? TerminalView.open(ctx.globals().color()) : null;
+        boolean plain = tv == null && !quiet;
+        boolean detail = tv != null || jsonLines; // every poll reads byte counts, not only settles
         ObjectMapper m = store.mapper();
         ObjectWriter compact = m.writer().without(SerializationFeature.INDENT_OUTPUT);
+        Tracker tracker = new Tracker();
+        Map<String, FetchFollower> followers = new HashMap<>();
         Map<String, String> lastJson = new HashMap<>();
         Map<String, Long> lastJsonAt = new HashMap<>();
         Map<String, Integer> codes = new LinkedHashMap<>();
         Set<String> followed = new LinkedHashSet<>(keys == null ? List.of() : keys);
-        long lastPlain = System.nanoTime();
+        long start = System.nanoTime();
+        long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
+        long lastPlain = start;
+        long lastWorkerCheck = start;
+        int failedStarts = 0;
         try {
             while (true) {
                 if (keys == null) {
-                    for (Fetch f : store.active()) {
-                        followed.add(f.key);
-                    }
+                    followed.addAll(store.activeStamps().keySet());
                 }
+                long now = System.nanoTime();
+                boolean plainDue = plain && now - lastPlain >= PLAIN_EVERY_MS * 1_000_000;
                 List<Snapshot> shown = new ArrayList<>();
                 for (String key : followed) {
                     if (codes.containsKey(key)) {
                         continue;
                     }
-                    Optional<Fetch> read = tracker.read(key);
+                    if (!detail && !plainDue && !store.isSettled(key) && store.exists(key)) {
+                        continue; // active, and nothing to show of it now
+                    }
+                    Optional<Fetch> read = followers.computeIfAbsent(key, store::follower).poll();
                     ctx.reportWarnings();
                     if (read.isEmpty()) {
                         if (keys != null) {
                             throw new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting");
                         }
-                        codes.put(key, ExitCodes.OK);
+                        codes.put(key, ExitCodes.OK); // watch: a fetch forgotten meanwhile just leaves
                         continue;
                     }
                     Fetch f = read.get();
                     Snapshot s = tracker.snapshot(f);
-                    if (json) {
-                        long now = System.nanoTime();
+                    if (jsonLines) {
                         ObjectNode n = node(m, f, s);
                         String line = compact.writeValueAsString(n);
                         Long at = lastJsonAt.get(key);
@@ -107,31 +141,32 @@ final class LiveView {
                 }
                 if (tv != null) {
                     tv.show(View.render(shown, tv.width(), tv.height(), ascii));
-                } else if (plain && !shown.isEmpty() && System.nanoTime() - lastPlain >= PLAIN_EVERY_MS * 1_000_000) {
-                    lastPlain = System.nanoTime();
+                } else if (plainDue) {
+                    lastPlain = now;
                     for (Snapshot s : shown) {
                         ctx.err().println(View.plainLine(s));
                     }
                     ctx.err().flush();
                 }
-                if (shown.isEmpty() && (keys != null || store.active().isEmpty())) {
-                    for (int code : codes.values()) {
-                        if (code != ExitCodes.OK) {
-                            return code;
-                        }
+                if (codes.size() == followed.size() && (keys != null || store.activeStamps().isEmpty())) {
+                    return finish(keys == null ? List.copyOf(codes.keySet()) : keys, codes);
+                }
+                if (System.nanoTime() > deadline) {
+                    if (tv != null) {
+                        tv.close();
                     }
-                    return ExitCodes.OK;
+                    ctx.err().println("bgfetch: timed out waiting; the fetch goes on");
+                    return ExitCodes.TIMEOUT;
                 }
-                if (tv != null && tv.interrupted()) {
-                    return ExitCodes.INTERRUPTED;
+                if (System.nanoTime() - lastWorkerCheck > WORKER_CHECK_MS * 1_000_000) {
+                    lastWorkerCheck = System.nanoTime();
+                    if (!WorkerLauncher.isRunning(store) && ctx.ensureWorker() && ++failedStarts >= 2) {
+                        // Started again once already: following on would only restart it for ever.
+                        throw new CliException(ExitCodes.FAILURE, "the worker cannot start; see "
+                                + store.file("worker.log") + " (nothing is lost: the next command tries again)");
+                    }
                 }
-                try {
-                    Thread.sleep(POLL_MS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return ExitCodes.INTERRUPTED;
-                }
-                if (tv != null && tv.interrupted()) {
+                if (tv != null && tv.interrupted() || sleep(detail ? PAINT_MS : POLL_MS) || tv != null && tv.interrupted()) {
                     return ExitCodes.INTERRUPTED;
                 }
             }
@@ -141,6 +176,44 @@ final class LiveView {
             if (tv != null) {
                 tv.close();
             }
+        }
+    }
+
+    /** The exit code of the first failure in argument order, after wait --json printed the fetches. */
+    private int finish(List<String> keys, Map<String, Integer> codes) {
+        if (mode == Mode.WAIT && ctx.globals().json()) {
+            ObjectMapper m = ctx.store().mapper();
+            List<ObjectNode> docs = new ArrayList<>();
+            for (String key : keys) {
+                Fetch f = ctx.store().byKey(key).orElseThrow(() ->
+                        new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting"));
+                docs.add(Views.fetch(m, f, true));
+            }
+            if (docs.size() == 1) {
+                ctx.printJson(docs.get(0)); // one fetch is an object, as it always was
+            } else {
+                ArrayNode all = m.createArrayNode(); // several are an array in argument order
+                docs.forEach(all::add);
+                ctx.printJson(all);
+            }
+        }
+        for (String key : keys) {
+            int code = codes.getOrDefault(key, ExitCodes.OK);
+            if (code != ExitCodes.OK) {
+                return code;
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Sleeps; true when interrupted. */
+    private static boolean sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 

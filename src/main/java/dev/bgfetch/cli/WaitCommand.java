@@ -35,7 +35,7 @@ public final class WaitCommand implements Callable<Integer> {
             keys.add(f.key);
         }
         ctx.ensureWorker();
-        return new Waiter(ctx).await(keys, limit);
+        return new LiveView(ctx, LiveView.Mode.WAIT).timeout(limit).follow(keys);
     }
 
     static Duration parseDuration(String text) {

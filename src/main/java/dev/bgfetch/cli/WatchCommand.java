@@ -34,6 +34,6 @@ public final class WatchCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         ctx.ensureWorker();
-        return new LiveView(ctx, ctx.globals().json()).follow(keys);
+        return new LiveView(ctx, LiveView.Mode.WATCH).follow(keys);
     }
 }

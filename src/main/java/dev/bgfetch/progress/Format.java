@@ -33,46 +33,6 @@ public final class Format {
         return String.format(Locale.ROOT, "%02d:%02d", seconds / 60, seconds % 60);
     }
 
-    /** One group line: {@code id [#####-----] 45% 4.5 MiB/10 MiB 2/5 files 1.2 MiB/s ETA 00:05 downloading}. */
-    public static String groupLine(Snapshot s, int width) {
-        StringBuilder right = new StringBuilder();
-        if (s.total > 0) {
-            right.append(String.format(Locale.ROOT, " %3d%%", Math.min(100, s.downloaded * 100 / s.total)));
-        }
-        right.append(' ').append(bytes(s.downloaded));
-        if (s.total > 0) {
-            right.append('/').append(bytes(s.total));
-        }
-        right.append(' ').append(s.filesDone).append('/').append(s.files).append(" files");
-        if (!"settled".equals(s.state)) {
-            right.append(' ').append(bytes(s.speed)).append("/s");
-            long eta = s.total > 0 && s.speed > 0 ? (s.total - s.downloaded) / s.speed : -1;
-            right.append(" ETA ").append(duration(eta));
-            right.append(' ').append(s.state);
-            if (s.retryReason != null) {
-                right.append(": ").append(Escapes.terminal(s.retryReason));
-                if (s.retryIn >= 0) {
-                    right.append(", retry in ").append(s.retryIn).append(" s");
-                }
-            }
-        } else {
-            right.append(' ').append(s.result.isEmpty() ? "settled" : s.result);
-            if (!s.failureReason.isEmpty()) {
-                right.append(" (").append(s.failureReason).append(')');
-            }
-        }
-        // Ids and titles come from users: shown escaped, and measured in terminal columns (CJK is two).
-        String name = Escapes.terminal(s.title.isEmpty() ? s.id : s.id + " " + s.title);
-        int barWidth = s.total > 0 ? Math.max(0, Math.min(30, width - columns(right) - columns(name) - 4)) : 0;
-        StringBuilder line = new StringBuilder(name);
-        if (barWidth >= 5) {
-            int filled = (int) (barWidth * Math.min(1.0, (double) s.downloaded / s.total));
-            line.append(" [").append("#".repeat(filled)).append("-".repeat(barWidth - filled)).append(']');
-        }
-        line.append(right);
-        return fit(line.toString(), width);
-    }
-
     /** Terminal columns {@code s} takes: wide (CJK) characters count two, combining marks none. */
     public static int columns(CharSequence s) {
         int n = 0;

@@ -18,16 +18,21 @@ import org.jline.utils.InfoCmp.Capability;
  */
 public final class TerminalView implements AutoCloseable {
     private final Terminal terminal;
-    private final Display display;
+    private Display display;
     private volatile boolean resized = true;
     private volatile boolean interrupted;
     private int width = 80;
     private int height = 24;
     private boolean closed;
+    /** The lines on the screen now. */
+    private List<AttributedString> drawn = List.of();
     private final Thread restore;
 
-    private TerminalView(Terminal terminal) {
+    private final boolean color;
+
+    private TerminalView(Terminal terminal, boolean color) {
         this.terminal = terminal;
+        this.color = color;
         this.display = new Display(terminal, false);
         terminal.handle(Terminal.Signal.WINCH, s -> resized = true);
         terminal.handle(Terminal.Signal.INT, s -> interrupted = true);
@@ -41,8 +46,11 @@ public final class TerminalView implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(restore);
     }
 
-    /** A view on the terminal stderr is attached to, or null when there is none JLine can drive. */
-    public static TerminalView open() {
+    /**
+     * A view on the terminal stderr is attached to, in colour if asked (and the terminal has colours),
+     * or null when there is none JLine can drive.
+     */
+    public static TerminalView open(boolean color) {
         try {
             Terminal t = TerminalBuilder.builder().system(true).systemOutput(TerminalBuilder.SystemOutput.SysErr)
                     .nativeSignals(true).dumb(false).build();
@@ -50,7 +58,8 @@ public final class TerminalView implements AutoCloseable {
                 t.close();
                 return null;
             }
-            return new TerminalView(t);
+            Integer colors = t.getNumericCapability(Capability.max_colors);
+            return new TerminalView(t, color && colors != null && colors >= 8);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -76,15 +85,35 @@ public final class TerminalView implements AutoCloseable {
         if (resized) {
             resized = false;
             Size s = terminal.getSize();
-            if (s.getColumns() > 0) {
-                width = s.getColumns();
+            int columns = s.getColumns() > 0 ? s.getColumns() : width;
+            height = s.getRows() > 0 ? s.getRows() : height;
+            if (columns != width && !drawn.isEmpty()) {
+                eraseDrawn(columns);
             }
-            if (s.getRows() > 0) {
-                height = s.getRows();
-            }
-            display.clear();
+            width = columns;
             display.resize(height, width);
         }
+    }
+
+    /**
+     * Erases the view after a change of width and starts a new display: JLine's display keeps its
+     * cursor position in the old geometry, and the terminal has rewrapped what we drew (a shorter
+     * terminal reflows each line over several rows), so only we know where the view now starts.
+     * The cursor is at the start of the last line drawn (see {@link #show}).
+     */
+    private void eraseDrawn(int columns) {
+        int up = 0;
+        for (int i = 0; i < drawn.size() - 1; i++) {
+            up += Math.max(1, (drawn.get(i).columnLength() + columns - 1) / columns);
+        }
+        terminal.writer().print('\r');
+        for (int i = 0; i < up; i++) {
+            terminal.puts(Capability.cursor_up);
+        }
+        terminal.puts(Capability.clr_eos);
+        terminal.flush();
+        drawn = List.of();
+        display = new Display(terminal, false);
     }
 
     /** Redraws the view as these lines (already cut to {@link #width()}). */
@@ -92,16 +121,20 @@ public final class TerminalView implements AutoCloseable {
         refreshSize();
         List<AttributedString> a = new ArrayList<>(lines.size());
         for (String l : lines) {
-            a.add(new AttributedString(l));
+            a.add(color ? Colors.style(l) : new AttributedString(l));
         }
-        display.update(a, -1);
+        display.resize(height, width);
+        // The cursor rests at the start of the last line, where a resize can find the view again.
+        display.update(a, a.isEmpty() ? 0 : (a.size() - 1) * (width + 1));
+        drawn = a;
         terminal.flush();
     }
 
     /** Prints a line above the view, where it stays in the scrollback. */
     public void printAbove(String line) {
         display.update(List.of(), 0);
-        terminal.writer().print(line);
+        drawn = List.of();
+        terminal.writer().print(color ? Colors.style(line).toAnsi(terminal) : line);
         terminal.writer().print("\r\n");
         terminal.flush();
     }

@@ -2,31 +2,19 @@ package dev.bgfetch.progress;
 
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
-import dev.bgfetch.state.Store;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * Reads the fetches a view follows from the store, read-only, and measures each running file's speed
- * from the byte counts of successive polls (the worker publishes only the group's speed).
+ * Measures each running file's speed from the byte counts of successive polls (the worker publishes
+ * only the group's speed) and makes the snapshots a view shows.
  */
 public final class Tracker {
-    private final Store store;
     private final Map<String, Map<Integer, long[]>> lastBytes = new HashMap<>(); // key → index → {bytes, nanos, speed}
-
-    public Tracker(Store store) {
-        this.store = store;
-    }
-
-    /** The fetch with this key with its records, or empty once forgotten. */
-    public Optional<Fetch> read(String key) {
-        return store.byKey(key);
-    }
 
     /** The snapshot of a whole fetch (records loaded), with its running files busiest first. */
     public Snapshot snapshot(Fetch f) {
@@ -52,6 +40,9 @@ public final class Tracker {
             long speed = 0;
             if (p != null) {
                 double secs = (now - p[1]) / 1e9;
+                if (r.downloaded == p[0] && secs < 1.0) {
+                    continue; // the worker publishes 4 times a second: no new count yet is not a stall
+                }
                 long inst = secs > 0.05 ? (long) ((r.downloaded - p[0]) / secs) : p[2];
                 // Smoothed like the worker's group speed, so a file's number does not jump every frame.
                 speed = Math.max(0, secs > 0.05 ? (p[2] == 0 ? inst : (p[2] * 2 + inst) / 3) : p[2]);

@@ -238,7 +238,9 @@ public final class Store {
 
     /** True while the fetch with this key exists at all (a stat, no parse). */
     public boolean exists(String key) {
-        return isSettled(key) || Files.exists(activeDir.resolve(key).resolve(SUMMARY));
+        // Active first: a settle moves the directory from active/ to settled/, so looking in that
+        // order never misses a fetch that moves between the two looks.
+        return Files.exists(activeDir.resolve(key).resolve(SUMMARY)) || isSettled(key);
     }
 
     /** The active fetch with this id, else the most recently registered settled one; with its records. */
@@ -273,6 +275,11 @@ public final class Store {
                         + " bgfetch (" + e.getKey() + "); upgrade bgfetch to use it, this one leaves it untouched");
             }
         }
+    }
+
+    /** A reader that follows one fetch as it changes, reading only what changed since its last poll. */
+    public FetchFollower follower(String key) {
+        return new FetchFollower(this, key);
     }
 
     /** The fetch with this key with its records, wherever it is; empty once forgotten. */
@@ -537,7 +544,7 @@ public final class Store {
     // ---------------------------------------------------------------- fetch directories
 
     /** Where the fetch with this key lives: settled once moved there, else active. */
-    private Path dirOf(String key) {
+    Path dirOf(String key) {
         Path s = settledDir.resolve(key);
         return Files.isDirectory(s) ? s : activeDir.resolve(key);
     }
@@ -641,7 +648,7 @@ public final class Store {
         return f;
     }
 
-    private Optional<Fetch> readSummary(Path dir) {
+    Optional<Fetch> readSummary(Path dir) {
         Path p = dir.resolve(SUMMARY);
         byte[] data;
         try {

@@ -47,7 +47,7 @@ class EscapingTest {
         Fetch ascii = fetch("a", "plain title");
         Fetch cjk = fetch("b", "日本語のタイトル");
         Fetch evil = fetch("c", HOSTILE);
-        List<String> lines = ListCommand.table(List.of(ascii, cjk, evil));
+        List<String> lines = ListCommand.table(List.of(ascii, cjk, evil), 200);
         lines.forEach(EscapingTest::assertNoControls);
         assertTrue(lines.get(3).contains("x\\nstate: settled"), lines.get(3));
         int width = Format.columns(lines.get(1));

@@ -77,6 +77,66 @@ class StoreTest {
     }
 
     @Test
+    void aFetchSettlingWhileAReaderLooksAlwaysExists() throws Exception {
+        Store s = Store.open(tmp.resolve("home"));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            for (int i = 0; i < 150; i++) {
+                Fetch f = s.register(fetch("r" + i));
+                java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+                Future<Integer> looks = pool.submit(() -> {
+                    int misses = 0;
+                    while (!done.get()) {
+                        misses += Store.open(tmp.resolve("home")).exists(f.key) ? 0 : 1;
+                    }
+                    return misses;
+                });
+                Thread.sleep(1);
+                s.abort("r" + i); // moves the fetch from active/ to settled/
+                Thread.sleep(1);
+                done.set(true);
+                assertEquals(0, looks.get(), "a fetch moving to settled/ was seen as gone (round " + i + ")");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFollowerReadsOnlyWhatChangedAndSeesTheSettle() throws Exception {
+        Store s = Store.open(tmp.resolve("home"));
+        Fetch f = fetch("w");
+        for (int i = 1; i < 3; i++) {
+            Rec r = new Rec();
+            r.request.url = "http://127.0.0.1:8080/w" + i;
+            r.index = i;
+            f.records.add(r);
+        }
+        Fetch stored = s.register(f);
+        FetchFollower follower = s.follower(stored.key);
+        Fetch first = follower.poll().orElseThrow();
+        assertEquals(3, first.records.size());
+        s.publishProgress(stored.key, 30, 7, new long[] {10, 20, 0});
+        Fetch moved = follower.poll().orElseThrow();
+        assertEquals(30, moved.downloaded);
+        assertEquals(20, moved.records.get(1).downloaded);
+        assertEquals(7, moved.speed);
+        s.recordChanges(stored.key, run -> {
+            Rec r = s.byKey(stored.key).orElseThrow().records.get(2);
+            r.total = 99L;
+            return List.of(r);
+        });
+        assertEquals(Long.valueOf(99), follower.poll().orElseThrow().records.get(2).total,
+                "a record appended to the journal is read on");
+        s.abort("w");
+        Fetch settled = follower.poll().orElseThrow();
+        assertTrue(settled.hasSettled());
+        assertEquals("aborted", settled.failureReason);
+        s.forget("w");
+        assertTrue(follower.poll().isEmpty(), "a forgotten fetch is gone");
+    }
+
+    @Test
     void abortSettlesAndFreesTheId() {
         Store s = Store.open(tmp.resolve("home"));
         s.register(fetch("a"));

@@ -1,0 +1,117 @@
+package dev.bgfetch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bgfetch.support.Cli;
+import dev.bgfetch.support.Proc;
+import dev.bgfetch.support.TestServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code watch --json}: a compact JSON object per line per change, the last line of each fetch its final state. */
+class WatchJsonTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private static List<JsonNode> lines(String out) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (!l.isBlank()) {
+                assertFalse(l.contains("\u001b"), "never escape codes on stdout: " + l);
+                nodes.add(JSON.readTree(l)); // each line is a whole document
+            }
+        }
+        return nodes;
+    }
+
+    @Test
+    void eachLineIsACompactObjectWithProgressAndTheLastIsTheFinalState() throws Exception {
+        try (TestServer server = TestServer.start(); Cli cli = new Cli(tmp)) {
+            for (String name : List.of("/a.bin", "/b.bin")) {
+                server.file(name, TestServer.randomBytes(600_000, name.length()));
+                server.throttle(name, 300_000);
+            }
+            assertEquals(0, cli.run("fetch", "j", server.url("/a.bin"), server.url("/b.bin"),
+                    "-d", tmp.resolve("dl").toString(), "-t", "t\u001b[2J").code);
+            long start = System.nanoTime();
+            Cli.Result r = cli.run("watch", "j", "--json");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(0, r.code, r.toString());
+            assertEquals("", r.err, "nothing but JSON: " + r);
+            List<JsonNode> nodes = lines(r.out);
+            assertTrue(nodes.size() >= 3, "a line per change while bytes flow: " + r.out);
+            assertTrue(nodes.size() <= seconds * 4 * 2 + 4, "debounced: " + nodes.size() + " lines in " + seconds + " s");
+            boolean sawRunning = false;
+            long lastBytes = -1;
+            for (JsonNode n : nodes.subList(0, nodes.size() - 1)) {
+                assertEquals("j", n.get("id").textValue());
+                assertEquals("t\u001b[2J", n.get("title").textValue(), "JSON keeps the exact string");
+                assertTrue(n.has("speed") && n.has("eta") && n.has("downloaded") && n.has("downloadTotal"), n.toString());
+                assertTrue(n.get("downloaded").asLong() >= lastBytes, "bytes never go back: " + r.out);
+                lastBytes = n.get("downloaded").asLong();
+                for (JsonNode f : n.get("running")) {
+                    sawRunning = true;
+                    assertTrue(f.has("index") && f.has("name") && f.has("downloaded") && f.has("total") && f.has("speed"), f.toString());
+                }
+            }
+            assertTrue(sawRunning, "the running records' progress is there: " + r.out);
+            JsonNode last = nodes.get(nodes.size() - 1);
+            assertEquals("settled", last.get("state").textValue(), last.toString());
+            assertEquals("success", last.get("result").textValue(), last.toString());
+            assertEquals(1_200_000, last.get("downloaded").asLong());
+        }
+    }
+
+    @Test
+    void watchWithoutIdsFollowsFetchesRegisteredAfterItStartedAndEndsWhenNothingIsActive() throws Exception {
+        try (TestServer server = TestServer.start(); Cli cli = new Cli(tmp)) {
+            server.file("/slow.bin", TestServer.randomBytes(900_000, 1));
+            server.throttle("/slow.bin", 300_000);
+            server.file("/late.bin", TestServer.randomBytes(10_000, 2));
+            String dl = tmp.resolve("dl").toString();
+            assertEquals(0, cli.run("fetch", "first", server.url("/slow.bin"), "-d", dl).code);
+            Process watch = Proc.start(cli.home(), "watch", "--json");
+            Thread.sleep(800);
+            assertEquals(0, cli.run("fetch", "second", server.url("/late.bin"), "-d", dl).code);
+            assertTrue(watch.waitFor(60, TimeUnit.SECONDS), "watch ends when nothing is active");
+            String out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, watch.exitValue(), out);
+            List<JsonNode> nodes = lines(out);
+            JsonNode lastFirst = null;
+            JsonNode lastSecond = null;
+            for (JsonNode n : nodes) {
+                if ("first".equals(n.get("id").textValue())) {
+                    lastFirst = n;
+                } else if ("second".equals(n.get("id").textValue())) {
+                    lastSecond = n;
+                }
+            }
+            assertTrue(lastSecond != null, "the fetch registered later appears: " + out);
+            assertEquals("settled", lastFirst.get("state").textValue(), out);
+            assertEquals("settled", lastSecond.get("state").textValue(), out);
+        }
+    }
+
+    @Test
+    void anUnknownIdIs3AndNothingActiveEndsAtOnce() throws Exception {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result unknown = cli.run("watch", "nope", "--json");
+            assertEquals(ExitCodes.NOT_FOUND, unknown.code, unknown.toString());
+            assertEquals("", unknown.out);
+            Cli.Result none = cli.run("watch");
+            assertEquals(0, none.code, none.toString());
+            assertTrue(none.err.contains("nothing to watch"), none.err);
+        }
+    }
+}
