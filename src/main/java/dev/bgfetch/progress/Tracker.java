@@ -3,6 +3,7 @@ package dev.bgfetch.progress;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,56 +11,61 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Measures each running file's speed from the byte counts of successive polls (the worker publishes
- * only the group's speed) and makes the snapshots a view shows.
+ * Makes the snapshots a view shows, with each running file's speed. The worker publishes only the
+ * group's speed, and a file's byte count moves in bursts (a throttled server sends a chunk a second),
+ * so a file's speed is its share of the group's speed, by the bytes it got in the last 5 seconds:
+ * smooth, and the files always add up to the group.
  */
 public final class Tracker {
-    private final Map<String, Map<Integer, long[]>> lastBytes = new HashMap<>(); // key → index → {bytes, nanos, speed}
+    private static final long WINDOW_NS = 5_000_000_000L;
+    /** Per fetch key and record index: (nanos, bytes) samples of the last {@link #WINDOW_NS}. */
+    private final Map<String, Map<Integer, ArrayDeque<long[]>>> samples = new HashMap<>();
 
     /** The snapshot of a whole fetch (records loaded), with its running files busiest first. */
     public Snapshot snapshot(Fetch f) {
         Snapshot s = Snapshot.of(f);
         if (f.hasSettled()) {
-            lastBytes.remove(f.key);
+            samples.remove(f.key);
             return s;
         }
-        return s.withRunning(running(f));
+        return s.withRunning(running(f, System.nanoTime()));
     }
 
-    /** The files of an active fetch that have bytes and are not done, busiest first. */
-    public List<FileProgress> running(Fetch f) {
-        long now = System.nanoTime();
-        Map<Integer, long[]> prev = lastBytes.computeIfAbsent(f.key, k -> new HashMap<>());
-        List<FileProgress> out = new ArrayList<>();
+    /** The files of an active fetch that have bytes and are not done, busiest first, as of {@code now}. */
+    List<FileProgress> running(Fetch f, long now) {
+        Map<Integer, ArrayDeque<long[]>> byIndex = samples.computeIfAbsent(f.key, k -> new HashMap<>());
+        List<Rec> live = new ArrayList<>();
+        List<Long> moved = new ArrayList<>();
+        long sum = 0;
         for (Rec r : f.records) {
-            if (r.isDone() || r.downloaded <= 0 && !prev.containsKey(r.index)) {
-                prev.remove(r.index);
+            if (r.isDone() || r.downloaded <= 0 && !byIndex.containsKey(r.index)) {
+                byIndex.remove(r.index);
                 continue;
             }
-            long[] p = prev.get(r.index);
-            long speed = 0;
-            if (p != null) {
-                double secs = (now - p[1]) / 1e9;
-                if (r.downloaded == p[0] && secs < 1.0) {
-                    continue; // the worker publishes 4 times a second: no new count yet is not a stall
-                }
-                long inst = secs > 0.05 ? (long) ((r.downloaded - p[0]) / secs) : p[2];
-                // Smoothed like the worker's group speed, so a file's number does not jump every frame.
-                speed = Math.max(0, secs > 0.05 ? (p[2] == 0 ? inst : (p[2] * 2 + inst) / 3) : p[2]);
-                if (secs <= 0.05) {
-                    continue; // too soon to measure: keep the last sample, show it below
-                }
+            ArrayDeque<long[]> q = byIndex.computeIfAbsent(r.index, i -> new ArrayDeque<>());
+            q.addLast(new long[] {now, r.downloaded});
+            while (q.size() > 2 && now - second(q)[0] >= WINDOW_NS) {
+                q.removeFirst(); // the oldest kept sample is the last one at least a window old
             }
-            prev.put(r.index, new long[] {r.downloaded, now, speed});
+            long delta = Math.max(0, r.downloaded - q.peekFirst()[1]);
+            live.add(r);
+            moved.add(delta);
+            sum += delta;
         }
-        for (Rec r : f.records) {
-            long[] p = prev.get(r.index);
-            if (p != null && !r.isDone()) {
-                out.add(new FileProgress(r.index, name(r), r.downloaded, r.total == null ? -1 : r.total, p[2]));
-            }
+        List<FileProgress> out = new ArrayList<>(live.size());
+        for (int i = 0; i < live.size(); i++) {
+            Rec r = live.get(i);
+            long speed = sum > 0 ? (long) ((double) f.speed * moved.get(i) / sum) : 0;
+            out.add(new FileProgress(r.index, name(r), r.downloaded, r.total == null ? -1 : r.total, speed));
         }
         out.sort(Comparator.comparingLong(FileProgress::speed).thenComparingLong(FileProgress::downloaded).reversed());
         return out;
+    }
+
+    private static long[] second(ArrayDeque<long[]> q) {
+        java.util.Iterator<long[]> it = q.iterator();
+        it.next();
+        return it.next();
     }
 
     /** The file name a record writes to, else the last segment of its URL. */
