@@ -20,12 +20,14 @@ public final class Tracker {
     private static final long WINDOW_NS = 5_000_000_000L;
     /** Per fetch key and record index: (nanos, bytes) samples of the last {@link #WINDOW_NS}. */
     private final Map<String, Map<Integer, ArrayDeque<long[]>>> samples = new HashMap<>();
+    private final Map<String, Long> lastPoll = new HashMap<>();
 
     /** The snapshot of a whole fetch (records loaded), with its running files busiest first. */
     public Snapshot snapshot(Fetch f) {
         Snapshot s = Snapshot.of(f);
         if (f.hasSettled()) {
             samples.remove(f.key);
+            lastPoll.remove(f.key);
             return s;
         }
         return s.withRunning(running(f, System.nanoTime()));
@@ -34,6 +36,7 @@ public final class Tracker {
     /** The files of an active fetch that have bytes and are not done, busiest first, as of {@code now}. */
     List<FileProgress> running(Fetch f, long now) {
         Map<Integer, ArrayDeque<long[]>> byIndex = samples.computeIfAbsent(f.key, k -> new HashMap<>());
+        Long previous = lastPoll.put(f.key, now);
         List<Rec> live = new ArrayList<>();
         List<Long> moved = new ArrayList<>();
         long sum = 0;
@@ -42,7 +45,15 @@ public final class Tracker {
                 byIndex.remove(r.index);
                 continue;
             }
-            ArrayDeque<long[]> q = byIndex.computeIfAbsent(r.index, i -> new ArrayDeque<>());
+            ArrayDeque<long[]> q = byIndex.get(r.index);
+            if (q == null) {
+                q = new ArrayDeque<>();
+                if (previous != null) {
+                    // It had no bytes at the last poll: all it has came since, burst or not.
+                    q.addLast(new long[] {previous, 0});
+                }
+                byIndex.put(r.index, q);
+            }
             q.addLast(new long[] {now, r.downloaded});
             while (q.size() > 2 && now - second(q)[0] >= WINDOW_NS) {
                 q.removeFirst(); // the oldest kept sample is the last one at least a window old

@@ -12,7 +12,7 @@ import java.util.Locale;
  */
 public final class View {
     /** Files shown under one group at most, so several fetches share the screen. */
-    static final int MAX_FILES = 4;
+    static final int MAX_FILES = 8;
 
     private View() {
     }

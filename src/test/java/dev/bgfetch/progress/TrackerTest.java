@@ -51,6 +51,15 @@ class TrackerTest {
     }
 
     @Test
+    void aFileThatStartsWithABurstHasASpeedAtOnce() {
+        Tracker t = new Tracker();
+        t.running(fetch(1 << 20, 5 << 20, 0), 0);
+        List<FileProgress> r = t.running(fetch(2 << 20, 6 << 20, 1 << 20), 1_000_000_000L);
+        assertEquals(2, r.size(), r.toString());
+        assertEquals(r.get(0).speed(), r.get(1).speed(), "both got 1 MiB since the last poll: " + r);
+    }
+
+    @Test
     void finishedAndUnstartedFilesAreNotRunningAndTheBusiestComesFirst() {
         Tracker t = new Tracker();
         t.running(fetch(300, 0, 10, 10), 0);
