@@ -25,24 +25,23 @@ final class Terminals {
     }
 
     /**
-     * The columns of the terminal on this stream: {@code $COLUMNS} when the shell exports it, else
-     * what JLine reads from the terminal (a fork of stty, 100-200 ms, so only commands that print a
-     * table at a terminal ask); 80 when neither knows.
+     * The columns of the terminal on this stream, as JLine reads them (a fork of stty: about 100 ms,
+     * so only a command that prints a table at a terminal asks); else {@code $COLUMNS}, else 80.
      */
     static int width(int fd) {
-        String env = System.getenv("COLUMNS");
-        if (env != null && env.matches("[1-9][0-9]{0,4}")) {
-            return Integer.parseInt(env);
-        }
         try (org.jline.terminal.Terminal t = org.jline.terminal.TerminalBuilder.builder().system(true)
                 .systemOutput(fd == 2 ? org.jline.terminal.TerminalBuilder.SystemOutput.SysErr
                         : org.jline.terminal.TerminalBuilder.SystemOutput.SysOut)
                 .nativeSignals(false).signalHandler(org.jline.terminal.Terminal.SignalHandler.SIG_DFL)
                 .dumb(true).build()) {
             int w = t.getWidth();
-            return w > 0 ? w : 80;
+            if (w > 0) {
+                return w;
+            }
         } catch (IOException | RuntimeException e) {
-            return 80;
+            // no size to read: the shell's idea, if it exported one
         }
+        String env = System.getenv("COLUMNS");
+        return env != null && env.matches("[1-9][0-9]{0,4}") ? Integer.parseInt(env) : 80;
     }
 }

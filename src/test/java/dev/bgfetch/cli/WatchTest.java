@@ -163,7 +163,10 @@ class WatchTest {
             server.file("/a.bin", TestServer.randomBytes(1000, 1));
             assertEquals(0, cli.run("fetch", "done1", server.url("/a.bin"), "-d", tmp.resolve("dl").toString(), "-w",
                     "-t", "a title that is long enough to be cut at sixty columns for sure").code);
-            try (Tmux tty = terminal(cli, 60, 10, "list", "-a")) {
+            Map<String, String> staleColumns = new HashMap<>();
+            staleColumns.put("COLUMNS", "200"); // exported once, stale since: the terminal's own width wins
+            staleColumns.put("NO_COLOR", null);
+            try (Tmux tty = Tmux.start(tmp.resolve("tty"), 60, 10, staleColumns, Proc.command(cli.home(), "list", "-a"))) {
                 assertEquals(0, tty.awaitExit(T));
                 List<String> s = tty.screen();
                 assertTrue(s.get(0).startsWith("ID") && s.get(0).contains("STATE"), s.toString());
