@@ -38,7 +38,7 @@ public final class FetchFollower {
      * (no records); empty once forgotten.
      */
     public Optional<Fetch> poll() {
-        Path dir = store.dirOf(key);
+        Path dir = store.dirs().dirOf(key);
         if (!"active".equals(dir.getParent().getFileName().toString())) {
             return store.summary(key);
         }
@@ -48,7 +48,7 @@ public final class FetchFollower {
             return Files.isDirectory(dir) ? Optional.empty() : store.summary(key);
         }
         if (!stamp.equals(summaryStamp)) {
-            Optional<Fetch> s = store.readSummary(dir);
+            Optional<Fetch> s = store.dirs().readSummary(dir);
             if (s.isEmpty()) {
                 return store.summary(key);
             }

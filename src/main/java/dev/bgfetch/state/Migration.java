@@ -22,8 +22,8 @@ final class Migration {
 
     void run() throws IOException {
         // Settled first: a crash mid-settle in schema 1 left both copies, and the settled one wins.
-        for (Path dir : new Path[] {store.settledDir(), store.activeDir()}) {
-            for (Path old : store.files(dir)) {
+        for (Path dir : new Path[] {store.dirs().settledDir(), store.dirs().activeDir()}) {
+            for (Path old : store.dirs().files(dir)) {
                 migrate(dir, old);
             }
         }
@@ -33,12 +33,12 @@ final class Migration {
         String name = old.getFileName().toString();
         String key = name.substring(0, name.length() - ".json".length());
         byte[] data = Files.readAllBytes(old);
-        int schema = store.schemaOf(data);
+        int schema = store.dirs().schemaOf(data);
         if (schema > OLD_SCHEMA) {
             return; // not ours to touch; readers report it
         }
         boolean done = Files.isDirectory(dir.resolve(key))
-                || dir.equals(store.activeDir()) && Files.isDirectory(store.settledDir().resolve(key));
+                || dir.equals(store.dirs().activeDir()) && Files.isDirectory(store.dirs().settledDir().resolve(key));
         if (!done) {
             Fetch f;
             try {
@@ -47,7 +47,7 @@ final class Migration {
                     throw new JsonProcessingException("missing key, id or records") { };
                 }
             } catch (IOException e) {
-                store.quarantine(old, old, e.getMessage());
+                store.dirs().quarantine(old, old, e.getMessage());
                 return;
             }
             for (int i = 0; i < f.records.size(); i++) {
@@ -55,7 +55,7 @@ final class Migration {
             }
             f.schema = Store.DISK_SCHEMA;
             f.summarize();
-            store.createDir(dir, f);
+            store.dirs().createDir(dir, f);
         }
         Files.delete(old);
         DurableFiles.fsyncDir(dir);

@@ -1,16 +1,12 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -21,10 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -38,29 +31,24 @@ import java.util.function.Consumer;
  * changes; {@code records.jsonl}, the records, one full record per line, appended when a record's
  * durable part changes (target, validators, response, result) and compacted to one line per record
  * when the fetch settles; {@code progress.bin}, byte counts overwritten in place, never fsynced. A
- * schema-1 store (one {@code KEY.json} per fetch) is migrated on open.
+ * schema-1 store (one {@code KEY.json} per fetch) is migrated on open. How those files are written,
+ * read and quarantined is {@link FetchFiles}'; this class decides what each intention does to them.
  */
 public final class Store {
     /** The schema of the JSON documents the CLI prints (SPEC §5); the store's files have their own. */
     public static final int SCHEMA = 1;
     /** The schema of the store's files: 1 was one JSON file per fetch, 2 is a directory per fetch. */
     public static final int DISK_SCHEMA = 2;
-    static final String SUMMARY = "fetch.json";
-    static final String JOURNAL = "records.jsonl";
-    static final String PROGRESS = "progress.bin";
+    static final String SUMMARY = FetchFiles.SUMMARY;
+    static final String JOURNAL = FetchFiles.JOURNAL;
+    static final String PROGRESS = FetchFiles.PROGRESS;
 
     private final Path home;
     private final Path activeDir;
     private final Path settledDir;
-    private final Path brokenDir;
     private final ObjectMapper mapper;
     private final StoreLock lock;
-    private final List<String> warnings = new CopyOnWriteArrayList<>();
-    /**
-     * State files written by a newer bgfetch (path → the fetch's id, if readable): never parsed as ours,
-     * never moved or rewritten, reported once; every other fetch of the store works as usual.
-     */
-    private final Map<Path, String> newer = new ConcurrentHashMap<>();
+    private final FetchFiles dirs;
 
     /** A worker's change to a running fetch: applied to the stored summary, returns the records it changed. */
     @FunctionalInterface
@@ -72,11 +60,11 @@ public final class Store {
         this.home = home;
         this.activeDir = home.resolve("active");
         this.settledDir = home.resolve("settled");
-        this.brokenDir = home.resolve("broken");
         this.lock = new StoreLock(home);
         this.mapper = new ObjectMapper()
                 .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                 .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+        this.dirs = new FetchFiles(this.home, mapper, lock);
     }
 
     /** Opens (creating if needed, private to the user) the store at {@code home}, migrating a schema-1 store. */
@@ -89,7 +77,7 @@ public final class Store {
         } catch (IOException e) {
             throw new StateException(StateException.Kind.IO, "cannot create the store " + home + ": " + IoReason.of(e), e);
         }
-        if (!s.files(s.activeDir).isEmpty() || !s.files(s.settledDir).isEmpty()) {
+        if (!s.dirs.files(s.activeDir).isEmpty() || !s.dirs.files(s.settledDir).isEmpty()) {
             s.lock.call(() -> {
                 new Migration(s).run();
                 return null;
@@ -113,7 +101,7 @@ public final class Store {
 
     /** Problems met while reading (corrupt files moved aside); the CLI prints them on stderr. */
     public List<String> warnings() {
-        return warnings;
+        return dirs.warnings();
     }
 
     // ---------------------------------------------------------------- reads
@@ -121,7 +109,7 @@ public final class Store {
     /** Active fetches in registration order, as summaries (records not loaded). */
     public List<Fetch> active() {
         List<Fetch> out = new ArrayList<>();
-        for (Fetch f : summaries()) {
+        for (Fetch f : dirs.summaries()) {
             if (f.isActive()) {
                 out.add(f);
             }
@@ -132,7 +120,7 @@ public final class Store {
     /** Settled fetches still retained, in registration order, as summaries. */
     public List<Fetch> settled() {
         List<Fetch> out = new ArrayList<>();
-        for (Fetch f : summaries()) {
+        for (Fetch f : dirs.summaries()) {
             if (f.hasSettled()) {
                 out.add(f);
             }
@@ -142,7 +130,7 @@ public final class Store {
 
     /** Every fetch, active and settled, in registration order, as summaries. */
     public List<Fetch> all() {
-        return summaries();
+        return dirs.summaries();
     }
 
     /** Settled fetches with their records (for what must look inside them, such as adopting a kept .part). */
@@ -156,8 +144,8 @@ public final class Store {
 
     /** The summary of the fetch with this key, its progress included; empty once forgotten. */
     public Optional<Fetch> summary(String key) {
-        Path dir = dirOf(key);
-        return readSummary(dir).map(f -> withProgress(dir, f));
+        Path dir = dirs.dirOf(key);
+        return dirs.readSummary(dir).map(f -> dirs.withProgress(dir, f));
     }
 
     /**
@@ -166,7 +154,7 @@ public final class Store {
      */
     public Map<String, String> activeStamps() {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Path dir : fetchDirs(activeDir)) {
+        for (Path dir : dirs.fetchDirs(activeDir)) {
             String key = dir.getFileName().toString();
             String stamp = activeStamp(key);
             if (stamp != null) {
@@ -194,7 +182,7 @@ public final class Store {
      */
     public Optional<String> settledFailureReason(String key) {
         try {
-            JsonNode n = mapper.readTree(dirOf(key).resolve(SUMMARY).toFile());
+            JsonNode n = mapper.readTree(dirs.dirOf(key).resolve(SUMMARY).toFile());
             return Optional.of(n.path("failureReason").asText(""));
         } catch (IOException e) {
             return summary(key).map(f -> f.failureReason);
@@ -223,8 +211,8 @@ public final class Store {
      */
     public void finishInterruptedSettles() {
         lock.call(() -> {
-            for (Path dir : fetchDirs(activeDir)) {
-                Optional<Fetch> f = readSummary(dir);
+            for (Path dir : dirs.fetchDirs(activeDir)) {
+                Optional<Fetch> f = dirs.readSummary(dir);
                 if (f.isPresent() && f.get().hasSettled()) {
                     Files.deleteIfExists(dir.resolve(PROGRESS));
                     DurableFiles.move(dir, settledDir.resolve(f.get().key));
@@ -254,7 +242,7 @@ public final class Store {
     }
 
     private Optional<Fetch> findSummary(String id) {
-        List<Fetch> all = summaries();
+        List<Fetch> all = dirs.summaries();
         Fetch best = null;
         for (Fetch f : all) {
             if (f.id.equals(id)) {
@@ -269,7 +257,7 @@ public final class Store {
 
     /** A fetch with this id that a newer bgfetch wrote is not ours to read or change: say so. */
     private void refuseNewer(String id) {
-        for (Map.Entry<Path, String> e : newer.entrySet()) {
+        for (Map.Entry<Path, String> e : dirs.newer().entrySet()) {
             if (id.equals(e.getValue()) && Files.exists(e.getKey())) {
                 throw new StateException(StateException.Kind.NEWER, "the fetch '" + id + "' was written by a newer"
                         + " bgfetch (" + e.getKey() + "); upgrade bgfetch to use it, this one leaves it untouched");
@@ -284,12 +272,12 @@ public final class Store {
 
     /** The fetch with this key with its records, wherever it is; empty once forgotten. */
     public Optional<Fetch> byKey(String key) {
-        return readWhole(dirOf(key));
+        return dirs.readWhole(dirs.dirOf(key));
     }
 
     /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
     public boolean needsWorker() {
-        for (Fetch f : summaries()) {
+        for (Fetch f : dirs.summaries()) {
             if (f.isActive() ? !Fetch.PAUSED.equals(f.state) : f.pendingHook() != null) {
                 return true;
             }
@@ -309,8 +297,8 @@ public final class Store {
         return lock.call(() -> {
             long maxSeq = 0;
             for (Path dir : List.of(activeDir, settledDir)) {
-                for (Path p : entries(dir)) {
-                    maxSeq = Math.max(maxSeq, seqOf(p));
+                for (Path p : dirs.entries(dir)) {
+                    maxSeq = Math.max(maxSeq, dirs.seqOf(p));
                 }
             }
             for (Fetch other : active()) {
@@ -319,7 +307,7 @@ public final class Store {
                             "an active fetch already has the id '" + f.id + "'");
                 }
             }
-            for (Map.Entry<Path, String> e : newer.entrySet()) {
+            for (Map.Entry<Path, String> e : dirs.newer().entrySet()) {
                 if (f.id.equals(e.getValue()) && e.getKey().startsWith(activeDir) && Files.exists(e.getKey())) {
                     throw new StateException(StateException.Kind.ID_TAKEN, "an active fetch already has the id '"
                             + f.id + "' (written by a newer bgfetch: " + e.getKey() + ")");
@@ -329,7 +317,7 @@ public final class Store {
             f.created = Instant.now().toString();
             f.schema = DISK_SCHEMA;
             f.summarize();
-            createDir(activeDir, f);
+            dirs.createDir(activeDir, f);
             return f;
         });
     }
@@ -340,8 +328,8 @@ public final class Store {
      */
     public Optional<Fetch> update(String key, Consumer<Fetch> change) {
         return lock.call(() -> {
-            Path dir = dirOf(key);
-            Optional<Fetch> cur = readWhole(dir);
+            Path dir = dirs.dirOf(key);
+            Optional<Fetch> cur = dirs.readWhole(dir);
             if (cur.isPresent()) {
                 Fetch f = cur.get();
                 boolean wasSettled = f.hasSettled();
@@ -349,7 +337,7 @@ public final class Store {
                 if (wasSettled && !f.hasSettled()) {
                     throw new IllegalStateException("a settled fetch cannot become active again: " + key);
                 }
-                writeWhole(dir, f);
+                dirs.writeWhole(dir, f);
             }
             return cur;
         });
@@ -364,26 +352,26 @@ public final class Store {
      */
     public Optional<Fetch> recordChanges(String key, RunChange change) {
         return lock.call(() -> {
-            Path dir = dirOf(key);
-            Optional<Fetch> cur = readSummary(dir);
+            Path dir = dirs.dirOf(key);
+            Optional<Fetch> cur = dirs.readSummary(dir);
             if (cur.isEmpty()) {
                 return cur;
             }
             Fetch s = cur.get();
-            JsonNode before = comparable(s);
+            JsonNode before = dirs.comparable(s);
             boolean wasSettled = s.hasSettled();
             List<Rec> changed = change.apply(s);
             if (wasSettled && !s.hasSettled()) {
                 throw new IllegalStateException("a settled fetch cannot become active again: " + key);
             }
             if (!wasSettled && s.hasSettled()) {
-                Fetch whole = readWhole(dir).orElseThrow(() -> new StateException(StateException.Kind.IO,
+                Fetch whole = dirs.readWhole(dir).orElseThrow(() -> new StateException(StateException.Kind.IO,
                         "the records of '" + s.id + "' are damaged"));
                 for (Rec r : changed) {
                     whole.records.set(r.index, r);
                 }
                 s.records = whole.records;
-                writeWhole(dir, s);
+                dirs.writeWhole(dir, s);
                 s.records = new ArrayList<>();
                 return Optional.of(s);
             }
@@ -393,8 +381,8 @@ public final class Store {
             }
             try {
                 Journal.append(dir.resolve(JOURNAL), lines, true);
-                if (!before.equals(comparable(s))) {
-                    DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(s));
+                if (!before.equals(dirs.comparable(s))) {
+                    DurableFiles.writeAtomic(dir.resolve(SUMMARY), dirs.summaryBytes(s));
                 }
             } catch (IOException e) {
                 throw new StateException(StateException.Kind.IO, "cannot write the state of '" + s.id + "': "
@@ -418,7 +406,7 @@ public final class Store {
 
     /** Where the records file of a settled fetch's hook ({@code BGFETCH_RECORDS}) is written. */
     public Path hookRecords(String key) {
-        return home.resolve("hooks").resolve(key + ".records.json");
+        return dirs.hookRecords(key);
     }
 
     /** Writes the records file of a settled fetch's hook, durably and private. */
@@ -451,7 +439,7 @@ public final class Store {
         return lock.call(() -> {
             Fetch f = byKey(activeWithId(id).key).orElseThrow(() -> notFound(id));
             f.abort();
-            writeWhole(dirOf(f.key), f);
+            dirs.writeWhole(dirs.dirOf(f.key), f);
             return f;
         });
     }
@@ -474,7 +462,7 @@ public final class Store {
         return lock.call(() -> {
             Fetch s = activeWithId(id);
             change.accept(s);
-            DurableFiles.writeAtomic(dirOf(s.key).resolve(SUMMARY), summaryBytes(s));
+            DurableFiles.writeAtomic(dirs.dirOf(s.key).resolve(SUMMARY), dirs.summaryBytes(s));
             return byKey(s.key).orElseThrow(() -> notFound(id));
         });
     }
@@ -485,7 +473,7 @@ public final class Store {
                 return f;
             }
         }
-        for (Map.Entry<Path, String> e : newer.entrySet()) {
+        for (Map.Entry<Path, String> e : dirs.newer().entrySet()) {
             if (id.equals(e.getValue()) && e.getKey().startsWith(activeDir)) {
                 refuseNewer(id);
             }
@@ -516,7 +504,7 @@ public final class Store {
             List<Fetch> gone = new ArrayList<>();
             for (Fetch f : settled()) {
                 if (f.id.equals(id)) {
-                    delete(f.key);
+                    dirs.delete(f.key);
                     gone.add(f);
                 }
             }
@@ -533,7 +521,7 @@ public final class Store {
             List<Fetch> gone = new ArrayList<>();
             for (Fetch f : settled()) {
                 if (f.pendingHook() == null) {
-                    delete(f.key);
+                    dirs.delete(f.key);
                     gone.add(f);
                 }
             }
@@ -541,313 +529,8 @@ public final class Store {
         });
     }
 
-    // ---------------------------------------------------------------- fetch directories
-
-    /** Where the fetch with this key lives: settled once moved there, else active. */
-    Path dirOf(String key) {
-        Path s = settledDir.resolve(key);
-        return Files.isDirectory(s) ? s : activeDir.resolve(key);
-    }
-
-    /** Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. */
-    void createDir(Path parent, Fetch f) throws IOException {
-        Path tmp = parent.resolve("." + f.key + ".new");
-        DurableFiles.deleteTree(tmp);
-        DurableFiles.mkdirPrivate(tmp);
-        DurableFiles.writeAtomic(tmp.resolve(JOURNAL), journalBytes(f.records));
-        DurableFiles.writeAtomic(tmp.resolve(SUMMARY), summaryBytes(f));
-        DurableFiles.move(tmp, parent.resolve(f.key));
-        DurableFiles.fsyncDir(parent);
-    }
-
-    /**
-     * Stores a whole fetch in its directory: the compacted journal first, then the summary (each
-     * replaced atomically, so a crash between them leaves equivalent records). A settled fetch then
-     * moves to settled/ in one rename; a crash before it leaves a settled summary in active/, which
-     * every reader takes as settled.
-     */
-    private void writeWhole(Path dir, Fetch f) throws IOException {
-        f.summarize();
-        f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
-        DurableFiles.writeAtomic(dir.resolve(JOURNAL), journalBytes(f.records));
-        DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(f));
-        if (f.hasSettled() && dir.getParent().equals(activeDir)) {
-            Files.deleteIfExists(dir.resolve(PROGRESS));
-            DurableFiles.move(dir, settledDir.resolve(f.key));
-            DurableFiles.fsyncDir(activeDir);
-            DurableFiles.fsyncDir(settledDir);
-        }
-    }
-
-    private void delete(String key) throws IOException {
-        DurableFiles.deleteTree(settledDir.resolve(key));
-        DurableFiles.deleteTree(activeDir.resolve(key));
-        // The records file handed to the hook carries request headers (tokens): it goes with the fetch.
-        Files.deleteIfExists(hookRecords(key));
-        DurableFiles.fsyncDir(settledDir);
-        DurableFiles.fsyncDir(activeDir);
-    }
-
-    byte[] summaryBytes(Fetch f) throws JsonProcessingException {
-        ObjectNode n = mapper.valueToTree(f);
-        n.remove("records");
-        return mapper.writeValueAsBytes(n);
-    }
-
-    /** The summary without the numbers that change with every byte, which progress.bin carries. */
-    private JsonNode comparable(Fetch f) {
-        ObjectNode n = mapper.valueToTree(f);
-        n.remove("records");
-        n.remove("downloaded");
-        n.remove("speed");
-        return n;
-    }
-
-    byte[] journalBytes(List<Rec> records) throws JsonProcessingException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(records.size() * 256);
-        for (Rec r : records) {
-            byte[] line = mapper.writeValueAsBytes(r);
-            b.write(line, 0, line.length);
-            b.write('\n');
-        }
-        return b.toByteArray();
-    }
-
-    // ---------------------------------------------------------------- reading, damage, newer schemas
-
-    /** Every readable summary, active and settled, in registration order (a key is in one place only). */
-    private List<Fetch> summaries() {
-        Map<String, Fetch> byKey = new TreeMap<>();
-        for (Path dir : List.of(activeDir, settledDir)) {
-            for (Path d : fetchDirs(dir)) {
-                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
-            }
-            for (Path p : files(dir)) {
-                skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
-            }
-        }
-        return new ArrayList<>(byKey.values());
-    }
-
-    private static byte[] readQuietly(Path p) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (IOException e) {
-            return new byte[0];
-        }
-    }
-
-    /** An active fetch's summary with its published byte counts (a read of the file's header). */
-    private Fetch withProgress(Path dir, Fetch f) {
-        if (f.isActive()) {
-            ProgressFile.read(dir.resolve(PROGRESS), f.files, false).ifPresent(p -> {
-                f.downloaded = p.downloaded;
-                f.speed = p.speed;
-            });
-        }
-        return f;
-    }
-
-    Optional<Fetch> readSummary(Path dir) {
-        Path p = dir.resolve(SUMMARY);
-        byte[] data;
-        try {
-            data = Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + IoReason.of(e), e);
-        }
-        try {
-            Fetch f = mapper.readValue(data, Fetch.class);
-            if (f.schema > DISK_SCHEMA) {
-                return skipNewer(p, data);
-            }
-            if (f.key == null || f.id == null || !f.key.equals(dir.getFileName().toString())) {
-                throw new JsonProcessingException("missing key or id") { };
-            }
-            f.records = new ArrayList<>();
-            return Optional.of(f);
-        } catch (IOException e) {
-            // A newer schema may not even fit our classes: that is not damage, so it is never moved aside.
-            if (schemaOf(data) > DISK_SCHEMA) {
-                return skipNewer(p, data);
-            }
-            quarantine(dir, p, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    /** Summary, records from the journal (a torn last line ignored), and, while active, published progress. */
-    private Optional<Fetch> readWhole(Path dir) {
-        Optional<Fetch> s = readSummary(dir);
-        if (s.isEmpty()) {
-            return s;
-        }
-        Fetch f = s.get();
-        Path journal = dir.resolve(JOURNAL);
-        Rec[] recs = new Rec[f.files];
-        try {
-            for (String line : Journal.read(journal)) {
-                Rec r = mapper.readValue(line, Rec.class);
-                if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
-                    throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
-                }
-                recs[r.index] = r;
-            }
-            for (int i = 0; i < recs.length; i++) {
-                if (recs[i] == null) {
-                    throw new JsonProcessingException("record " + i + " is missing") { };
-                }
-            }
-        } catch (NoSuchFileException e) {
-            if (!Files.isDirectory(dir)) {
-                return readWhole(dirOf(f.key)); // moved to settled/ while we read
-            }
-            quarantine(dir, journal, "missing");
-            return Optional.empty();
-        } catch (IOException e) {
-            quarantine(dir, journal, e.getMessage());
-            return Optional.empty();
-        }
-        f.records = new ArrayList<>(List.of(recs));
-        if (f.isActive()) {
-            ProgressFile.read(dir.resolve(PROGRESS), recs.length, true).ifPresent(p -> {
-                for (int i = 0; i < recs.length; i++) {
-                    recs[i].downloaded = Math.max(0, p.perRecord[i]);
-                }
-                f.speed = p.speed;
-            });
-            f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
-        }
-        f.summarize();
-        return Optional.of(f);
-    }
-
-    /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
-    int schemaOf(byte[] data) {
-        try {
-            return mapper.readTree(data).path("schema").asInt(-1);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    <T> Optional<T> skipNewer(Path p, byte[] data) {
-        String id;
-        int schema;
-        try {
-            JsonNode n = mapper.readTree(data);
-            id = n.path("id").asText("");
-            schema = n.path("schema").asInt();
-        } catch (IOException | RuntimeException e) {
-            id = "";
-            schema = -1;
-        }
-        if (newer.put(p, id) == null) {
-            warnings.add(p + " was written by a newer bgfetch (schema " + schema + "); fetch '" + id
-                    + "' is left untouched until bgfetch is upgraded");
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Moves a damaged fetch (its directory, or a schema-1 file) aside, never deleting it, and records
-     * a one-line warning naming the damaged file. Checked again under the lock: a writer may have
-     * replaced it with a good version meanwhile.
-     */
-    void quarantine(Path what, Path damaged, String why) {
-        lock.call(() -> {
-            if (!Files.exists(what) || stillReadable(what, damaged)) {
-                return null;
-            }
-            DurableFiles.mkdirPrivate(brokenDir);
-            Path aside = brokenDir.resolve(what.getFileName() + "." + System.currentTimeMillis());
-            Files.move(what, aside);
-            DurableFiles.fsyncDir(what.getParent());
-            warnings.add("corrupt state file " + damaged + " (" + firstLine(why) + "); kept a copy as " + aside);
-            return null;
-        });
-    }
-
-    private boolean stillReadable(Path what, Path damaged) {
-        try {
-            if (damaged.getFileName().toString().equals(JOURNAL)) {
-                for (String line : Journal.read(damaged)) {
-                    mapper.readValue(line, Rec.class);
-                }
-                return Files.exists(damaged);
-            }
-            Fetch f = mapper.readValue(Files.readAllBytes(damaged), Fetch.class);
-            return f.key != null && f.id != null && (Files.isRegularFile(what) ? f.records != null
-                    : f.key.equals(what.getFileName().toString()));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "unreadable";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    /** The fetch directories under {@code dir}, sorted by name (registration order); temp names left out. */
-    private List<Path> fetchDirs(Path dir) {
-        List<Path> out = new ArrayList<>();
-        for (Path p : entries(dir)) {
-            if (Files.isDirectory(p)) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    /** Plain {@code *.json} files under {@code dir}: schema-1 state, or files of a newer bgfetch. */
-    List<Path> files(Path dir) {
-        List<Path> out = new ArrayList<>();
-        for (Path p : entries(dir)) {
-            if (p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    private List<Path> entries(Path dir) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (!p.getFileName().toString().startsWith(".")) {
-                    out.add(p);
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return out;
-        } catch (IOException e) {
-            throw new StateException(StateException.Kind.IO, "cannot list " + dir + ": " + IoReason.of(e), e);
-        }
-        out.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
-        return out;
-    }
-
-    private static long seqOf(Path p) {
-        String n = p.getFileName().toString();
-        int dash = n.indexOf('-');
-        try {
-            return dash > 0 ? Long.parseLong(n.substring(0, dash)) : 0;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    Path activeDir() {
-        return activeDir;
-    }
-
-    Path settledDir() {
-        return settledDir;
+    /** The fetch directories, for the other classes of this package (migration, followers). */
+    FetchFiles dirs() {
+        return dirs;
     }
 }

@@ -1,0 +1,375 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The fetch directories on disk, for {@link Store}: where a fetch lives, how its summary, journal and
+ * progress are written and read back, and what happens to a damaged one (moved aside to
+ * {@code broken/}, named in a warning) or one a newer bgfetch wrote (left untouched, reported once).
+ * It takes the store lock only to move damage aside; every other caller holds it already or reads.
+ */
+final class FetchFiles {
+    static final String SUMMARY = "fetch.json";
+    static final String JOURNAL = "records.jsonl";
+    static final String PROGRESS = "progress.bin";
+
+    private final Path activeDir;
+    private final Path settledDir;
+    private final Path brokenDir;
+    private final Path hooksDir;
+    private final ObjectMapper mapper;
+    private final StoreLock lock;
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    /**
+     * State files written by a newer bgfetch (path → the fetch's id, if readable): never parsed as ours,
+     * never moved or rewritten, reported once; every other fetch of the store works as usual.
+     */
+    private final Map<Path, String> newer = new ConcurrentHashMap<>();
+
+    FetchFiles(Path home, ObjectMapper mapper, StoreLock lock) {
+        this.activeDir = home.resolve("active");
+        this.settledDir = home.resolve("settled");
+        this.brokenDir = home.resolve("broken");
+        this.hooksDir = home.resolve("hooks");
+        this.mapper = mapper;
+        this.lock = lock;
+    }
+
+    List<String> warnings() {
+        return warnings;
+    }
+
+    /** Files of a newer bgfetch met so far, with the ids they hold. */
+    Map<Path, String> newer() {
+        return newer;
+    }
+
+    /** Where the records file of a settled fetch's hook ({@code BGFETCH_RECORDS}) is. */
+    Path hookRecords(String key) {
+        return hooksDir.resolve(key + ".records.json");
+    }
+
+
+    /** Where the fetch with this key lives: settled once moved there, else active. */
+    Path dirOf(String key) {
+        Path s = settledDir.resolve(key);
+        return Files.isDirectory(s) ? s : activeDir.resolve(key);
+    }
+
+    /** Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. */
+    void createDir(Path parent, Fetch f) throws IOException {
+        Path tmp = parent.resolve("." + f.key + ".new");
+        DurableFiles.deleteTree(tmp);
+        DurableFiles.mkdirPrivate(tmp);
+        DurableFiles.writeAtomic(tmp.resolve(JOURNAL), journalBytes(f.records));
+        DurableFiles.writeAtomic(tmp.resolve(SUMMARY), summaryBytes(f));
+        DurableFiles.move(tmp, parent.resolve(f.key));
+        DurableFiles.fsyncDir(parent);
+    }
+
+    /**
+     * Stores a whole fetch in its directory: the compacted journal first, then the summary (each
+     * replaced atomically, so a crash between them leaves equivalent records). A settled fetch then
+     * moves to settled/ in one rename; a crash before it leaves a settled summary in active/, which
+     * every reader takes as settled.
+     */
+    void writeWhole(Path dir, Fetch f) throws IOException {
+        f.summarize();
+        f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+        DurableFiles.writeAtomic(dir.resolve(JOURNAL), journalBytes(f.records));
+        DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(f));
+        if (f.hasSettled() && dir.getParent().equals(activeDir)) {
+            Files.deleteIfExists(dir.resolve(PROGRESS));
+            DurableFiles.move(dir, settledDir.resolve(f.key));
+            DurableFiles.fsyncDir(activeDir);
+            DurableFiles.fsyncDir(settledDir);
+        }
+    }
+
+    void delete(String key) throws IOException {
+        DurableFiles.deleteTree(settledDir.resolve(key));
+        DurableFiles.deleteTree(activeDir.resolve(key));
+        // The records file handed to the hook carries request headers (tokens): it goes with the fetch.
+        Files.deleteIfExists(hookRecords(key));
+        DurableFiles.fsyncDir(settledDir);
+        DurableFiles.fsyncDir(activeDir);
+    }
+
+    byte[] summaryBytes(Fetch f) throws JsonProcessingException {
+        ObjectNode n = mapper.valueToTree(f);
+        n.remove("records");
+        return mapper.writeValueAsBytes(n);
+    }
+
+    /** The summary without the numbers that change with every byte, which progress.bin carries. */
+    JsonNode comparable(Fetch f) {
+        ObjectNode n = mapper.valueToTree(f);
+        n.remove("records");
+        n.remove("downloaded");
+        n.remove("speed");
+        return n;
+    }
+
+    byte[] journalBytes(List<Rec> records) throws JsonProcessingException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(records.size() * 256);
+        for (Rec r : records) {
+            byte[] line = mapper.writeValueAsBytes(r);
+            b.write(line, 0, line.length);
+            b.write('\n');
+        }
+        return b.toByteArray();
+    }
+
+    // ---------------------------------------------------------------- reading, damage, newer schemas
+
+    /** Every readable summary, active and settled, in registration order (a key is in one place only). */
+    List<Fetch> summaries() {
+        Map<String, Fetch> byKey = new TreeMap<>();
+        for (Path dir : List.of(activeDir, settledDir)) {
+            for (Path d : fetchDirs(dir)) {
+                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
+            }
+            for (Path p : files(dir)) {
+                skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
+            }
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    private static byte[] readQuietly(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    /** An active fetch's summary with its published byte counts (a read of the file's header). */
+    Fetch withProgress(Path dir, Fetch f) {
+        if (f.isActive()) {
+            ProgressFile.read(dir.resolve(PROGRESS), f.files, false).ifPresent(p -> {
+                f.downloaded = p.downloaded;
+                f.speed = p.speed;
+            });
+        }
+        return f;
+    }
+
+    Optional<Fetch> readSummary(Path dir) {
+        Path p = dir.resolve(SUMMARY);
+        byte[] data;
+        try {
+            data = Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + IoReason.of(e), e);
+        }
+        try {
+            Fetch f = mapper.readValue(data, Fetch.class);
+            if (f.schema > Store.DISK_SCHEMA) {
+                return skipNewer(p, data);
+            }
+            if (f.key == null || f.id == null || !f.key.equals(dir.getFileName().toString())) {
+                throw new JsonProcessingException("missing key or id") { };
+            }
+            f.records = new ArrayList<>();
+            return Optional.of(f);
+        } catch (IOException e) {
+            // A newer schema may not even fit our classes: that is not damage, so it is never moved aside.
+            if (schemaOf(data) > Store.DISK_SCHEMA) {
+                return skipNewer(p, data);
+            }
+            quarantine(dir, p, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Summary, records from the journal (a torn last line ignored), and, while active, published progress. */
+    Optional<Fetch> readWhole(Path dir) {
+        Optional<Fetch> s = readSummary(dir);
+        if (s.isEmpty()) {
+            return s;
+        }
+        Fetch f = s.get();
+        Path journal = dir.resolve(JOURNAL);
+        Rec[] recs = new Rec[f.files];
+        try {
+            for (String line : Journal.read(journal)) {
+                Rec r = mapper.readValue(line, Rec.class);
+                if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
+                    throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
+                }
+                recs[r.index] = r;
+            }
+            for (int i = 0; i < recs.length; i++) {
+                if (recs[i] == null) {
+                    throw new JsonProcessingException("record " + i + " is missing") { };
+                }
+            }
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(dir)) {
+                return readWhole(dirOf(f.key)); // moved to settled/ while we read
+            }
+            quarantine(dir, journal, "missing");
+            return Optional.empty();
+        } catch (IOException e) {
+            quarantine(dir, journal, e.getMessage());
+            return Optional.empty();
+        }
+        f.records = new ArrayList<>(List.of(recs));
+        if (f.isActive()) {
+            ProgressFile.read(dir.resolve(PROGRESS), recs.length, true).ifPresent(p -> {
+                for (int i = 0; i < recs.length; i++) {
+                    recs[i].downloaded = Math.max(0, p.perRecord[i]);
+                }
+                f.speed = p.speed;
+            });
+            f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+        }
+        f.summarize();
+        return Optional.of(f);
+    }
+
+    /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
+    int schemaOf(byte[] data) {
+        try {
+            return mapper.readTree(data).path("schema").asInt(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    <T> Optional<T> skipNewer(Path p, byte[] data) {
+        String id;
+        int schema;
+        try {
+            JsonNode n = mapper.readTree(data);
+            id = n.path("id").asText("");
+            schema = n.path("schema").asInt();
+        } catch (IOException | RuntimeException e) {
+            id = "";
+            schema = -1;
+        }
+        if (newer.put(p, id) == null) {
+            warnings.add(p + " was written by a newer bgfetch (schema " + schema + "); fetch '" + id
+                    + "' is left untouched until bgfetch is upgraded");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Moves a damaged fetch (its directory, or a schema-1 file) aside, never deleting it, and records
+     * a one-line warning naming the damaged file. Checked again under the lock: a writer may have
+     * replaced it with a good version meanwhile.
+     */
+    void quarantine(Path what, Path damaged, String why) {
+        lock.call(() -> {
+            if (!Files.exists(what) || stillReadable(what, damaged)) {
+                return null;
+            }
+            DurableFiles.mkdirPrivate(brokenDir);
+            Path aside = brokenDir.resolve(what.getFileName() + "." + System.currentTimeMillis());
+            Files.move(what, aside);
+            DurableFiles.fsyncDir(what.getParent());
+            warnings.add("corrupt state file " + damaged + " (" + firstLine(why) + "); kept a copy as " + aside);
+            return null;
+        });
+    }
+
+    private boolean stillReadable(Path what, Path damaged) {
+        try {
+            if (damaged.getFileName().toString().equals(JOURNAL)) {
+                for (String line : Journal.read(damaged)) {
+                    mapper.readValue(line, Rec.class);
+                }
+                return Files.exists(damaged);
+            }
+            Fetch f = mapper.readValue(Files.readAllBytes(damaged), Fetch.class);
+            return f.key != null && f.id != null && (Files.isRegularFile(what) ? f.records != null
+                    : f.key.equals(what.getFileName().toString()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** The fetch directories under {@code dir}, sorted by name (registration order); temp names left out. */
+    List<Path> fetchDirs(Path dir) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : entries(dir)) {
+            if (Files.isDirectory(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Plain {@code *.json} files under {@code dir}: schema-1 state, or files of a newer bgfetch. */
+    List<Path> files(Path dir) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : entries(dir)) {
+            if (p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    List<Path> entries(Path dir) {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().startsWith(".")) {
+                    out.add(p);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return out;
+        } catch (IOException e) {
+            throw new StateException(StateException.Kind.IO, "cannot list " + dir + ": " + IoReason.of(e), e);
+        }
+        out.sort(java.util.Comparator.comparing(p -> p.getFileName().toString()));
+        return out;
+    }
+
+    static long seqOf(Path p) {
+        String n = p.getFileName().toString();
+        int dash = n.indexOf('-');
+        try {
+            return dash > 0 ? Long.parseLong(n.substring(0, dash)) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    Path activeDir() {
+        return activeDir;
+    }
+
+    Path settledDir() {
+        return settledDir;
+    }
+}
