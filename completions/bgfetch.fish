@@ -5,7 +5,7 @@ complete -c bgfetch -n __fish_use_subcommand -a fetch -d 'Register a background 
 complete -c bgfetch -n __fish_use_subcommand -a list -d 'Ids of active fetches, one a line, in registration order (getIds).'
 complete -c bgfetch -n __fish_use_subcommand -a get -d 'Show one fetch: its fields, progress and records.'
 complete -c bgfetch -n __fish_use_subcommand -a abort -d 'Abort an active fetch: transfers stop, unfinished records become aborted, finished files stay, the abort hook runs.'
-complete -c bgfetch -n __fish_use_subcommand -a wait -d 'Block until the fetches settle; progress on a terminal.'
+complete -c bgfetch -n __fish_use_subcommand -a wait -d 'Block until the fetches settle; the live view of watch on a terminal.'
 complete -c bgfetch -n __fish_use_subcommand -a watch -d 'Live view of active fetches (all of them, and new ones as they come, when no ID is given) on stderr: a group line per fetch and a line per running file.'
 complete -c bgfetch -n __fish_use_subcommand -a match -d 'The records of a fetch (request, response, file), all or those matching URL.'
 complete -c bgfetch -n __fish_use_subcommand -a pause -d 'Hold an active fetch: transfers close, partial data stays; \'resume\' continues it.'

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "wait", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Block until the fetches settle; progress on a terminal. "
+        description = "Block until the fetches settle; the live view of watch on a terminal. "
+                + "On any other stderr: a line every 5 s and one per settled fetch (nothing with -q). "
                 + "Exit code from the result: 0 success, 20-24 by failure reason, 124 on --timeout. "
                 + "With --json: one fetch prints one object, several print an array in argument order.")
 public final class WaitCommand implements Callable<Integer> {
