@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,25 @@ class LauncherIT {
 
     @TempDir
     Path tmp;
+
+    /**
+     * The launcher trains the client's class-data archive in the background (JDK 17-18), writing into
+     * the test's cache until it renames its result: JUnit's clean-up of the temporary directory must not
+     * race it (it failed 2 runs in 5 under load), so a test ends once no training is under way.
+     */
+    @AfterEach
+    void letTrainingFinish() throws Exception {
+        Path cache = tmp.resolve("cache").resolve("bgfetch");
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (Files.isDirectory(cache) && System.nanoTime() < end) {
+            try (Stream<Path> s = Files.list(cache)) {
+                if (s.noneMatch(p -> p.getFileName().toString().endsWith(".training"))) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
 
     @BeforeAll
     static void findDistribution() {
