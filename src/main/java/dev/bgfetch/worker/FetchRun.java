@@ -77,6 +77,12 @@ final class FetchRun {
         }
     }
 
+    /** The group must end (aborted or forgotten, or its cap was hit): nothing starts any more, and what runs is cancelled. */
+    void stop() {
+        stopping = true;
+        cancelTransfers();
+    }
+
     /** Cancels every transfer of the run; each comes back through the events queue as CANCELLED. */
     void cancelTransfers() {
         for (RecordJob j : jobs) {

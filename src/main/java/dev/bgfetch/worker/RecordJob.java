@@ -262,7 +262,7 @@ final class RecordJob implements TransferListener {
     }
 
     /** The attempt failed and is retried at {@code at}: what get and the progress line show meanwhile. */
-    void retrying(String reason, long at) {
+    private void retrying(String reason, long at) {
         retryAt = at;
         retryReason = reason;
     }

@@ -228,13 +228,12 @@ final class Transfers {
 
     /** downloadTotal was exceeded: the other records stop and count as aborted (as in the web API). */
     private void stopGroup(FetchRun r) {
-        r.stopping = true;
         for (RecordJob other : r.jobs) {
             if (other.phase == RecordJob.Phase.QUEUED) {
                 delivery.abort(other);
             }
         }
-        r.cancelTransfers();
+        r.stop();
     }
 
     /** The wait before attempt {@code failures} + 1: exponential from half a second, capped by retry-max-delay. */

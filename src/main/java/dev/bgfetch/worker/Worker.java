@@ -196,8 +196,7 @@ public final class Worker {
         for (FetchRun r : new ArrayList<>(runs.values())) {
             if (!changes.active().contains(r.key)) {
                 if (!r.stopping) {
-                    r.stopping = true;
-                    r.cancelTransfers();
+                    r.stop();
                 }
                 if (r.running() == 0) {
                     settler.retireGone(r);
@@ -251,8 +250,7 @@ public final class Worker {
             try {
                 Optional<Fetch> stored = journal.persist(r, f -> { });
                 if (stored.isEmpty()) {
-                    r.stopping = true;
-                    r.cancelTransfers();
+                    r.stop();
                 }
             } catch (StateException e) {
                 r.dirty = true;
