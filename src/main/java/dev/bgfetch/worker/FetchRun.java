@@ -1,6 +1,7 @@
 package dev.bgfetch.worker;
 
 import dev.bgfetch.http.ResponseInfo;
+import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
 import java.net.URI;
@@ -9,7 +10,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A fetch the worker is running: its records' jobs, the group's byte count and cap. */
+/**
+ * A fetch the worker is running: its records' jobs, the group's byte count and cap, and its pause
+ * as the store last said. Loop thread only, except the byte counts and {@link #dirty}, which the
+ * transfer threads update.
+ */
 final class FetchRun {
     final String key;
     /** The stored fetch as last seen; options, dir and headers come from here. */
@@ -53,6 +58,40 @@ final class FetchRun {
             }
             if (group.compareAndSet(cur, cur + n)) {
                 return true;
+            }
+        }
+    }
+
+    /** Takes in the stored summary of the fetch: a pause stops its transfers at once, a resume lets them go. */
+    void observe(Fetch f) {
+        fetch.state = f.state;
+        boolean pausedNow = Fetch.PAUSED.equals(f.state);
+        if (pausedNow && !paused) {
+            paused = true;
+            Log.info("pausing '" + f.id + "'");
+            cancelTransfers();
+        } else if (!pausedNow && paused) {
+            paused = false;
+            Log.info("resuming '" + f.id + "'");
+            jobs.forEach(RecordJob::retryNow);
+        }
+    }
+
+    /** The group must end (aborted or forgotten, or its cap was hit): nothing starts any more, and what runs is cancelled. */
+    void stop() {
+        stopping = true;
+        cancelTransfers();
+    }
+
+    /** Cancels every transfer of the run; each comes back through the events queue as CANCELLED. */
+    void cancelTransfers() {
+        for (RecordJob j : jobs) {
+            Transfer t = j.transfer;
+            if (t != null) {
+                t.cancel();
+            }
+            if (j.segments != null) {
+                j.segments.cancelAll();
             }
         }
     }

@@ -7,13 +7,15 @@ import dev.bgfetch.state.Rec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToLongFunction;
 
 /**
- * The live state of one record inside the worker. Fields written by the transfer thread are volatile
- * or atomic; everything else belongs to the worker's loop thread.
+ * The live state of one record inside the worker, and the steps of its life (started, back, whole,
+ * waiting, failed, delivered) as methods. Fields written by the transfer thread are volatile or
+ * atomic; everything else belongs to the worker's loop thread.
  */
 final class RecordJob implements TransferListener {
-    /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see Worker#persist). */
+    /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see Journal#persist). */
     enum Phase { QUEUED, RUNNING, DELIVERABLE, DONE }
 
     final FetchRun run;
@@ -115,8 +117,152 @@ final class RecordJob implements TransferListener {
         run.dirty = true;
     }
 
+    /** Took its name: the final file, next to which its .part is written. */
+    void named(Path target) {
+        this.target = target;
+    }
+
+    /**
+     * Takes over the {@code size} bytes a settled quota-exceeded record {@code kept} of the same URL
+     * left in the .part, with its validators and total, so the transfer resumes it.
+     */
+    void adopt(Rec kept, long size) {
+        etag = kept.etag;
+        lastModified = kept.lastModified;
+        total = kept.total;
+        downloaded.set(size);
+        run.group.addAndGet(size);
+    }
+
+    /** Resumes the segments a killed worker's map kept, {@code kept} bytes in all (see Segments#resume). */
+    void resumeSegments(Segments s, long kept) {
+        run.group.addAndGet(kept - downloaded.get());
+        downloaded.set(kept);
+        segments = s;
+    }
+
+    /** A delivery cut short by a crash: the final file is there, whole. */
+    void recovered() {
+        phase = Phase.DONE;
+        result = Rec.SUCCESS;
+        path = target;
+    }
+
+    /** The scheduler gave it a connection; its transfers start in the same pass. */
+    void start() {
+        phase = Phase.RUNNING;
+    }
+
+    /** May be fetched in segments from now on, when the fetch or the setting allows more than one connection. */
+    void planSegments(int split) {
+        if (segments == null && !noSplit && split > 1) {
+            segments = Segments.fresh(this);
+        }
+    }
+
+    /** Its one transfer (the whole file) started. */
+    void launched(Transfer t) {
+        transfer = t;
+        downloadedAtLaunch = downloaded.get();
+    }
+
+    /** A transfer of segment {@code p} started; the first of a run marks where the attempt began. */
+    void launched(Segments.Piece p, Transfer t) {
+        if (segments.live == 0) {
+            downloadedAtLaunch = downloaded.get();
+        }
+        segments.launched(p, t);
+    }
+
+    /** A transfer is back from the pool, with the identity of the .part it wrote and checked. */
+    void wrote(Object partKey) {
+        this.partKey = partKey;
+    }
+
+    /** Its one transfer ended (any outcome). */
+    void transferEnded() {
+        transfer = null;
+    }
+
+    /** The whole body is in the .part, checked: the rename waits for the next write under the store lock. */
+    void bodyComplete() {
+        phase = Phase.DELIVERABLE;
+        waitingForNetwork = false;
+    }
+
+    /** Renamed to its final name {@code delivered} (which Content-Disposition may have chosen). */
+    void delivered(Path delivered) {
+        path = delivered;
+        phase = Phase.DONE;
+        result = Rec.SUCCESS;
+    }
+
+    /** Ends with a failure; the first of the run becomes the fetch's failure reason. */
+    void failed(String result, String message) {
+        phase = Phase.DONE;
+        this.result = result;
+        error = message;
+        if (run.firstFailure.isEmpty()) {
+            run.firstFailure = result;
+        }
+    }
+
+    /** Stopped for good with the rest of its fetch (an abort, the group's cap). */
+    void aborted() {
+        phase = Phase.DONE;
+        result = Rec.ABORTED;
+    }
+
+    /** Back in the queue, to start again when a connection is free. */
+    void requeue() {
+        phase = Phase.QUEUED;
+    }
+
+    /**
+     * The network failed: queued again after {@code backoff} of the failures in a row. A connection
+     * that failed after making progress starts the backoff over, so only failures without a byte
+     * push it towards the cap.
+     */
+    void waitForNetwork(String why, IntToLongFunction backoff) {
+        networkFailures = downloaded.get() > downloadedAtLaunch ? 1 : networkFailures + 1;
+        waitingForNetwork = true;
+        phase = Phase.QUEUED;
+        notBefore = System.currentTimeMillis() + backoff.applyAsLong(networkFailures);
+        retrying(why, notBefore);
+    }
+
+    /** One more retry of a status the server asked to retry (429, 503); returns how many so far. */
+    int statusRetried() {
+        return ++statusRetries;
+    }
+
+    /** Queued again, not to start before {@code at} (epoch ms). */
+    void retryLater(String why, long at) {
+        phase = Phase.QUEUED;
+        notBefore = at;
+        retrying(why, at);
+    }
+
+    /** Its fetch was resumed: no backoff left over from before the pause. */
+    void retryNow() {
+        notBefore = 0;
+    }
+
+    /** A segment's answer did not fit (the resource changed): its bytes go, and one connection from now on. */
+    void startOverOnOneConnection() {
+        restarted(downloaded.get());
+        segments = null;
+        noSplit = true;
+        notBefore = 0;
+    }
+
+    /** Its segment map could not be written: no further splits, as a crash would leave a .part nobody can trust. */
+    void splitNoMore() {
+        noSplit = true;
+    }
+
     /** The attempt failed and is retried at {@code at}: what get and the progress line show meanwhile. */
-    void retrying(String reason, long at) {
+    private void retrying(String reason, long at) {
         retryAt = at;
         retryReason = reason;
     }

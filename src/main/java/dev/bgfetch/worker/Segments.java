@@ -106,9 +106,7 @@ final class Segments {
             sum += seg.done();
         }
         s.mapped = true;
-        j.run.group.addAndGet(sum - j.downloaded.get());
-        j.downloaded.set(sum);
-        j.segments = s;
+        j.resumeSegments(s, sum);
         Log.info("'" + j.run.fetch.id + "' #" + j.index + " resumes " + s.pieces.size() + " segments ("
                 + sum + " bytes kept)");
     }

@@ -1,0 +1,194 @@
+package dev.bgfetch.worker;
+
+import dev.bgfetch.http.Outcome;
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.IoReason;
+import dev.bgfetch.state.Store;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides which queued records and which segments start now, within the total, per-host and per-fetch
+ * connection limits and each record's backoff, reserving (durably) the names of the records it starts.
+ * Loop thread only.
+ */
+final class Scheduler {
+    /**
+     * How many queued records get their names reserved along with one that starts. Each reservation
+     * batch is a state write on the loop thread, so a whole group is reserved at once (measured on
+     * 1000 x 64 KiB: see bench/RESULTS.md).
+     */
+    private static final int RESERVE_AHEAD = 100_000;
+
+    private final Store store;
+    private final Map<String, FetchRun> runs;
+    private final Slots slots;
+    private final Names names;
+    private final Journal journal;
+    private final Transfers transfers;
+    private final boolean fsync;
+    private final int split;
+    private final long minSplitSize;
+
+    Scheduler(Store store, Setting.Values settings, Map<String, FetchRun> runs, Slots slots, Names names,
+            Journal journal, Transfers transfers) {
+        this.store = store;
+        this.runs = runs;
+        this.slots = slots;
+        this.names = names;
+        this.journal = journal;
+        this.transfers = transfers;
+        this.fsync = settings.bool(Setting.FSYNC);
+        this.split = Math.max(1, settings.integer(Setting.SPLIT));
+        this.minSplitSize = Math.max(1, settings.size(Setting.MIN_SPLIT_SIZE));
+    }
+
+    void schedule(long now) {
+        if (slots.running() >= slots.maxTotal) {
+            return;
+        }
+        List<RecordJob> start = new ArrayList<>();
+        outer:
+        for (FetchRun r : runs.values()) {
+            if (r.paused || r.stopping) {
+                continue;
+            }
+            int rMax = r.fetch.options.maxConnections == null ? Integer.MAX_VALUE : r.fetch.options.maxConnections;
+            int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
+            int rRunning = (int) r.running();
+            Map<String, Integer> rHosts = new HashMap<>();
+            for (RecordJob j : r.jobs) {
+                if (j.phase == RecordJob.Phase.RUNNING) {
+                    rHosts.merge(j.host, j.connections(), Integer::sum);
+                }
+            }
+            for (RecordJob j : r.jobs) {
+                if (slots.running() >= slots.maxTotal) {
+                    break outer;
+                }
+                if (rRunning >= rMax) {
+                    break;
+                }
+                if (j.phase != RecordJob.Phase.QUEUED || j.notBefore > now) {
+                    continue;
+                }
+                if (slots.onHost(j.host) >= slots.maxPerHost || rHosts.getOrDefault(j.host, 0) >= rPerHost) {
+                    continue;
+                }
+                j.start();
+                slots.take(j.host);
+                rHosts.merge(j.host, 1, Integer::sum);
+                rRunning++;
+                start.add(j);
+            }
+        }
+        if (start.isEmpty()) {
+            splitMore(now);
+            return;
+        }
+        // Reserve final names and make the reservations durable before the first byte, so a crash
+        // never leaves a .part that no record owns. Names are reserved for the queued records too,
+        // so a group of many small files costs one state write, not one per file.
+        Map<FetchRun, Boolean> toPersist = new LinkedHashMap<>();
+        for (RecordJob j : start) {
+            if (j.target == null) {
+                names.reserve(j);
+                if (toPersist.put(j.run, true) == null) {
+                    int ahead = RESERVE_AHEAD;
+                    for (RecordJob next : j.run.jobs) {
+                        if (ahead == 0) {
+                            break;
+                        }
+                        if (next.phase == RecordJob.Phase.QUEUED && next.target == null) {
+                            names.reserve(next);
+                            ahead--;
+                        }
+                    }
+                }
+            }
+        }
+        for (FetchRun r : toPersist.keySet()) {
+            Optional<Fetch> stored = journal.persist(r, f -> { });
+            if (stored.isEmpty() || stored.get().hasSettled()) {
+                r.stopping = true;
+            }
+            r.dirty = false;
+        }
+        names.newPass();
+        for (RecordJob j : start) {
+            // The write above may have brought a pause (or an abort) made since the last sync.
+            if (j.run.stopping || j.run.paused) {
+                transfers.finished(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"));
+            } else {
+                transfers.launch(j);
+            }
+        }
+        splitMore(now);
+    }
+
+    /**
+     * Gives connections still free (within the total, per-host and per-fetch limits) to running
+     * records that may be fetched in segments: first to their segments waiting to be restarted,
+     * then by splitting the largest unclaimed rest (aria2's work stealing).
+     */
+    private void splitMore(long now) {
+        for (FetchRun r : runs.values()) {
+            if (r.paused || r.stopping) {
+                continue;
+            }
+            int rMax = r.fetch.options.maxConnections == null ? Integer.MAX_VALUE : r.fetch.options.maxConnections;
+            int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
+            int limit = r.fetch.options.split == null ? split : r.fetch.options.split;
+            long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
+            for (RecordJob j : r.jobs) {
+                Segments s = j.segments;
+                if (s == null || j.phase != RecordJob.Phase.RUNNING || s.verifying || s.live == 0) {
+                    continue;
+                }
+                long rRunning = r.running();
+                int rHost = 0;
+                for (RecordJob o : r.jobs) {
+                    if (o.phase == RecordJob.Phase.RUNNING && o.host.equals(j.host)) {
+                        rHost += o.connections();
+                    }
+                }
+                List<Segments.Piece> go = new ArrayList<>();
+                while (slots.running() + go.size() < slots.maxTotal
+                        && slots.onHost(j.host) + go.size() < slots.maxPerHost
+                        && rRunning + go.size() < rMax && rHost + go.size() < rPerHost && s.live + go.size() < limit) {
+                    Segments.Piece p = s.idle(now, go);
+                    if (p == null && !j.noSplit) {
+                        p = s.split(min);
+                    }
+                    if (p == null) {
+                        break;
+                    }
+                    go.add(p);
+                }
+                if (go.isEmpty()) {
+                    continue;
+                }
+                if (s.needsSave()) {
+                    try {
+                        s.saveNow(store, fsync);
+                        Log.info("'" + r.fetch.id + "' #" + j.index + " in " + s.pieces.size() + " segments");
+                    } catch (IOException e) {
+                        // Without the map a crash would leave a sparse .part taken for a whole prefix.
+                        Log.info("cannot save the segments of '" + r.fetch.id + "' #" + j.index + ": " + IoReason.of(e));
+                        j.splitNoMore();
+                        continue;
+                    }
+                }
+                for (Segments.Piece p : go) {
+                    slots.take(j.host);
+                    transfers.start(j, p);
+                }
+            }
+        }
+    }
+}
