@@ -26,7 +26,7 @@ final class Delivery {
         this.fsync = fsync;
     }
 
-    /** Renames every finished body of the run to its final name; called under the store lock (see Journal#persist). */
+    /** Renames every finished body of the run to its final name; called under the store lock (see StoreSync#persist). */
     void deliverFinished(FetchRun r) {
         Set<Path> dirs = new HashSet<>();
         for (RecordJob j : r.jobs) {

@@ -15,7 +15,7 @@ import java.util.function.IntToLongFunction;
  * atomic; everything else belongs to the worker's loop thread.
  */
 final class RecordJob implements TransferListener {
-    /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see Journal#persist). */
+    /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see StoreSync#persist). */
     enum Phase { QUEUED, RUNNING, DELIVERABLE, DONE }
 
     final FetchRun run;

@@ -29,19 +29,19 @@ final class Scheduler {
     private final Map<String, FetchRun> runs;
     private final Slots slots;
     private final Names names;
-    private final Journal journal;
+    private final StoreSync storeSync;
     private final Transfers transfers;
     private final boolean fsync;
     private final int split;
     private final long minSplitSize;
 
     Scheduler(Store store, Setting.Values settings, Map<String, FetchRun> runs, Slots slots, Names names,
-            Journal journal, Transfers transfers) {
+            StoreSync storeSync, Transfers transfers) {
         this.store = store;
         this.runs = runs;
         this.slots = slots;
         this.names = names;
-        this.journal = journal;
+        this.storeSync = storeSync;
         this.transfers = transfers;
         this.fsync = settings.bool(Setting.FSYNC);
         this.split = Math.max(1, settings.integer(Setting.SPLIT));
@@ -113,7 +113,7 @@ final class Scheduler {
             }
         }
         for (FetchRun r : toPersist.keySet()) {
-            Optional<Fetch> stored = journal.persist(r, f -> { });
+            Optional<Fetch> stored = storeSync.persist(r, f -> { });
             if (stored.isEmpty() || stored.get().hasSettled()) {
                 r.stopping = true;
             }

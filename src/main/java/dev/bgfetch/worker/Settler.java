@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
 final class Settler {
     private final Store store;
     private final Map<String, FetchRun> runs;
-    private final Journal journal;
+    private final StoreSync storeSync;
     private final Names names;
     private final ExecutorService pool;
     private final BlockingQueue<Runnable> events;
@@ -26,11 +26,11 @@ final class Settler {
     private final Notifier notifier;
     private int hooksRunning;
 
-    Settler(Store store, Setting.Values settings, Map<String, FetchRun> runs, Journal journal, Names names,
+    Settler(Store store, Setting.Values settings, Map<String, FetchRun> runs, StoreSync storeSync, Names names,
             ExecutorService pool, BlockingQueue<Runnable> events) {
         this.store = store;
         this.runs = runs;
-        this.journal = journal;
+        this.storeSync = storeSync;
         this.names = names;
         this.pool = pool;
         this.events = events;
@@ -52,7 +52,7 @@ final class Settler {
                 continue; // stopped from outside: the worker's sync retires it
             }
             boolean[] byUs = {false};
-            Optional<Fetch> settled = journal.persist(r, f -> {
+            Optional<Fetch> settled = storeSync.persist(r, f -> {
                 if (!f.hasSettled()) {
                     byUs[0] = true;
                     for (RecordJob j : r.jobs) {

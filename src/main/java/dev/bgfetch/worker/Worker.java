@@ -48,7 +48,7 @@ public final class Worker {
     private final Slots slots;
     private final Names names;
     private final Engines engines;
-    private final Journal journal;
+    private final StoreSync storeSync;
     private final Transfers transfers;
     private final Scheduler scheduler;
     private final Settler settler;
@@ -66,10 +66,10 @@ public final class Worker {
         this.names = new Names(store);
         this.engines = new Engines(settings, slots.maxTotal, slots.maxPerHost);
         Delivery delivery = new Delivery(store, names, fsync);
-        this.journal = new Journal(store, delivery);
+        this.storeSync = new StoreSync(store, delivery);
         this.transfers = new Transfers(store, settings, pool, events, slots, engines, delivery, runs);
-        this.scheduler = new Scheduler(store, settings, runs, slots, names, journal, transfers);
-        this.settler = new Settler(store, settings, runs, journal, names, pool, events);
+        this.scheduler = new Scheduler(store, settings, runs, slots, names, storeSync, transfers);
+        this.settler = new Settler(store, settings, runs, storeSync, names, pool, events);
     }
 
     /** Runs until idle or stopped; returns 0, also when another worker already owns the store. */
@@ -177,7 +177,7 @@ public final class Worker {
 
     /** Takes in what changed in the store: new fetches become runs, known ones see pauses and resumes, gone ones stop. */
     private void sync() {
-        Journal.Changes changes = journal.read(runs::containsKey);
+        StoreSync.Changes changes = storeSync.read(runs::containsKey);
         for (Fetch f : changes.changed().values()) {
             FetchRun r = runs.get(f.key);
             if (r == null) {
@@ -240,7 +240,7 @@ public final class Worker {
                     j.segments.saveLater(store, fsync, pool);
                 }
             }
-            // Only what changed is written (journal lines, a small summary, the progress file in
+            // Only what changed is written (storeSync lines, a small summary, the progress file in
             // place), so a group of any size is flushed four times a second.
             if (now - r.lastFlush < FLUSH_MS) {
                 continue;
@@ -248,7 +248,7 @@ public final class Worker {
             r.lastFlush = now;
             r.dirty = false;
             try {
-                Optional<Fetch> stored = journal.persist(r, f -> { });
+                Optional<Fetch> stored = storeSync.persist(r, f -> { });
                 if (stored.isEmpty()) {
                     r.stop();
                 }

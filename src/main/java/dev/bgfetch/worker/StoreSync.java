@@ -19,7 +19,7 @@ import java.util.function.Predicate;
  * writes a run's changes back under the store lock, delivering its finished bodies in the same step
  * and remembering its own write so that the next read skips it. Loop thread only.
  */
-final class Journal {
+final class StoreSync {
     /** What {@link #read} found: the fetches to take in, and the keys of every active fetch. */
     record Changes(Map<String, Fetch> changed, Set<String> active) {
     }
@@ -29,7 +29,7 @@ final class Journal {
     /** Active keys → the file stamps last parsed; a file whose stamp is unchanged is not read again. */
     private final Map<String, String> seen = new HashMap<>();
 
-    Journal(Store store, Delivery delivery) {
+    StoreSync(Store store, Delivery delivery) {
         this.store = store;
         this.delivery = delivery;
     }
