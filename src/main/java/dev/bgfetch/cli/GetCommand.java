@@ -37,7 +37,7 @@ public final class GetCommand implements Callable<Integer> {
         Snapshot s = Snapshot.of(f);
         out.printf("id:             %s%n", terminal(f.id));
         out.printf("title:          %s%n", terminal(f.title));
-        out.printf("state:          %s%n", terminal(f.state));
+        out.printf("state:          %s%n", f.state.wire());
         out.printf("result:         %s%s%n", f.result.isEmpty() ? "-" : terminal(f.result),
                 f.failureReason.isEmpty() ? "" : " (" + terminal(f.failureReason) + ")");
         out.printf("downloaded:     %d%s bytes (%s)%n", f.downloaded,

@@ -1,6 +1,7 @@
 package dev.bgfetch.progress;
 
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 
 /** What a progress view shows of one fetch at one instant; built from the store, rendered by pure functions. */
 public final class Snapshot {
@@ -12,7 +13,7 @@ public final class Snapshot {
     public final int files;
     public final int filesDone;
     public final long speed;
-    public final String state;
+    public final FetchState state;
     public final String result;
     public final String failureReason;
     /** Why a record's last attempt failed while it waits for a retry (network trouble, 429/503), else null. */
@@ -23,18 +24,18 @@ public final class Snapshot {
     public final java.util.List<FileProgress> running;
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            String state, String result, String failureReason) {
+            FetchState state, String result, String failureReason) {
         this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, null, -1);
     }
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            String state, String result, String failureReason, String retryReason, long retryIn) {
+            FetchState state, String result, String failureReason, String retryReason, long retryIn) {
         this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, retryReason,
                 retryIn, java.util.List.of());
     }
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            String state, String result, String failureReason, String retryReason, long retryIn,
+            FetchState state, String result, String failureReason, String retryReason, long retryIn,
             java.util.List<FileProgress> running) {
         this.id = id;
         this.title = title;
@@ -59,7 +60,7 @@ public final class Snapshot {
 
     /** Seconds until done at the current speed, or -1 when the total or the speed is unknown. */
     public long eta() {
-        return total > 0 && speed > 0 && !Fetch.SETTLED.equals(state) ? Math.max(0, total - downloaded) / speed : -1;
+        return total > 0 && speed > 0 && state != FetchState.SETTLED ? Math.max(0, total - downloaded) / speed : -1;
     }
 
     /** From a whole fetch or only its summary: the counts come from the records when they are loaded. */

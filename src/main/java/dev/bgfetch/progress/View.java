@@ -1,6 +1,7 @@
 package dev.bgfetch.progress;
 
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -121,7 +122,7 @@ public final class View {
         }
         b.append(amount(s.downloaded, s.total, compact)).append(sep);
         b.append(s.filesDone).append('/').append(s.files).append(compact ? "" : " files");
-        if (!Fetch.SETTLED.equals(s.state) && (s.speed > 0 || Fetch.DOWNLOADING.equals(s.state))) {
+        if (s.state != FetchState.SETTLED && (s.speed > 0 || s.state == FetchState.DOWNLOADING)) {
             b.append(sep).append(compact ? compact(s.speed) : Format.bytes(s.speed)).append("/s");
             long eta = s.eta();
             if (eta >= 0) {
@@ -132,10 +133,10 @@ public final class View {
     }
 
     private static String stateText(Snapshot s) {
-        if (Fetch.DOWNLOADING.equals(s.state)) {
+        if (s.state == FetchState.DOWNLOADING) {
             return "";
         }
-        if (Fetch.SETTLED.equals(s.state)) {
+        if (s.state == FetchState.SETTLED) {
             return "  " + (s.result.isEmpty() ? "settled" : s.result)
                     + (s.failureReason.isEmpty() ? "" : " (" + s.failureReason + ")");
         }

@@ -11,12 +11,6 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public final class Fetch {
-    public static final String PENDING = "pending";
-    public static final String DOWNLOADING = "downloading";
-    public static final String PAUSED = "paused";
-    public static final String WAITING_FOR_NETWORK = "waiting-for-network";
-    public static final String SETTLED = "settled";
-
     public int schema = Store.DISK_SCHEMA;
     /** Internal, unique for ever in this store (ids are reused once a fetch settles). */
     public String key;
@@ -31,7 +25,7 @@ public final class Fetch {
     public long speed;
     public String result = "";
     public String failureReason = "";
-    public String state = PENDING;
+    public FetchState state = FetchState.PENDING;
     public String dir;
     public String created;
     public String settled;
@@ -73,7 +67,7 @@ public final class Fetch {
 
     @JsonIgnore
     public boolean hasSettled() {
-        return SETTLED.equals(state);
+        return state == FetchState.SETTLED;
     }
 
     @JsonIgnore
@@ -92,7 +86,7 @@ public final class Fetch {
     /** Settles with the result the records imply: failure if any failed, else success. */
     public void settle() {
         result = failureReason.isEmpty() ? "success" : "failure";
-        state = SETTLED;
+        state = FetchState.SETTLED;
         speed = 0;
         settled = java.time.Instant.now().toString();
     }

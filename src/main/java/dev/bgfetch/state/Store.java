@@ -198,7 +198,7 @@ public final class Store {
             return true;
         }
         try {
-            return Fetch.SETTLED.equals(mapper.readTree(activeDir.resolve(key).resolve(SUMMARY).toFile())
+            return FetchState.SETTLED.wire().equals(mapper.readTree(activeDir.resolve(key).resolve(SUMMARY).toFile())
                     .path("state").asText());
         } catch (IOException e) {
             return false;
@@ -278,7 +278,7 @@ public final class Store {
     /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
     public boolean needsWorker() {
         for (Fetch f : dirs.summaries()) {
-            if (f.isActive() ? !Fetch.PAUSED.equals(f.state) : f.pendingHook() != null) {
+            if (f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null) {
                 return true;
             }
         }
@@ -446,14 +446,14 @@ public final class Store {
 
     /** Holds the active fetch with this id; its worker closes the transfers and keeps the partial data. */
     public Fetch pause(String id) {
-        return changeSummary(id, f -> f.state = Fetch.PAUSED);
+        return changeSummary(id, f -> f.state = FetchState.PAUSED);
     }
 
     /** Lets a paused fetch continue. */
     public Fetch resume(String id) {
         return changeSummary(id, f -> {
-            if (Fetch.PAUSED.equals(f.state)) {
-                f.state = Fetch.PENDING;
+            if (f.state == FetchState.PAUSED) {
+                f.state = FetchState.PENDING;
             }
         });
     }

@@ -30,7 +30,7 @@ public final class Views {
         for (Fetch.Icon i : f.icons) {
             icons.addObject().put("src", i.src).put("sizes", i.sizes).put("type", i.type);
         }
-        n.put("state", f.state);
+        n.put("state", f.state.wire());
         n.put("dir", f.dir);
         n.put("created", f.created);
         n.put("settled", f.settled);

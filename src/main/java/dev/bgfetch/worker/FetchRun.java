@@ -3,6 +3,7 @@ package dev.bgfetch.worker;
 import dev.bgfetch.http.ResponseInfo;
 import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
 import java.net.URI;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class FetchRun {
             jobs.add(new RecordJob(this, r, URI.create(r.request.url)));
         }
         group.set(f.records.stream().mapToLong(r -> r.downloaded).sum());
-        paused = Fetch.PAUSED.equals(f.state);
+        paused = f.state == FetchState.PAUSED;
     }
 
     /** Takes {@code n} bytes of the group's downloadTotal; false when that would exceed it (§4.10). */
@@ -65,7 +66,7 @@ final class FetchRun {
     /** Takes in the stored summary of the fetch: a pause stops its transfers at once, a resume lets them go. */
     void observe(Fetch f) {
         fetch.state = f.state;
-        boolean pausedNow = Fetch.PAUSED.equals(f.state);
+        boolean pausedNow = f.state == FetchState.PAUSED;
         if (pausedNow && !paused) {
             paused = true;
             Log.info("pausing '" + f.id + "'");
@@ -110,7 +111,7 @@ final class FetchRun {
     }
 
     /** The state the CLI shows while the fetch runs (pause is the store's business, not the run's). */
-    String state() {
+    FetchState state() {
         boolean anyRunning = false;
         boolean anyWaiting = false;
         for (RecordJob j : jobs) {
@@ -118,9 +119,9 @@ final class FetchRun {
             anyWaiting |= !j.isDone() && j.waitingForNetwork;
         }
         if (anyWaiting && !anyRunning) {
-            return Fetch.WAITING_FOR_NETWORK;
+            return FetchState.WAITING_FOR_NETWORK;
         }
-        return anyRunning || jobs.stream().anyMatch(j -> j.downloaded.get() > 0) ? Fetch.DOWNLOADING : Fetch.PENDING;
+        return anyRunning || jobs.stream().anyMatch(j -> j.downloaded.get() > 0) ? FetchState.DOWNLOADING : FetchState.PENDING;
     }
 
     /** Bytes per second over a sliding window of about five seconds. */
@@ -183,7 +184,7 @@ final class FetchRun {
         if (s.failureReason.isEmpty()) {
             s.failureReason = firstFailure;
         }
-        if (!Fetch.PAUSED.equals(s.state) && !paused) {
+        if (s.state != FetchState.PAUSED && !paused) {
             s.state = state();
         }
         return changed;

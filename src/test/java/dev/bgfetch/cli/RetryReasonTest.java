@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class RetryReasonTest {
             server.file("/a.bin", TestServer.randomBytes(50_000, 9));
             server.stop(); // connection refused
             assertEquals(0, cli.run("fetch", "net", server.url("/a.bin"), "-d", tmp.resolve("dl").toString()).code);
-            cli.await("net", f -> Fetch.WAITING_FOR_NETWORK.equals(f.state) && f.records.get(0).networkError != null, T);
+            cli.await("net", f -> f.state == FetchState.WAITING_FOR_NETWORK && f.records.get(0).networkError != null, T);
 
             JsonNode rec = JSON.readTree(cli.run("get", "net", "--json").out).get("records").get(0);
             String error = rec.get("networkError").textValue();

@@ -1,5 +1,6 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,7 @@ class ColorsTest {
 
     @Test
     void theTextIsUnchangedForEveryLineOfTheView() {
-        Snapshot s = new Snapshot("ep5", "failure party 日本", 5, 10, 2, 1, 1, "paused", "", "")
+        Snapshot s = new Snapshot("ep5", "failure party 日本", 5, 10, 2, 1, 1, FetchState.PAUSED, "", "")
                 .withRunning(List.of(new FileProgress(0, "a.bin", 3, 10, 1)));
         for (String line : View.render(List.of(s), 100, 10, false)) {
             assertEquals(line, Colors.style(line).toString());
@@ -27,16 +28,16 @@ class ColorsTest {
 
     @Test
     void theBarTheStateAndTheMarkAreColouredButNotTheTitle() {
-        String line = View.groupLine(new Snapshot("ep5", "failure party", 5, 10, 2, 1, 1, "paused", "", ""), 100, false);
+        String line = View.groupLine(new Snapshot("ep5", "failure party", 5, 10, 2, 1, 1, FetchState.PAUSED, "", ""), 100, false);
         AttributedString a = Colors.style(line);
         assertEquals(AttributedStyle.GREEN, fg(a, line.indexOf('█')), line);
         assertEquals(AttributedStyle.YELLOW, fg(a, line.lastIndexOf("paused")), line);
         assertEquals(-1, fg(a, line.indexOf("failure")), "a state word in the title stays plain: " + line);
         assertEquals(-1, fg(a, 0), "the id is plain");
-        String ok = View.finalLine(new Snapshot("a", "", 1, 1, 1, 1, 0, "settled", "success", ""), "/d", 80, false);
+        String ok = View.finalLine(new Snapshot("a", "", 1, 1, 1, 1, 0, FetchState.SETTLED, "success", ""), "/d", 80, false);
         assertEquals(AttributedStyle.GREEN, fg(Colors.style(ok), 0), ok);
         assertEquals(AttributedStyle.GREEN, fg(Colors.style(ok), ok.indexOf("success")), ok);
-        String bad = View.finalLine(new Snapshot("a", "", 1, 1, 1, 0, 0, "settled", "failure", "bad-status"), "/d", 80, false);
+        String bad = View.finalLine(new Snapshot("a", "", 1, 1, 1, 0, 0, FetchState.SETTLED, "failure", "bad-status"), "/d", 80, false);
         assertEquals(AttributedStyle.RED, fg(Colors.style(bad), 0), bad);
         assertEquals(AttributedStyle.RED, fg(Colors.style(bad), bad.lastIndexOf("bad-status")), bad);
     }

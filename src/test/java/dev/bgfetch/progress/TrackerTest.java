@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class TrackerTest {
         Fetch f = new Fetch();
         f.key = "k";
         f.id = "k";
-        f.state = Fetch.DOWNLOADING;
+        f.state = FetchState.DOWNLOADING;
         f.speed = speed;
         for (int i = 0; i < bytes.length; i++) {
             Rec r = new Rec();

@@ -75,11 +75,11 @@ class StoreLayoutTest {
                     s.all().stream().filter(f -> f.key.equals(before.key)).findFirst().orElseThrow(), false), name);
         }
         Fetch paused = s.find("paused").orElseThrow();
-        assertEquals("paused", paused.state);
+        assertEquals(FetchState.PAUSED, paused.state);
         assertEquals("/tmp/s1dl/c.bin", paused.records.get(1).target, "reservations survive");
         assertEquals("Bearer t", s.find("done").orElseThrow().records.get(0).request.headers.get("Authorization"));
         // It works as a schema-2 store from then on.
-        assertEquals("pending", s.resume("paused").state);
+        assertEquals(FetchState.PENDING, s.resume("paused").state);
         assertEquals("aborted", s.abort("paused").failureReason);
         assertTrue(s.find("paused").orElseThrow().hasSettled());
         assertEquals(4, s.register(StoreTest.fetch("next")).key.charAt(9) - '0', "sequence goes on");

@@ -171,6 +171,23 @@ class StoreTest {
     }
 
     @Test
+    void statesAreStoredByTheirWireNamesAndAnUnknownOneIsDamageNotADefault() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch waiting = s.register(fetch("w"));
+        Fetch odd = s.register(fetch("odd"));
+        s.pause("w");
+        Path file = home.resolve("active").resolve(waiting.key).resolve("fetch.json");
+        assertTrue(Files.readString(file).contains("\"state\":\"paused\""), Files.readString(file));
+        Path oddFile = home.resolve("active").resolve(odd.key).resolve("fetch.json");
+        Files.writeString(oddFile, Files.readString(oddFile).replace("\"state\":\"pending\"", "\"state\":\"sleeping\""));
+        Store fresh = Store.open(home);
+        assertEquals(List.of(FetchState.PAUSED), fresh.active().stream().map(f -> f.state).collect(Collectors.toList()));
+        assertEquals(1, fresh.warnings().size(), fresh.warnings().toString());
+        assertTrue(fresh.warnings().get(0).contains(oddFile.toString()), fresh.warnings().get(0));
+    }
+
+    @Test
     void corruptFileIsMovedAsideNamedAndTheRestSurvives() throws IOException {
         Path home = tmp.resolve("home");
         Store s = Store.open(home);

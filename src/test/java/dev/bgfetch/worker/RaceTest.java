@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
@@ -82,7 +83,7 @@ class RaceTest {
             String where = "round " + round + " (pause " + delay + " ms after fetch, seed " + seed + ")";
             assertEquals(held, sizes(dir), where + ": nothing is written while paused");
             Fetch paused = cli.store().find(id).orElseThrow();
-            assertEquals(Fetch.PAUSED, paused.state, where);
+            assertEquals(FetchState.PAUSED, paused.state, where);
             assertEquals("", paused.result, where);
 
             for (int i = 0; i < files; i++) {
@@ -166,7 +167,7 @@ class RaceTest {
         Fetch f = new Fetch();
         f.id = "held";
         f.dir = Files.createDirectories(tmp.resolve("held")).toString();
-        f.state = Fetch.PAUSED;
+        f.state = FetchState.PAUSED;
         Rec r = new Rec();
         r.request.url = server.url("/x.bin");
         f.records.add(r);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
@@ -55,12 +56,12 @@ class ResilienceTest {
         assertEquals(0, cli.run("fetch", "net", server.url("/data.bin"), "-d", dl.toString()).code);
         cli.await("net", f -> f.downloaded > 200_000 && f.records.get(0).etag != null, T);
         server.stop();
-        Fetch waiting = cli.await("net", f -> Fetch.WAITING_FOR_NETWORK.equals(f.state), T);
+        Fetch waiting = cli.await("net", f -> f.state == FetchState.WAITING_FOR_NETWORK, T);
         assertFalse(waiting.hasSettled(), "never fails for being offline");
         long kept = Files.size(dl.resolve("data.bin.part"));
         assertTrue(kept > 0, "bytes received are kept");
         Thread.sleep(1500);
-        assertEquals(Fetch.WAITING_FOR_NETWORK, cli.store().find("net").orElseThrow().state);
+        assertEquals(FetchState.WAITING_FOR_NETWORK, cli.store().find("net").orElseThrow().state);
         server.throttle("/data.bin", 0);
         server.restart();
         assertEquals(0, cli.run("wait", "net", "--timeout", "40s").code, cli.workerLog());
@@ -176,17 +177,17 @@ class ResilienceTest {
         assertEquals(0, cli.run("fetch", "p", server.url("/data.bin"), "-d", dl.toString()).code);
         cli.await("p", f -> f.downloaded > 100_000 && f.records.get(0).etag != null, T);
         assertEquals(0, cli.run("pause", "p").code);
-        Fetch paused = cli.await("p", f -> Fetch.PAUSED.equals(f.state), T);
+        Fetch paused = cli.await("p", f -> f.state == FetchState.PAUSED, T);
         Thread.sleep(700);
         long held = cli.store().find("p").orElseThrow().downloaded;
         Thread.sleep(700);
         assertEquals(held, cli.store().find("p").orElseThrow().downloaded, "no bytes while paused");
         assertTrue(Files.exists(dl.resolve("data.bin.part")));
-        assertEquals(Fetch.PAUSED, paused.state);
+        assertEquals(FetchState.PAUSED, paused.state);
 
         cli.run("worker", "--stop");
         assertEquals(0, cli.run("list").code);
-        assertEquals(Fetch.PAUSED, cli.store().find("p").orElseThrow().state, "survives a worker restart");
+        assertEquals(FetchState.PAUSED, cli.store().find("p").orElseThrow().state, "survives a worker restart");
         assertFalse(WorkerLauncher.isRunning(cli.store()), "a paused fetch needs no worker");
 
         server.throttle("/data.bin", 0);

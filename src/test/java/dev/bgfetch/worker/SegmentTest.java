@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.SegmentMap;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
@@ -156,7 +157,7 @@ class SegmentTest {
         assertEquals(0, cli.run(fetch("p")).code);
         cli.await("p", f -> f.downloaded > 600_000 && ranged().size() >= 2, T);
         assertEquals(0, cli.run("pause", "p").code);
-        Fetch paused = cli.await("p", f -> Fetch.PAUSED.equals(f.state), T);
+        Fetch paused = cli.await("p", f -> f.state == FetchState.PAUSED, T);
         Thread.sleep(800);
         long held = cli.store().find("p").orElseThrow().downloaded;
         Thread.sleep(800);

@@ -1,0 +1,41 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Where a fetch is in its life (SPEC §1's CLI extra {@code state}); stored and printed by its wire name. */
+public enum FetchState {
+    PENDING("pending"),
+    DOWNLOADING("downloading"),
+    PAUSED("paused"),
+    WAITING_FOR_NETWORK("waiting-for-network"),
+    SETTLED("settled");
+
+    private final String wire;
+
+    FetchState(String wire) {
+        this.wire = wire;
+    }
+
+    /** The name in the state files, JSON output and human output. */
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The state with this wire name; an unknown one is damage the reader reports, not a default. */
+    @JsonCreator
+    public static FetchState of(String wire) {
+        for (FetchState s : values()) {
+            if (s.wire.equals(wire)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown fetch state '" + wire + "'");
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}
