@@ -110,7 +110,7 @@ class DistributionIT {
         Object[] w = run(waitAll.toArray(new String[0]));
         assertEquals(0, w[0], w[2].toString());
         Fetch slow = store.find("slow").orElseThrow();
-        assertEquals("aborted", slow.failureReason);
+        assertEquals("aborted", slow.failureReason.wire());
         assertEquals(101, store.settled().size());
     }
 

@@ -1,5 +1,7 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.FailureReason;
+
 /** The stable exit codes of SPEC §3, in one place; {@link BgfetchCommand} lists them in --help and man. */
 public final class ExitCodes {
     public static final int OK = 0;
@@ -20,15 +22,15 @@ public final class ExitCodes {
     private ExitCodes() {
     }
 
-    /** The exit code of {@code wait} for a settled fetch with this failure reason ("" = success). */
-    public static int forFailureReason(String reason) {
-        switch (reason == null ? "" : reason) {
-            case "": return OK;
-            case "aborted": return ABORTED;
-            case "bad-status": return BAD_STATUS;
-            case "fetch-error": return FETCH_ERROR;
-            case "quota-exceeded": return QUOTA_EXCEEDED;
-            case "download-total-exceeded": return DOWNLOAD_TOTAL_EXCEEDED;
+    /** The exit code of {@code wait} for a settled fetch with this failure reason (NONE = success). */
+    public static int forFailureReason(FailureReason reason) {
+        switch (reason) {
+            case NONE: return OK;
+            case ABORTED: return ABORTED;
+            case BAD_STATUS: return BAD_STATUS;
+            case FETCH_ERROR: return FETCH_ERROR;
+            case QUOTA_EXCEEDED: return QUOTA_EXCEEDED;
+            case DOWNLOAD_TOTAL_EXCEEDED: return DOWNLOAD_TOTAL_EXCEEDED;
             default: return FAILURE;
         }
     }

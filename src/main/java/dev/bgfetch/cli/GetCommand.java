@@ -1,5 +1,8 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.RecordResult;
+import dev.bgfetch.state.FailureReason;
 import static dev.bgfetch.progress.Escapes.terminal;
 
 import dev.bgfetch.progress.Format;
@@ -38,8 +41,8 @@ public final class GetCommand implements Callable<Integer> {
         out.printf("id:             %s%n", terminal(f.id));
         out.printf("title:          %s%n", terminal(f.title));
         out.printf("state:          %s%n", f.state.wire());
-        out.printf("result:         %s%s%n", f.result.isEmpty() ? "-" : terminal(f.result),
-                f.failureReason.isEmpty() ? "" : " (" + terminal(f.failureReason) + ")");
+        out.printf("result:         %s%s%n", f.result == FetchResult.NONE ? "-" : f.result.wire(),
+                f.failureReason == FailureReason.NONE ? "" : " (" + f.failureReason.wire() + ")");
         out.printf("downloaded:     %d%s bytes (%s)%n", f.downloaded,
                 f.downloadTotal > 0 ? " of " + f.downloadTotal : "", Format.bytes(f.downloaded));
         out.printf("files:          %d/%d%n", s.filesDone, s.files);
@@ -50,7 +53,7 @@ public final class GetCommand implements Callable<Integer> {
         }
         out.println("records:");
         for (Rec r : f.records) {
-            out.printf("  #%d %-8s %s %s%n", r.index, r.result.isEmpty() ? "running" : terminal(r.result),
+            out.printf("  #%d %-8s %s %s%n", r.index, r.result == RecordResult.NONE ? "running" : r.result.wire(),
                     status(r), terminal(r.request.url));
             out.printf("      %s%s%s%n", r.path != null ? terminal(r.path) : "(not delivered)",
                     "  " + r.downloaded + (r.total != null ? "/" + r.total : "") + " bytes",

@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.FailureReason;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgfetch.progress.Colors;
@@ -63,7 +64,7 @@ public final class ListCommand implements Callable<Integer> {
         for (Fetch f : fetches) {
             Snapshot s = Snapshot.of(f);
             String progress = Format.bytes(s.downloaded) + (s.total > 0 ? " / " + Format.bytes(s.total) : "");
-            String state = f.hasSettled() ? f.result + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")") : f.state.wire();
+            String state = f.hasSettled() ? f.result + (f.failureReason == FailureReason.NONE ? "" : " (" + f.failureReason + ")") : f.state.wire();
             rows.add(new String[] {Escapes.terminal(f.id), Escapes.terminal(f.title), progress,
                 s.filesDone + "/" + s.files, f.hasSettled() ? "" : Format.bytes(s.speed) + "/s", Escapes.terminal(state)});
         }

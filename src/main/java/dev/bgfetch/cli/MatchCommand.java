@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.http.UrlRules;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
@@ -55,7 +56,7 @@ public final class MatchCommand implements Callable<Integer> {
                 boolean link = r.path != null && Files.isSymbolicLink(Path.of(r.path));
                 throw new CliException(ExitCodes.INVALID_STATE, "record #" + r.index + " of '" + Escapes.terminal(id)
                         + "' has no delivered file (" + (link ? Escapes.terminal(r.path) + " is now a symbolic link"
-                        : r.result.isEmpty() ? "running" : r.result) + ")");
+                        : r.result == RecordResult.NONE ? "running" : r.result) + ")");
             }
             try (InputStream in = Files.newInputStream(Path.of(r.path), LinkOption.NOFOLLOW_LINKS)) {
                 // A failed write is the stdout check's to report (Stdout); a failed read is this command's.
@@ -74,7 +75,7 @@ public final class MatchCommand implements Callable<Integer> {
         } else {
             for (Rec r : recs) {
                 // Paths and URLs may hold anything a server or user put there: escaped (SPEC §2).
-                ctx.out().printf("%d\t%s\t%s\t%s\t%s%n", r.index, r.result.isEmpty() ? "running" : r.result,
+                ctx.out().printf("%d\t%s\t%s\t%s\t%s%n", r.index, r.result == RecordResult.NONE ? "running" : r.result,
                         r.response == null ? "-" : r.response.status, r.path == null ? "-" : Escapes.terminal(r.path),
                         Escapes.terminal(r.request.url));
             }

@@ -1,5 +1,7 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 
@@ -14,8 +16,8 @@ public final class Snapshot {
     public final int filesDone;
     public final long speed;
     public final FetchState state;
-    public final String result;
-    public final String failureReason;
+    public final FetchResult result;
+    public final FailureReason failureReason;
     /** Why a record's last attempt failed while it waits for a retry (network trouble, 429/503), else null. */
     public final String retryReason;
     /** Seconds until that retry, else -1. */
@@ -24,18 +26,18 @@ public final class Snapshot {
     public final java.util.List<FileProgress> running;
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            FetchState state, String result, String failureReason) {
+            FetchState state, FetchResult result, FailureReason failureReason) {
         this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, null, -1);
     }
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            FetchState state, String result, String failureReason, String retryReason, long retryIn) {
+            FetchState state, FetchResult result, FailureReason failureReason, String retryReason, long retryIn) {
         this(id, title, downloaded, total, files, filesDone, speed, state, result, failureReason, retryReason,
                 retryIn, java.util.List.of());
     }
 
     public Snapshot(String id, String title, long downloaded, long total, int files, int filesDone, long speed,
-            FetchState state, String result, String failureReason, String retryReason, long retryIn,
+            FetchState state, FetchResult result, FailureReason failureReason, String retryReason, long retryIn,
             java.util.List<FileProgress> running) {
         this.id = id;
         this.title = title;

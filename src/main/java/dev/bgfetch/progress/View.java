@@ -1,5 +1,7 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 import java.util.ArrayList;
@@ -71,14 +73,14 @@ public final class View {
 
     /** The line a settled fetch leaves above the view: mark, id, title, result, size, where its files are. */
     public static String finalLine(Snapshot s, String dir, int width, boolean ascii) {
-        boolean ok = "success".equals(s.result);
+        boolean ok = s.result == FetchResult.SUCCESS;
         StringBuilder b = new StringBuilder(ascii ? (ok ? "ok " : "FAIL ") : (ok ? "✔ " : "✘ "));
         b.append(Escapes.terminal(s.id));
         if (!s.title.isEmpty()) {
             b.append("  ").append(Escapes.terminal(s.title));
         }
-        b.append("  ").append(s.result.isEmpty() ? "settled" : s.result);
-        if (!s.failureReason.isEmpty()) {
+        b.append("  ").append(s.result == FetchResult.NONE ? "settled" : s.result);
+        if (s.failureReason != FailureReason.NONE) {
             b.append(" (").append(s.failureReason).append("): ").append(s.filesDone).append(" of ")
                     .append(s.files).append(" files");
         }
@@ -137,8 +139,8 @@ public final class View {
             return "";
         }
         if (s.state == FetchState.SETTLED) {
-            return "  " + (s.result.isEmpty() ? "settled" : s.result)
-                    + (s.failureReason.isEmpty() ? "" : " (" + s.failureReason + ")");
+            return "  " + (s.result == FetchResult.NONE ? "settled" : s.result)
+                    + (s.failureReason == FailureReason.NONE ? "" : " (" + s.failureReason + ")");
         }
         StringBuilder b = new StringBuilder("  ").append(s.state);
         if (s.retryReason != null) {

@@ -23,8 +23,8 @@ public final class Fetch {
     public long downloaded;
     /** Bytes per second, smoothed, as the worker last measured it (0 when idle). */
     public long speed;
-    public String result = "";
-    public String failureReason = "";
+    public FetchResult result = FetchResult.NONE;
+    public FailureReason failureReason = FailureReason.NONE;
     public FetchState state = FetchState.PENDING;
     public String dir;
     public String created;
@@ -46,7 +46,7 @@ public final class Fetch {
     /** Recounts the summary's numbers from the records (which must be loaded). */
     public void summarize() {
         files = records.size();
-        filesDone = (int) records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
+        filesDone = (int) records.stream().filter(r -> r.result == RecordResult.SUCCESS).count();
         boolean allKnown = records.stream().allMatch(r -> r.total != null);
         knownTotal = allKnown ? records.stream().mapToLong(r -> r.total).sum() : -1;
         Rec retrying = hasSettled() ? null
@@ -62,7 +62,7 @@ public final class Fetch {
 
     public int doneCount() {
         return records.isEmpty() ? filesDone
-                : (int) records.stream().filter(r -> Rec.SUCCESS.equals(r.result)).count();
+                : (int) records.stream().filter(r -> r.result == RecordResult.SUCCESS).count();
     }
 
     @JsonIgnore
@@ -76,16 +76,16 @@ public final class Fetch {
     }
 
     /** Sets a record's final result; the first record to fail sets the fetch's failureReason (§4.12). */
-    public void finishRecord(Rec r, String recordResult) {
+    public void finishRecord(Rec r, RecordResult recordResult) {
         r.result = recordResult;
-        if (!Rec.SUCCESS.equals(recordResult) && failureReason.isEmpty()) {
-            failureReason = recordResult;
+        if (recordResult != RecordResult.SUCCESS && failureReason == FailureReason.NONE) {
+            failureReason = recordResult.failureReason();
         }
     }
 
     /** Settles with the result the records imply: failure if any failed, else success. */
     public void settle() {
-        result = failureReason.isEmpty() ? "success" : "failure";
+        result = failureReason == FailureReason.NONE ? FetchResult.SUCCESS : FetchResult.FAILURE;
         state = FetchState.SETTLED;
         speed = 0;
         settled = java.time.Instant.now().toString();
@@ -95,10 +95,10 @@ public final class Fetch {
     public void abort() {
         for (Rec r : records) {
             if (!r.isDone()) {
-                r.result = Rec.ABORTED;
+                r.result = RecordResult.ABORTED;
             }
         }
-        failureReason = Rec.ABORTED;
+        failureReason = FailureReason.ABORTED;
         settle();
     }
 
@@ -109,10 +109,10 @@ public final class Fetch {
         if (!hasSettled() || hookDone) {
             return null;
         }
-        if ("success".equals(result)) {
+        if (result == FetchResult.SUCCESS) {
             return options.onSuccess;
         }
-        return "aborted".equals(failureReason) ? options.onAbort : options.onFail;
+        return failureReason == FailureReason.ABORTED ? options.onAbort : options.onFail;
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

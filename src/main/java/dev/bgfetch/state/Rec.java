@@ -8,13 +8,6 @@ import java.util.Map;
 /** One requested URL of a fetch and its response: a BackgroundFetchRecord plus what resume needs. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public final class Rec {
-    public static final String SUCCESS = "success";
-    public static final String BAD_STATUS = "bad-status";
-    public static final String FETCH_ERROR = "fetch-error";
-    public static final String ABORTED = "aborted";
-    public static final String QUOTA_EXCEEDED = "quota-exceeded";
-    public static final String DOWNLOAD_TOTAL_EXCEEDED = "download-total-exceeded";
-
     public int index;
     public Request request = new Request();
     public Response response;
@@ -23,7 +16,7 @@ public final class Rec {
     public long downloaded;
     /** Total length when known (Content-Length / Content-Range total), else null. */
     public Long total;
-    public String result = "";
+    public RecordResult result = RecordResult.NONE;
 
     /** A file name asked for (input file {@code out=}); null = derive from the URL. */
     public String out;
@@ -43,7 +36,7 @@ public final class Rec {
 
     @JsonIgnore
     public boolean isDone() {
-        return !result.isEmpty();
+        return result != RecordResult.NONE;
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -180,11 +180,11 @@ public final class Store {
      * a tree in a few ms but needs about 0.3 s to set up bean deserialization, which is all a
      * waiting client would otherwise do before it exits.
      */
-    public Optional<String> settledFailureReason(String key) {
+    public Optional<FailureReason> settledFailureReason(String key) {
         try {
             JsonNode n = mapper.readTree(dirs.dirOf(key).resolve(SUMMARY).toFile());
-            return Optional.of(n.path("failureReason").asText(""));
-        } catch (IOException e) {
+            return Optional.of(FailureReason.of(n.path("failureReason").asText("")));
+        } catch (IOException | IllegalArgumentException e) {
             return summary(key).map(f -> f.failureReason);
         }
     }
@@ -482,7 +482,7 @@ public final class Store {
         if (settled.isPresent()) {
             Fetch f = settled.get();
             throw new StateException(StateException.Kind.INVALID_STATE, "fetch '" + id + "' is already settled ("
-                    + f.result + (f.failureReason.isEmpty() ? "" : ", " + f.failureReason) + ")");
+                    + f.result + (f.failureReason == FailureReason.NONE ? "" : ", " + f.failureReason) + ")");
         }
         refuseNewer(id);
         throw notFound(id);

@@ -22,8 +22,8 @@ public final class Views {
         n.put("uploaded", f.uploaded);
         n.put("downloadTotal", f.downloadTotal);
         n.put("downloaded", f.downloaded);
-        n.put("result", f.result);
-        n.put("failureReason", f.failureReason);
+        n.put("result", f.result.wire());
+        n.put("failureReason", f.failureReason.wire());
         n.put("recordsAvailable", f.fileCount() > 0);
         n.put("title", f.title);
         ArrayNode icons = n.putArray("icons");
@@ -96,7 +96,7 @@ public final class Views {
         } else {
             n.put("total", r.total);
         }
-        n.put("result", r.result);
+        n.put("result", r.result.wire());
         n.put("error", r.error);
         n.put("networkError", r.networkError);
         n.put("retryAt", r.retryAt);

@@ -2,6 +2,7 @@ package dev.bgfetch.worker;
 
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.Store;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -45,12 +46,12 @@ final class Delivery {
                 j.delivered(delivered);
                 names.release(j.target);
                 dirs.add(j.path.getParent());
-                Log.info("'" + r.fetch.id + "' #" + j.index + " " + Rec.SUCCESS);
+                Log.info("'" + r.fetch.id + "' #" + j.index + " " + RecordResult.SUCCESS);
             } catch (IOException e) {
-                fail(j, Rec.FETCH_ERROR, "cannot deliver " + j.target + ": " + IoReason.of(e));
+                fail(j, RecordResult.FETCH_ERROR, "cannot deliver " + j.target + ": " + IoReason.of(e));
                 Log.info("'" + r.fetch.id + "' #" + j.index + " " + j.error);
             } catch (RuntimeException e) {
-                fail(j, Rec.FETCH_ERROR, "cannot deliver " + j.target + ": " + e.getMessage());
+                fail(j, RecordResult.FETCH_ERROR, "cannot deliver " + j.target + ": " + e.getMessage());
                 Log.info("'" + r.fetch.id + "' #" + j.index + " " + j.error);
             }
         }
@@ -66,7 +67,7 @@ final class Delivery {
     }
 
     /** The record failed with {@code result}: its segment map goes, and so does its .part but for a quota. */
-    void fail(RecordJob j, String result, String message) {
+    void fail(RecordJob j, RecordResult result, String message) {
         j.failed(result, message);
         boolean sparse = j.segments != null && j.segments.mapped;
         long prefix = sparse ? j.segments.prefix() : -1;
@@ -75,7 +76,7 @@ final class Delivery {
         }
         if (j.target != null) {
             names.release(j.target);
-            if (!Rec.QUOTA_EXCEEDED.equals(result)) {
+            if (result != RecordResult.QUOTA_EXCEEDED) {
                 // Other failures leave nothing half-written behind.
                 Parts.delete(Naming.part(j.target));
             } else if (sparse) {

@@ -1,10 +1,12 @@
 package dev.bgfetch.worker;
 
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.http.ResponseInfo;
 import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +34,7 @@ final class FetchRun {
     /** (nanoTime, group bytes) samples of the last few seconds, for a speed that bursty servers do not jerk around. */
     private final java.util.ArrayDeque<long[]> speedSamples = new java.util.ArrayDeque<>();
     /** The first failure seen by this worker, in the order results arrived. */
-    String firstFailure = "";
+    FailureReason firstFailure = FailureReason.NONE;
 
     FetchRun(Fetch f) {
         this.key = f.key;
@@ -156,7 +158,7 @@ final class FetchRun {
             sum += r.downloaded;
             if (settled) {
                 // Delivered just as the fetch was aborted: the file stays, so the record says so.
-                if (j.isDone() && Rec.SUCCESS.equals(j.result) && !Rec.SUCCESS.equals(r.result)) {
+                if (j.isDone() && j.result == RecordResult.SUCCESS && r.result != RecordResult.SUCCESS) {
                     r.result = j.result;
                     r.path = j.path.toString();
                     s.filesDone++;
@@ -181,7 +183,7 @@ final class FetchRun {
         s.knownTotal = fetch.knownTotal;
         s.retryReason = fetch.retryReason;
         s.retryAt = fetch.retryAt;
-        if (s.failureReason.isEmpty()) {
+        if (s.failureReason == FailureReason.NONE) {
             s.failureReason = firstFailure;
         }
         if (s.state != FetchState.PAUSED && !paused) {

@@ -48,8 +48,8 @@ final class HookRunner {
                     .redirectErrorStream(true);
             Map<String, String> env = pb.environment();
             env.put("BGFETCH_ID", f.id);
-            env.put("BGFETCH_RESULT", f.result);
-            env.put("BGFETCH_FAILURE_REASON", f.failureReason);
+            env.put("BGFETCH_RESULT", f.result.wire());
+            env.put("BGFETCH_FAILURE_REASON", f.failureReason.wire());
             env.put("BGFETCH_DOWNLOADED", Long.toString(f.downloaded));
             env.put("BGFETCH_DOWNLOAD_TOTAL", Long.toString(f.downloadTotal));
             env.put("BGFETCH_TITLE", f.title);

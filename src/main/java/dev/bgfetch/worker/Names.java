@@ -2,6 +2,7 @@ package dev.bgfetch.worker;
 
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,7 +77,7 @@ final class Names {
             adoptable = new ArrayList<>();
             for (Fetch f : store.settledWithRecords()) {
                 for (Rec r : f.records) {
-                    if (Rec.QUOTA_EXCEEDED.equals(r.result) && r.target != null
+                    if (r.result == RecordResult.QUOTA_EXCEEDED && r.target != null
                             && (r.etag != null || r.lastModified != null)) {
                         adoptable.add(r);
                     }

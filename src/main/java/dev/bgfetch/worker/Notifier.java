@@ -42,8 +42,8 @@ final class Notifier {
         if (notifySend == null) {
             return;
         }
-        boolean ok = "success".equals(f.result);
-        String summary = "bgfetch: " + clean(f.id) + (ok ? " succeeded" : " failed (" + clean(f.failureReason) + ")");
+        boolean ok = f.result == dev.bgfetch.state.FetchResult.SUCCESS;
+        String summary = "bgfetch: " + clean(f.id) + (ok ? " succeeded" : " failed (" + clean(f.failureReason.wire()) + ")");
         String body = (f.title.isEmpty() ? "" : clean(f.title) + "\n") + f.files
                 + (f.files == 1 ? " file" : " files") + ", " + f.downloaded + " bytes";
         List<String> argv = List.of(notifySend.toString(), "--app-name=bgfetch", "--urgency=" + (ok ? "normal" : "critical"),

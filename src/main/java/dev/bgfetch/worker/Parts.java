@@ -3,6 +3,7 @@ package dev.bgfetch.worker;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ public final class Parts {
     /** Deletes the .part files of an aborted fetch's unfinished records; delivered files stay. */
     public static void deleteUnfinished(Fetch f) {
         for (Rec r : f.records) {
-            if (!Rec.SUCCESS.equals(r.result) && r.target != null) {
+            if (r.result != RecordResult.SUCCESS && r.target != null) {
                 delete(Naming.part(Path.of(r.target)));
             }
         }

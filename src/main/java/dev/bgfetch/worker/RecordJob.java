@@ -1,9 +1,11 @@
 package dev.bgfetch.worker;
 
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.http.ResponseInfo;
 import dev.bgfetch.http.Transfer;
 import dev.bgfetch.http.TransferListener;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +27,7 @@ final class RecordJob implements TransferListener {
 
     Phase phase = Phase.QUEUED;
     Path target;
-    String result = "";
+    RecordResult result = RecordResult.NONE;
     String error;
     Path path;
     /** Network failures in a row without progress; drives the backoff. */
@@ -144,7 +146,7 @@ final class RecordJob implements TransferListener {
     /** A delivery cut short by a crash: the final file is there, whole. */
     void recovered() {
         phase = Phase.DONE;
-        result = Rec.SUCCESS;
+        result = RecordResult.SUCCESS;
         path = target;
     }
 
@@ -194,23 +196,23 @@ final class RecordJob implements TransferListener {
     void delivered(Path delivered) {
         path = delivered;
         phase = Phase.DONE;
-        result = Rec.SUCCESS;
+        result = RecordResult.SUCCESS;
     }
 
     /** Ends with a failure; the first of the run becomes the fetch's failure reason. */
-    void failed(String result, String message) {
+    void failed(RecordResult result, String message) {
         phase = Phase.DONE;
         this.result = result;
         error = message;
-        if (run.firstFailure.isEmpty()) {
-            run.firstFailure = result;
+        if (run.firstFailure == FailureReason.NONE) {
+            run.firstFailure = result.failureReason();
         }
     }
 
     /** Stopped for good with the rest of its fetch (an abort, the group's cap). */
     void aborted() {
         phase = Phase.DONE;
-        result = Rec.ABORTED;
+        result = RecordResult.ABORTED;
     }
 
     /** Back in the queue, to start again when a connection is free. */

@@ -1,7 +1,9 @@
 package dev.bgfetch.worker;
 
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.SegmentMap;
 import dev.bgfetch.state.Store;
 import java.util.ArrayList;
@@ -48,7 +50,7 @@ final class Settler {
             if (r.running() > 0 || !r.allFinished() || !runs.containsKey(r.key)) {
                 continue;
             }
-            if (r.stopping && !r.jobs.stream().anyMatch(j -> Rec.DOWNLOAD_TOTAL_EXCEEDED.equals(j.result))) {
+            if (r.stopping && !r.jobs.stream().anyMatch(j -> j.result == RecordResult.DOWNLOAD_TOTAL_EXCEEDED)) {
                 continue; // stopped from outside: the worker's sync retires it
             }
             boolean[] byUs = {false};
@@ -58,7 +60,7 @@ final class Settler {
                     for (RecordJob j : r.jobs) {
                         f.finishRecord(r.fetch.records.get(j.index), j.result);
                     }
-                    if (!r.firstFailure.isEmpty()) {
+                    if (r.firstFailure != FailureReason.NONE) {
                         f.failureReason = r.firstFailure;
                     }
                     f.settle();
@@ -69,12 +71,12 @@ final class Settler {
             });
             release(r);
             settled.ifPresent(f -> {
-                if (!byUs[0] && Rec.ABORTED.equals(f.failureReason)) {
+                if (!byUs[0] && f.failureReason == FailureReason.ABORTED) {
                     // Aborted after the last sync: the bodies not delivered before it go, as in retireGone.
                     store.byKey(f.key).ifPresent(Parts::deleteUnfinished);
                 }
                 Log.info("settled '" + f.id + "': " + f.result
-                        + (f.failureReason.isEmpty() ? "" : " (" + f.failureReason + ")"));
+                        + (f.failureReason == FailureReason.NONE ? "" : " (" + f.failureReason + ")"));
                 if (f.pendingHook() != null) {
                     startHook(f);
                 }
@@ -89,7 +91,7 @@ final class Settler {
     void retireGone(FetchRun r) {
         release(r);
         Optional<Fetch> now = store.byKey(r.key);
-        if (now.isPresent() && "aborted".equals(now.get().failureReason)) {
+        if (now.isPresent() && now.get().failureReason == FailureReason.ABORTED) {
             Parts.deleteUnfinished(now.get());
             Log.info("'" + now.get().id + "' was aborted");
         }

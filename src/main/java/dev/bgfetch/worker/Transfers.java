@@ -5,6 +5,7 @@ import dev.bgfetch.http.Outcome;
 import dev.bgfetch.http.RateLimit;
 import dev.bgfetch.http.Transfer;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.Store;
 import java.util.List;
 import java.util.Map;
@@ -184,16 +185,16 @@ final class Transfers {
                 j.bodyComplete();
                 break;
             case BAD_STATUS:
-                delivery.fail(j, Rec.BAD_STATUS, o.message);
+                delivery.fail(j, RecordResult.BAD_STATUS, o.message);
                 break;
             case FETCH_ERROR:
-                delivery.fail(j, Rec.FETCH_ERROR, o.message);
+                delivery.fail(j, RecordResult.FETCH_ERROR, o.message);
                 break;
             case QUOTA:
-                delivery.fail(j, Rec.QUOTA_EXCEEDED, o.message);
+                delivery.fail(j, RecordResult.QUOTA_EXCEEDED, o.message);
                 break;
             case CAP:
-                delivery.fail(j, Rec.DOWNLOAD_TOTAL_EXCEEDED, o.message);
+                delivery.fail(j, RecordResult.DOWNLOAD_TOTAL_EXCEEDED, o.message);
                 stopGroup(r);
                 break;
             case NETWORK:
@@ -202,7 +203,7 @@ final class Transfers {
                 break;
             case RETRY_LATER:
                 if (j.statusRetried() > statusRetries) {
-                    delivery.fail(j, Rec.BAD_STATUS, o.message + " after " + statusRetries + " retries");
+                    delivery.fail(j, RecordResult.BAD_STATUS, o.message + " after " + statusRetries + " retries");
                 } else {
                     long wait = o.retryAfterMillis >= 0 ? Math.min(o.retryAfterMillis, 10 * retryCapMs)
                             : backoff(j.statusRetries);
@@ -221,7 +222,7 @@ final class Transfers {
         }
         if (o.kind != Outcome.Kind.CANCELLED && o.kind != Outcome.Kind.NETWORK && o.kind != Outcome.Kind.RETRY_LATER
                 && o.kind != Outcome.Kind.COMPLETE) {
-            Log.info("'" + id + "' #" + j.index + " " + (j.result.isEmpty() ? o.kind : j.result)
+            Log.info("'" + id + "' #" + j.index + " " + (j.result == RecordResult.NONE ? o.kind : j.result)
                     + (o.message == null ? "" : ": " + o.message));
         }
     }

@@ -112,11 +112,11 @@ class FetchFlowTest {
         assertEquals(ExitCodes.BAD_STATUS, w.code, w.toString());
         assertEquals(List.of("ep-5-artwork.jpg", "ep-5.mp3"), listing(dl), "the 404 body is never a file");
         Fetch f = cli.store().find("mixed").orElseThrow();
-        assertEquals("failure", f.result);
-        assertEquals("bad-status", f.failureReason);
-        assertEquals("bad-status", f.records.get(0).result);
+        assertEquals("failure", f.result.wire());
+        assertEquals("bad-status", f.failureReason.wire());
+        assertEquals("bad-status", f.records.get(0).result.wire());
         assertEquals(404, f.records.get(0).response.status);
-        assertEquals("success", f.records.get(1).result);
+        assertEquals("success", f.records.get(1).result.wire());
         awaitFile(marker, "fail bad-status\n");
     }
 
@@ -125,7 +125,7 @@ class FetchFlowTest {
         server.redirectLoop("/loop");
         assertEquals(0, cli.run("fetch", "loop", server.url("/loop"), "-d", dl.toString()).code);
         assertEquals(ExitCodes.FETCH_ERROR, cli.run("wait", "loop").code);
-        assertEquals("fetch-error", cli.store().find("loop").orElseThrow().failureReason);
+        assertEquals("fetch-error", cli.store().find("loop").orElseThrow().failureReason.wire());
     }
 
     @Test
@@ -146,7 +146,7 @@ class FetchFlowTest {
         assertEquals(0, r.code, r.toString());
         assertEquals(ExitCodes.DOWNLOAD_TOTAL_EXCEEDED, cli.run("wait", "capped").code);
         Fetch f = cli.store().find("capped").orElseThrow();
-        assertEquals("download-total-exceeded", f.failureReason);
+        assertEquals("download-total-exceeded", f.failureReason.wire());
         assertTrue(f.downloaded <= mp3.length + jpg.length - 1, "never over the cap: " + f.downloaded);
         assertFalse(listing(dl).stream().anyMatch(n -> n.endsWith(".part")), listing(dl).toString());
     }
@@ -159,16 +159,16 @@ class FetchFlowTest {
         assertEquals(0, cli.run("fetch", "ab", server.url("/ep-5-artwork.jpg"), server.url("/slow.bin"),
                 "-d", dl.toString(), "--on-abort", "echo \"$BGFETCH_ID $BGFETCH_RESULT $BGFETCH_FAILURE_REASON\" >> " + marker,
                 "--on-fail", "echo wrong-hook >> " + marker).code);
-        cli.await("ab", f -> f.records.get(1).downloaded > 0 && "success".equals(f.records.get(0).result), T);
+        cli.await("ab", f -> f.records.get(1).downloaded > 0 && "success".equals(f.records.get(0).result.wire()), T);
 
         Cli.Result a = cli.run("abort", "ab");
         assertEquals(0, a.code, a.toString());
         assertEquals(ExitCodes.ABORTED, cli.run("wait", "ab").code);
         Fetch f = cli.store().find("ab").orElseThrow();
-        assertEquals("failure", f.result);
-        assertEquals("aborted", f.failureReason);
-        assertEquals("success", f.records.get(0).result);
-        assertEquals("aborted", f.records.get(1).result);
+        assertEquals("failure", f.result.wire());
+        assertEquals("aborted", f.failureReason.wire());
+        assertEquals("success", f.records.get(0).result.wire());
+        assertEquals("aborted", f.records.get(1).result.wire());
         awaitFile(marker, "ab failure aborted\n");
         cli.await("ab", x -> listing(dl).equals(List.of("ep-5-artwork.jpg")), T);
         assertEquals(ExitCodes.INVALID_STATE, cli.run("abort", "ab").code, "already settled");

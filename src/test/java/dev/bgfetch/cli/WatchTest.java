@@ -128,7 +128,7 @@ class WatchTest {
             }
             Fetch f = cli.store().find("cc").orElseThrow();
             assertTrue(f.isActive(), "Ctrl-C changed nothing: " + f.state);
-            assertEquals("success", cli.await("cc", Fetch::hasSettled, T).result);
+            assertEquals("success", cli.await("cc", Fetch::hasSettled, T).result.wire());
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.FetchState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,7 +21,7 @@ class ColorsTest {
 
     @Test
     void theTextIsUnchangedForEveryLineOfTheView() {
-        Snapshot s = new Snapshot("ep5", "failure party 日本", 5, 10, 2, 1, 1, FetchState.PAUSED, "", "")
+        Snapshot s = new Snapshot("ep5", "failure party 日本", 5, 10, 2, 1, 1, FetchState.PAUSED, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(0, "a.bin", 3, 10, 1)));
         for (String line : View.render(List.of(s), 100, 10, false)) {
             assertEquals(line, Colors.style(line).toString());
@@ -28,16 +30,16 @@ class ColorsTest {
 
     @Test
     void theBarTheStateAndTheMarkAreColouredButNotTheTitle() {
-        String line = View.groupLine(new Snapshot("ep5", "failure party", 5, 10, 2, 1, 1, FetchState.PAUSED, "", ""), 100, false);
+        String line = View.groupLine(new Snapshot("ep5", "failure party", 5, 10, 2, 1, 1, FetchState.PAUSED, FetchResult.NONE, FailureReason.NONE), 100, false);
         AttributedString a = Colors.style(line);
         assertEquals(AttributedStyle.GREEN, fg(a, line.indexOf('█')), line);
         assertEquals(AttributedStyle.YELLOW, fg(a, line.lastIndexOf("paused")), line);
         assertEquals(-1, fg(a, line.indexOf("failure")), "a state word in the title stays plain: " + line);
         assertEquals(-1, fg(a, 0), "the id is plain");
-        String ok = View.finalLine(new Snapshot("a", "", 1, 1, 1, 1, 0, FetchState.SETTLED, "success", ""), "/d", 80, false);
+        String ok = View.finalLine(new Snapshot("a", "", 1, 1, 1, 1, 0, FetchState.SETTLED, FetchResult.SUCCESS, FailureReason.NONE), "/d", 80, false);
         assertEquals(AttributedStyle.GREEN, fg(Colors.style(ok), 0), ok);
         assertEquals(AttributedStyle.GREEN, fg(Colors.style(ok), ok.indexOf("success")), ok);
-        String bad = View.finalLine(new Snapshot("a", "", 1, 1, 1, 0, 0, FetchState.SETTLED, "failure", "bad-status"), "/d", 80, false);
+        String bad = View.finalLine(new Snapshot("a", "", 1, 1, 1, 0, 0, FetchState.SETTLED, FetchResult.FAILURE, FailureReason.BAD_STATUS), "/d", 80, false);
         assertEquals(AttributedStyle.RED, fg(Colors.style(bad), 0), bad);
         assertEquals(AttributedStyle.RED, fg(Colors.style(bad), bad.lastIndexOf("bad-status")), bad);
     }

@@ -1,5 +1,7 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.FetchState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +20,7 @@ class FormatTest {
     @Test
     void groupLineShowsProgressFilesSpeedEtaAndState() {
         Snapshot s = new Snapshot("ep5", "Episode 5", 5 * 1024 * 1024, 10 * 1024 * 1024, 2, 1, 1024 * 1024,
-                FetchState.DOWNLOADING, "", "");
+                FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE);
         String line = View.groupLine(s, 120, true);
         assertTrue(line.startsWith("ep5  Episode 5  ["), line);
         assertTrue(line.contains(" 50%"), line);
@@ -31,7 +33,7 @@ class FormatTest {
 
     @Test
     void settledLineShowsResultAndFitsTheWidth() {
-        Snapshot s = new Snapshot("id", "", 10, -1, 3, 2, 0, FetchState.SETTLED, "failure", "bad-status");
+        Snapshot s = new Snapshot("id", "", 10, -1, 3, 2, 0, FetchState.SETTLED, FetchResult.FAILURE, FailureReason.BAD_STATUS);
         String line = View.groupLine(s, 200, true);
         assertTrue(line.endsWith("failure (bad-status)"), line);
         assertTrue(Format.columns(View.groupLine(s, 12, true)) <= 12, View.groupLine(s, 12, true));
@@ -57,18 +59,18 @@ class FormatTest {
 
     @Test
     void groupLineEscapesIdAndTitleAndFitsCjkTitles() {
-        Snapshot evil = new Snapshot("id", "x\nstate: settled\u001b[2J", 1, 10, 1, 0, 0, FetchState.DOWNLOADING, "", "");
+        Snapshot evil = new Snapshot("id", "x\nstate: settled\u001b[2J", 1, 10, 1, 0, 0, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE);
         String line = View.groupLine(evil, 200, true);
         assertTrue(line.startsWith("id  x\\nstate: settled\\x1b[2J"), line);
         assertTrue(line.chars().noneMatch(c -> c < 0x20), line);
         String title = "日本語のタイトル".repeat(2);
-        Snapshot wide = new Snapshot("id", title, 1, 10, 1, 0, 0, FetchState.DOWNLOADING, "", "");
+        Snapshot wide = new Snapshot("id", title, 1, 10, 1, 0, 0, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE);
         assertTrue(Format.columns(View.groupLine(wide, 40, false)) <= 40, View.groupLine(wide, 40, false));
     }
 
     @Test
     void groupLineShowsWhyAndWhenTheNextAttemptIs() {
-        Snapshot s = new Snapshot("net", "", 0, -1, 1, 0, 0, FetchState.WAITING_FOR_NETWORK, "", "",
+        Snapshot s = new Snapshot("net", "", 0, -1, 1, 0, 0, FetchState.WAITING_FOR_NETWORK, FetchResult.NONE, FailureReason.NONE,
                 "connection refused\u001b[1m", 3);
         String line = View.groupLine(s, 200, true);
         assertTrue(line.endsWith("waiting-for-network: connection refused\\x1b[1m, retry in 3 s"), line);

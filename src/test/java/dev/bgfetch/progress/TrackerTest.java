@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +66,7 @@ class TrackerTest {
         Tracker t = new Tracker();
         t.running(fetch(300, 0, 10, 10), 0);
         Fetch f = fetch(300, 0, 110, 310);
-        f.records.get(1).result = Rec.SUCCESS;
+        f.records.get(1).result = RecordResult.SUCCESS;
         List<FileProgress> r = t.running(f, 1_000_000_000L);
         assertEquals(1, r.size(), r.toString());
         assertEquals(2, r.get(0).index());

@@ -1,5 +1,7 @@
 package dev.bgfetch.progress;
 
+import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FailureReason;
 import dev.bgfetch.state.FetchState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +16,7 @@ class ViewTest {
     static final int[] WIDTHS = {20, 40, 80, 300};
 
     static Snapshot downloading(String id, String title, long total) {
-        return new Snapshot(id, title, 40_000_000, total, 2, 1, 4_404_019, FetchState.DOWNLOADING, "", "")
+        return new Snapshot(id, title, 40_000_000, total, 2, 1, 4_404_019, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(0, "ep-5.mp3", 34_603_008, 62_914_560, 4_089_446)));
     }
 
@@ -57,7 +59,7 @@ class ViewTest {
 
     @Test
     void wideCharactersAndEmojiInTitlesAndNamesCountTwoColumns() {
-        Snapshot s = new Snapshot("漢字", "タイトル 🎧 とても長い題名です、本当に長い", 1000, 5000, 3, 0, 100, FetchState.DOWNLOADING, "", "")
+        Snapshot s = new Snapshot("漢字", "タイトル 🎧 とても長い題名です、本当に長い", 1000, 5000, 3, 0, 100, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(1, "ファイル名🎵がとても長い.mp3", 1000, 5000, 100)));
         for (int w : WIDTHS) {
             List<String> lines = View.render(List.of(s), w, 20, false);
@@ -71,7 +73,7 @@ class ViewTest {
 
     @Test
     void unknownTotalHasNoBarAndNoEta() {
-        Snapshot s = new Snapshot("raw", "", 3_000_000, -1, 1, 0, 1_000_000, FetchState.DOWNLOADING, "", "")
+        Snapshot s = new Snapshot("raw", "", 3_000_000, -1, 1, 0, 1_000_000, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(0, "stream", 3_000_000, -1, 1_000_000)));
         for (int w : WIDTHS) {
             List<String> lines = View.render(List.of(s), w, 20, true);
@@ -84,8 +86,8 @@ class ViewTest {
 
     @Test
     void pausedAndWaitingForNetworkSayWhy() {
-        Snapshot paused = new Snapshot("p", "Paused one", 10, 100, 1, 0, 0, FetchState.PAUSED, "", "");
-        Snapshot waiting = new Snapshot("w", "", 10, 100, 1, 0, 0, FetchState.WAITING_FOR_NETWORK, "", "",
+        Snapshot paused = new Snapshot("p", "Paused one", 10, 100, 1, 0, 0, FetchState.PAUSED, FetchResult.NONE, FailureReason.NONE);
+        Snapshot waiting = new Snapshot("w", "", 10, 100, 1, 0, 0, FetchState.WAITING_FOR_NETWORK, FetchResult.NONE, FailureReason.NONE,
                 "connection refused (127.0.0.1:8080)", 4);
         for (int w : WIDTHS) {
             List<String> lines = View.render(List.of(paused, waiting), w, 20, false);
@@ -105,7 +107,7 @@ class ViewTest {
         for (int i = 0; i < 10_000; i++) {
             files.add(new FileProgress(i, "part-" + i + ".csv", i, 10_000, 10_000 - i));
         }
-        Snapshot s = new Snapshot("data", "", 1, -1, 10_000, 0, 1, FetchState.DOWNLOADING, "", "").withRunning(files);
+        Snapshot s = new Snapshot("data", "", 1, -1, 10_000, 0, 1, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE).withRunning(files);
         for (int w : WIDTHS) {
             List<String> lines = View.render(List.of(s), w, 20, false);
             assertFits(lines, w);
@@ -119,8 +121,8 @@ class ViewTest {
 
     @Test
     void settledFinalLineSaysResultReasonAndWhere() {
-        Snapshot ok = new Snapshot("ep5", "Episode 5", 63_963_136, 63_963_136, 2, 2, 0, FetchState.SETTLED, "success", "");
-        Snapshot bad = new Snapshot("big", "", 10, -1, 40, 39, 0, FetchState.SETTLED, "failure", "bad-status");
+        Snapshot ok = new Snapshot("ep5", "Episode 5", 63_963_136, 63_963_136, 2, 2, 0, FetchState.SETTLED, FetchResult.SUCCESS, FailureReason.NONE);
+        Snapshot bad = new Snapshot("big", "", 10, -1, 40, 39, 0, FetchState.SETTLED, FetchResult.FAILURE, FailureReason.BAD_STATUS);
         for (int w : WIDTHS) {
             assertTrue(Format.columns(View.finalLine(ok, "/home/u/Podcasts", w, false)) <= w);
             assertTrue(Format.columns(View.finalLine(bad, "/data", w, true)) <= w);
@@ -133,7 +135,7 @@ class ViewTest {
 
     @Test
     void serverTextIsEscaped() {
-        Snapshot evil = new Snapshot("id", "x\u001b[2J", 1, 10, 1, 0, 0, FetchState.DOWNLOADING, "", "")
+        Snapshot evil = new Snapshot("id", "x\u001b[2J", 1, 10, 1, 0, 0, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(0, "a\nb\u001b]0;t\u0007", 1, 10, 1)));
         List<String> lines = View.render(List.of(evil), 300, 20, false);
         assertFits(lines, 300);

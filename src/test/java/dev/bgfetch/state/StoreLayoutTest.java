@@ -80,7 +80,7 @@ class StoreLayoutTest {
         assertEquals("Bearer t", s.find("done").orElseThrow().records.get(0).request.headers.get("Authorization"));
         // It works as a schema-2 store from then on.
         assertEquals(FetchState.PENDING, s.resume("paused").state);
-        assertEquals("aborted", s.abort("paused").failureReason);
+        assertEquals("aborted", s.abort("paused").failureReason.wire());
         assertTrue(s.find("paused").orElseThrow().hasSettled());
         assertEquals(4, s.register(StoreTest.fetch("next")).key.charAt(9) - '0', "sequence goes on");
     }
@@ -179,7 +179,7 @@ class StoreLayoutTest {
         }
         assertEquals(List.of("good"), ids(fresh.active()));
         assertEquals(2, fresh.find("good").orElseThrow().records.size());
-        assertEquals("aborted", fresh.abort("good").failureReason);
+        assertEquals("aborted", fresh.abort("good").failureReason.wire());
     }
 
     @Test
@@ -231,7 +231,7 @@ class StoreLayoutTest {
         assertEquals(stamp, s.activeStamp(f.key), "summary not rewritten for byte counts");
 
         Rec done = run.records.get(7);
-        done.result = Rec.SUCCESS;
+        done.result = RecordResult.SUCCESS;
         done.path = "/tmp/7";
         s.recordChanges(f.key, summary -> {
             summary.filesDone = 1;
@@ -239,7 +239,7 @@ class StoreLayoutTest {
         });
         assertEquals(lines + 1, Files.readAllLines(dir.resolve("records.jsonl")).size(), "one line appended");
         assertEquals(1, s.summary(f.key).orElseThrow().filesDone, "summary rewritten for a result");
-        assertEquals(Rec.SUCCESS, s.byKey(f.key).orElseThrow().records.get(7).result);
+        assertEquals(RecordResult.SUCCESS, s.byKey(f.key).orElseThrow().records.get(7).result);
 
         s.publishProgress(f.key, 5, 1, new long[1000]);
         s.recordChanges(f.key, summary -> {
@@ -266,7 +266,7 @@ class StoreLayoutTest {
         assertTrue(s.isSettled(f.key), "wait sees it settled");
         assertEquals(List.of(), ids(s.active()));
         assertEquals(List.of("cut"), ids(s.settled()));
-        assertEquals("aborted", s.settledFailureReason(f.key).orElseThrow());
+        assertEquals(FailureReason.ABORTED, s.settledFailureReason(f.key).orElseThrow());
         s.finishInterruptedSettles();
         assertTrue(Files.isDirectory(home().resolve("settled").resolve(f.key)));
         assertFalse(Files.exists(home().resolve("active").resolve(f.key)));

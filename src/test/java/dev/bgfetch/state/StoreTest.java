@@ -131,7 +131,7 @@ class StoreTest {
         s.abort("w");
         Fetch settled = follower.poll().orElseThrow();
         assertTrue(settled.hasSettled());
-        assertEquals("aborted", settled.failureReason);
+        assertEquals("aborted", settled.failureReason.wire());
         s.forget("w");
         assertTrue(follower.poll().isEmpty(), "a forgotten fetch is gone");
     }
@@ -141,9 +141,9 @@ class StoreTest {
         Store s = Store.open(tmp.resolve("home"));
         s.register(fetch("a"));
         Fetch aborted = s.abort("a");
-        assertEquals("failure", aborted.result);
-        assertEquals("aborted", aborted.failureReason);
-        assertEquals("aborted", aborted.records.get(0).result);
+        assertEquals("failure", aborted.result.wire());
+        assertEquals("aborted", aborted.failureReason.wire());
+        assertEquals("aborted", aborted.records.get(0).result.wire());
         assertEquals(StateException.Kind.INVALID_STATE,
                 assertThrows(StateException.class, () -> s.abort("a")).kind());
         Fetch again = s.register(fetch("a"));
@@ -231,7 +231,7 @@ class StoreTest {
         assertTrue(fresh.warnings().get(0).contains(file.toString()) && fresh.warnings().get(0).contains("newer"),
                 fresh.warnings().get(0));
         assertEquals("new", fresh.register(fetch("new")).id, "a new id registers as usual");
-        assertEquals("aborted", fresh.abort("old").failureReason, "the other fetches can be changed");
+        assertEquals("aborted", fresh.abort("old").failureReason.wire(), "the other fetches can be changed");
 
         assertEquals(StateException.Kind.NEWER, assertThrows(StateException.class, () -> fresh.find("future")).kind());
         assertEquals(StateException.Kind.NEWER, assertThrows(StateException.class, () -> fresh.pause("future")).kind());

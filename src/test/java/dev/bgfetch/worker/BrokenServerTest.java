@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.RawServer;
 import dev.bgfetch.support.SelfSignedTls;
@@ -55,9 +56,9 @@ class BrokenServerTest {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + cli.workerLog(), e);
         }
-        assertEquals("fetch-error", f.failureReason, cli.workerLog());
+        assertEquals("fetch-error", f.failureReason.wire(), cli.workerLog());
         Rec r = f.records.get(0);
-        assertEquals(Rec.FETCH_ERROR, r.result);
+        assertEquals(RecordResult.FETCH_ERROR, r.result);
         assertTrue(r.error != null && r.error.contains(reason), r.error);
         assertFalse(Files.exists(dl.resolve("x")), "nothing delivered");
         Cli.Result get = cli.run("get", "b");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
 import java.nio.file.Files;
@@ -200,10 +201,10 @@ class FileSafetyTest {
         Cli.Result r = cli.run(args.toArray(new String[0]));
         assertEquals(ExitCodes.DOWNLOAD_TOTAL_EXCEEDED, r.code, r + cli.workerLog());
         Fetch f = cli.store().find("cap").orElseThrow();
-        assertEquals(Rec.DOWNLOAD_TOTAL_EXCEEDED, f.failureReason);
+        assertEquals(dev.bgfetch.state.FailureReason.DOWNLOAD_TOTAL_EXCEEDED, f.failureReason);
         // The siblings that hit the cap before their stop arrived fail the same way; the rest are aborted.
-        assertTrue(f.records.stream().allMatch(x -> Rec.ABORTED.equals(x.result)
-                || Rec.DOWNLOAD_TOTAL_EXCEEDED.equals(x.result)),
+        assertTrue(f.records.stream().allMatch(x -> x.result == RecordResult.ABORTED
+                || x.result == RecordResult.DOWNLOAD_TOTAL_EXCEEDED),
                 f.records.stream().map(x -> x.result).collect(Collectors.toList()).toString());
         assertEquals(List.of(), names(dl), "no .part left by the stopped siblings");
 

@@ -9,6 +9,7 @@ import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ class RaceTest {
             assertEquals(held, sizes(dir), where + ": nothing is written while paused");
             Fetch paused = cli.store().find(id).orElseThrow();
             assertEquals(FetchState.PAUSED, paused.state, where);
-            assertEquals("", paused.result, where);
+            assertEquals("", paused.result.wire(), where);
 
             for (int i = 0; i < files; i++) {
                 server.throttle("/p" + i + ".bin", 0);
@@ -134,7 +135,7 @@ class RaceTest {
             for (int i = 0; i < files; i++) {
                 Rec r = f.records.get(i);
                 Path name = dir.resolve("a" + i + ".bin");
-                boolean delivered = Rec.SUCCESS.equals(r.result) && name.toString().equals(r.path)
+                boolean delivered = r.result == RecordResult.SUCCESS && name.toString().equals(r.path)
                         && Arrays.equals(bodies[i], Files.readAllBytes(name));
                 boolean nothing = !Files.exists(name, LinkOption.NOFOLLOW_LINKS)
                         && !Files.exists(Naming.part(name), LinkOption.NOFOLLOW_LINKS);

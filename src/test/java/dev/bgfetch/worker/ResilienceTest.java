@@ -10,6 +10,7 @@ import dev.bgfetch.cli.ExitCodes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.support.Cli;
 import dev.bgfetch.support.TestServer;
 import java.nio.file.Files;
@@ -133,7 +134,7 @@ class ResilienceTest {
         server.file("/first.bin", TestServer.randomBytes(7000, 6));
         assertEquals(0, cli.run("fetch", "k2", server.url("/first.bin"), server.url("/data.bin"), "-d", dl.toString(),
                 "--max-connections", "1").code);
-        cli.await("k2", f -> "success".equals(f.records.get(0).result) && f.records.get(1).target != null, T);
+        cli.await("k2", f -> "success".equals(f.records.get(0).result.wire()) && f.records.get(1).target != null, T);
         server.awaitRequests("/data.bin", 1, T);
         kill9();
         server.delayHeaders("/data.bin", 0);
@@ -155,7 +156,7 @@ class ResilienceTest {
         f = cli.store().register(f);
         // As a worker killed between settling and starting the hook leaves it:
         cli.store().update(f.key, x -> {
-            x.finishRecord(x.records.get(0), Rec.SUCCESS);
+            x.finishRecord(x.records.get(0), RecordResult.SUCCESS);
             x.settle();
         });
         assertEquals(0, cli.run("list").code);
@@ -208,7 +209,7 @@ class ResilienceTest {
         Cli.Result r = cli.run("fetch", "q", server.url("/big.bin"), "-d", dl.toString(), "-s", "1", "--wait");
         assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
         Fetch f = cli.store().find("q").orElseThrow();
-        assertEquals("quota-exceeded", f.failureReason);
+        assertEquals("quota-exceeded", f.failureReason.wire());
         assertTrue(Files.size(dl.resolve("big.bin.part")) > 0, "the data that fit stays");
         assertEquals(Files.size(dl.resolve("big.bin.part")), f.records.get(0).downloaded, "counts what is on disk");
     }
@@ -262,7 +263,7 @@ class ResilienceTest {
             Cli.Result r = cli.run("fetch", "full", server.url("/big.bin"), "-d", small.toString(), "--wait");
             assertEquals(ExitCodes.QUOTA_EXCEEDED, r.code, r + cli.workerLog());
             Fetch f = cli.store().find("full").orElseThrow();
-            assertEquals("quota-exceeded", f.failureReason);
+            assertEquals("quota-exceeded", f.failureReason.wire());
             long kept = Files.size(small.resolve("big.bin.part"));
             assertTrue(kept > 0 && kept <= 1024 * 1024, "what fit stays: " + kept);
             assertFalse(Files.exists(small.resolve("big.bin")), "never under the final name");

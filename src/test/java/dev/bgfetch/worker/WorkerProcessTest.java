@@ -119,7 +119,7 @@ class WorkerProcessTest {
         Thread.sleep(300);
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "SIGHUP does not stop the worker");
         Fetch f = cli.await("hup", Fetch::hasSettled, T);
-        assertEquals("success", f.result);
+        assertEquals("success", f.result.wire());
         assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")));
     }
 
@@ -199,7 +199,7 @@ class WorkerProcessTest {
         cli.store().register(f);
         assertEquals(0, cli.run("wait", "done").code);
         Fetch settled = cli.store().find("done").orElseThrow();
-        assertEquals("success", settled.result);
+        assertEquals("success", settled.result.wire());
         assertEquals(dl.resolve("data.bin").toString(), settled.records.get(0).path);
         assertEquals(0, server.requests("/data.bin").size(), "the delivered file is recognised, not fetched again");
         assertEquals(List.of("data.bin"), List.of(dl.toFile().list()));

@@ -1,0 +1,42 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Why a fetch failed (the web API's {@code failureReason}); {@link #NONE} while it has not. */
+public enum FailureReason {
+    NONE(""),
+    ABORTED("aborted"),
+    BAD_STATUS("bad-status"),
+    FETCH_ERROR("fetch-error"),
+    QUOTA_EXCEEDED("quota-exceeded"),
+    DOWNLOAD_TOTAL_EXCEEDED("download-total-exceeded");
+
+    private final String wire;
+
+    FailureReason(String wire) {
+        this.wire = wire;
+    }
+
+    /** The name in the state files, JSON output and human output ("" for none). */
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
+    @JsonCreator
+    public static FailureReason of(String wire) {
+        for (FailureReason v : values()) {
+            if (v.wire.equals(wire == null ? "" : wire)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown failure reason '" + wire + "'");
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}

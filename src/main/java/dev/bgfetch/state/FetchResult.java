@@ -1,0 +1,39 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** A fetch's result (the web API's {@code result}): none until it settles, then success or failure. */
+public enum FetchResult {
+    NONE(""),
+    SUCCESS("success"),
+    FAILURE("failure");
+
+    private final String wire;
+
+    FetchResult(String wire) {
+        this.wire = wire;
+    }
+
+    /** The name in the state files, JSON output and human output ("" for none). */
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
+    @JsonCreator
+    public static FetchResult of(String wire) {
+        for (FetchResult v : values()) {
+            if (v.wire.equals(wire == null ? "" : wire)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown result '" + wire + "'");
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** How one record ended: success, or the failure reason it gives its fetch; {@link #NONE} while it runs. */
+public enum RecordResult {
+    NONE(""),
+    SUCCESS("success"),
+    ABORTED("aborted"),
+    BAD_STATUS("bad-status"),
+    FETCH_ERROR("fetch-error"),
+    QUOTA_EXCEEDED("quota-exceeded"),
+    DOWNLOAD_TOTAL_EXCEEDED("download-total-exceeded");
+
+    private final String wire;
+
+    RecordResult(String wire) {
+        this.wire = wire;
+    }
+
+    /** The name in the state files, JSON output and human output ("" for none). */
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
+    @JsonCreator
+    public static RecordResult of(String wire) {
+        for (RecordResult v : values()) {
+            if (v.wire.equals(wire == null ? "" : wire)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown record result '" + wire + "'");
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+
+    /** The fetch's failure reason this record's result gives (NONE for success or none). */
+    public FailureReason failureReason() {
+        return this == NONE || this == SUCCESS ? FailureReason.NONE : FailureReason.of(wire);
+    }
+}
