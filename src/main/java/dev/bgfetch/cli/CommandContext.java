@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.Views;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
@@ -84,7 +85,7 @@ public final class CommandContext {
 
     public void printJson(Object node) {
         try {
-            out().println(store().mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            out().println(Views.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
             out().flush();
         } catch (JsonProcessingException e) {
             throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());

@@ -34,11 +34,11 @@ public final class ListCommand implements Callable<Integer> {
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {
-            ObjectNode root = store.mapper().createObjectNode();
+            ObjectNode root = Views.mapper().createObjectNode();
             root.put("schema", Store.SCHEMA);
             ArrayNode arr = root.putArray("fetches");
             for (Fetch f : fetches) {
-                arr.add(Views.fetch(store.mapper(), f, false));
+                arr.add(Views.fetch(Views.mapper(), f, false));
             }
             ctx.printJson(root);
         } else if (Terminals.isTerminal(1)) {

@@ -76,7 +76,7 @@ final class LiveView {
         TerminalView tv = !quiet && ctx.interactive() ? TerminalView.open(ctx.globals().color()) : null;
         boolean plain = tv == null && !quiet;
         boolean detail = tv != null || jsonLines; // every poll reads byte counts, not only settles
-        ObjectMapper m = store.mapper();
+        ObjectMapper m = Views.mapper();
         ObjectWriter compact = m.writer().without(SerializationFeature.INDENT_OUTPUT);
         Tracker tracker = new Tracker();
         Map<String, FetchFollower> followers = new HashMap<>();
@@ -163,7 +163,7 @@ final class LiveView {
                     if (!WorkerLauncher.isRunning(store) && ctx.ensureWorker() && ++failedStarts >= 2) {
                         // Started again once already: following on would only restart it for ever.
                         throw new CliException(ExitCodes.FAILURE, "the worker cannot start; see "
-                                + store.file("worker.log") + " (nothing is lost: the next command tries again)");
+                                + store.workerFiles().log() + " (nothing is lost: the next command tries again)");
                     }
                 }
                 if (tv != null && tv.interrupted() || sleep(detail ? PAINT_MS : POLL_MS) || tv != null && tv.interrupted()) {
@@ -182,7 +182,7 @@ final class LiveView {
     /** The exit code of the first failure in argument order, after wait --json printed the fetches. */
     private int finish(List<String> keys, Map<String, Integer> codes) {
         if (mode == Mode.WAIT && ctx.globals().json()) {
-            ObjectMapper m = ctx.store().mapper();
+            ObjectMapper m = Views.mapper();
             List<ObjectNode> docs = new ArrayList<>();
             for (String key : keys) {
                 Fetch f = ctx.store().byKey(key).orElseThrow(() ->

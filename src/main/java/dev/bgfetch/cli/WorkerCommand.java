@@ -1,5 +1,6 @@
 package dev.bgfetch.cli;
 
+import dev.bgfetch.state.Views;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Store;
@@ -52,7 +53,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
             }
             if (ctx.globals().json()) {
-                ObjectNode n = store.mapper().createObjectNode();
+                ObjectNode n = Views.mapper().createObjectNode();
                 n.put("schema", Store.SCHEMA);
                 n.put("stopped", wasRunning);
                 ctx.printJson(n);
@@ -65,7 +66,7 @@ public final class WorkerCommand implements Callable<Integer> {
         int active = store.active().size();
         Optional<String> failedStart = WorkerLauncher.failedStart(store, false);
         if (ctx.globals().json()) {
-            ObjectNode n = store.mapper().createObjectNode();
+            ObjectNode n = Views.mapper().createObjectNode();
             n.put("schema", Store.SCHEMA);
             n.put("running", WorkerLauncher.isRunning(store));
             if (pid.isPresent()) {
@@ -75,7 +76,7 @@ public final class WorkerCommand implements Callable<Integer> {
             }
             n.put("active", active);
             n.put("home", store.home().toString());
-            n.put("log", store.file("worker.log").toString());
+            n.put("log", store.workerFiles().log().toString());
             n.put("startError", failedStart.orElse(null));
             ctx.printJson(n);
         } else {
@@ -83,7 +84,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     ? "running" + pid.map(p -> " (pid " + p + ")").orElse("") : "not running");
             ctx.out().println("active fetches: " + active);
             ctx.out().println("store: " + Escapes.terminal(store.home().toString()));
-            ctx.out().println("log: " + Escapes.terminal(store.file("worker.log").toString()));
+            ctx.out().println("log: " + Escapes.terminal(store.workerFiles().log().toString()));
             // The log tail quotes whatever the worker printed: each line escaped, the lines kept.
             failedStart.ifPresent(why -> ctx.out().println("last start failed: " + why.lines()
                     .map(Escapes::terminal).collect(java.util.stream.Collectors.joining("\n"))));

@@ -1,18 +1,13 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +44,7 @@ public final class Store {
     private final ObjectMapper mapper;
     private final StoreLock lock;
     private final FetchFiles dirs;
+    private final WorkerFiles workerFiles;
 
     /** A worker's change to a running fetch: applied to the stored summary, returns the records it changed. */
     @FunctionalInterface
@@ -61,10 +57,9 @@ public final class Store {
         this.activeDir = home.resolve("active");
         this.settledDir = home.resolve("settled");
         this.lock = new StoreLock(home);
-        this.mapper = new ObjectMapper()
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-                .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+        this.mapper = Views.mapper();
         this.dirs = new FetchFiles(this.home, mapper, lock);
+        this.workerFiles = new WorkerFiles(this.home, mapper);
     }
 
     /** Opens (creating if needed, private to the user) the store at {@code home}, migrating a schema-1 store. */
@@ -90,12 +85,22 @@ public final class Store {
         return home;
     }
 
-    /** A file of the store other than fetch state (worker.json, worker.log...). */
-    public Path file(String name) {
+    /** A file of the store other than fetch state, for this package (segment maps). */
+    Path file(String name) {
         return home.resolve(name);
     }
 
-    public ObjectMapper mapper() {
+    /** Writes a small file of the store durably: temp file, fsync, rename. */
+    void writeFile(String name, Object value) throws IOException {
+        DurableFiles.writeAtomic(file(name), mapper.writeValueAsBytes(value));
+    }
+
+    /** The worker's own files: its lock, start and spawn records, and log. */
+    public WorkerFiles workerFiles() {
+        return workerFiles;
+    }
+
+    ObjectMapper mapper() {
         return mapper;
     }
 
@@ -416,17 +421,6 @@ public final class Store {
         DurableFiles.writeAtomic(records, mapper.writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(Views.records(mapper, f.records)));
         return records;
-    }
-
-    /** Writes a small file of the store (worker.json...) durably: temp file, fsync, rename. */
-    public void writeFile(String name, Object value) throws IOException {
-        DurableFiles.writeAtomic(file(name), mapper.writeValueAsBytes(value));
-    }
-
-    /** Opens (creating it private) a lock file of the store, e.g. the worker's. */
-    public FileChannel openLockFile(String name) throws IOException {
-        return FileChannel.open(home.resolve(name), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                DurableFiles.fileAttrs());
     }
 
     /** Runs {@code body} under the store lock, for changes that must see and act on several fetches. */

@@ -1,6 +1,8 @@
 package dev.bgfetch.state;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
@@ -11,7 +13,20 @@ import java.util.Map;
  * names. Internal fields (key, resume validators, reservations) stay out of it.
  */
 public final class Views {
+    /**
+     * One mapper for the state files and the CLI's output, made once per process (building one costs
+     * a cold JVM several milliseconds); readers ignore fields a newer bgfetch may add.
+     */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+
     private Views() {
+    }
+
+    /** The mapper to build and write the JSON documents with. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
     }
 
     public static ObjectNode fetch(ObjectMapper m, Fetch f, boolean withRecords) {

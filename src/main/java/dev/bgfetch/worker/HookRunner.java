@@ -44,7 +44,7 @@ final class HookRunner {
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(store.file("worker.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(store.workerFiles().log().toFile()))
                     .redirectErrorStream(true);
             Map<String, String> env = pb.environment();
             env.put("BGFETCH_ID", f.id);

@@ -9,7 +9,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,15 +73,14 @@ public final class Worker {
 
     /** Runs until idle or stopped; returns 0, also when another worker already owns the store. */
     public int run() throws IOException {
-        try (FileChannel lockChannel = store.openLockFile("worker.lock")) {
+        try (FileChannel lockChannel = store.workerFiles().openLock()) {
             FileLock lock = acquire(lockChannel);
             if (lock == null) {
                 Log.info("another worker owns " + store.home() + "; exiting");
                 WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
                 return 0;
             }
-            store.writeFile("worker.json", Map.of(
-                    "schema", Store.SCHEMA, "pid", ProcessHandle.current().pid(), "started", Instant.now().toString()));
+            store.workerFiles().writeStarted(ProcessHandle.current().pid());
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
             // Started: the spawn record must go now, or a command registering while this JVM exits
             // (after it gave up the lock) takes it for a worker still starting and spawns none.

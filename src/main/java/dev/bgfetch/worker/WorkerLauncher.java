@@ -1,7 +1,7 @@
 package dev.bgfetch.worker;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.bgfetch.state.Store;
+import dev.bgfetch.state.WorkerFiles;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,7 @@ public final class WorkerLauncher {
 
     /** True while a worker holds the store's worker lock. */
     public static boolean isRunning(Store store) {
-        try (FileChannel ch = store.openLockFile("worker.lock")) {
+        try (FileChannel ch = store.workerFiles().openLock()) {
             FileLock l = ch.tryLock();
             if (l == null) {
                 return true;
@@ -60,17 +59,15 @@ public final class WorkerLauncher {
     public static Optional<Long> pid(Store store) {
         long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (isRunning(store)) {
-            try {
-                JsonNode n = store.mapper().readTree(store.file("worker.json").toFile());
-                long pid = n.path("pid").asLong();
-                java.time.Instant written = java.time.Instant.parse(n.path("started").asText());
+            Optional<WorkerFiles.Started> started = store.workerFiles().started();
+            if (started.isPresent()) {
+                long pid = started.get().pid;
+                java.time.Instant written = started.get().at;
                 Optional<ProcessHandle> ph = ProcessHandle.of(pid);
                 if (ph.isPresent() && ph.get().isAlive() && ph.get().info().startInstant()
                         .map(st -> !st.isAfter(written.plusSeconds(1))).orElse(true)) {
                     return Optional.of(pid);
                 }
-            } catch (IOException | RuntimeException e) {
-                // not written yet, or being replaced
             }
             if (System.nanoTime() > end) {
                 break;
@@ -105,7 +102,7 @@ public final class WorkerLauncher {
             try {
                 long pid = spawn(store);
                 if (pid > 0) {
-                    store.writeFile(SPAWN_FILE, java.util.Map.of("pid", pid, "at", System.currentTimeMillis()));
+                    store.workerFiles().writeSpawn(pid);
                 }
             } catch (StartException e) {
                 failed[0] = e;
@@ -117,15 +114,9 @@ public final class WorkerLauncher {
         }
     }
 
-    private static final String SPAWN_FILE = "worker.spawn";
-
     /** The pid of the last spawn not yet known to have started or failed, else -1. */
     private static long spawnedPid(Store store) {
-        try {
-            return store.mapper().readTree(store.file(SPAWN_FILE).toFile()).path("pid").asLong(-1);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return store.workerFiles().spawnedPid();
     }
 
     private static boolean spawnedAndStarting(Store store) {
@@ -143,12 +134,7 @@ public final class WorkerLauncher {
         if (pid <= 0 || spawnedAndStarting(store) || isRunning(store)) {
             return Optional.empty();
         }
-        long started = -1;
-        try {
-            started = store.mapper().readTree(store.file("worker.json").toFile()).path("pid").asLong(-1);
-        } catch (IOException | RuntimeException e) {
-            // never written: no worker ever started here
-        }
+        long started = store.workerFiles().started().map(s -> s.pid).orElse(-1L);
         if (started == pid) {
             clearSpawn(store, pid);
             return Optional.empty();
@@ -156,14 +142,14 @@ public final class WorkerLauncher {
         if (consume) {
             clearSpawn(store, pid);
         }
-        return Optional.of("the worker (pid " + pid + ") exited before it started" + tail(store.file("worker.log")));
+        return Optional.of("the worker (pid " + pid + ") exited before it started" + tail(store.workerFiles().log()));
     }
 
     /** Forgets the record of spawn {@code pid}: it started, or it left because another worker runs. */
     public static void clearSpawn(Store store, long pid) {
         if (spawnedPid(store) == pid) {
             try {
-                Files.deleteIfExists(store.file(SPAWN_FILE));
+                store.workerFiles().deleteSpawn();
             } catch (IOException e) {
                 // a stale record only delays a report
             }
@@ -182,7 +168,7 @@ public final class WorkerLauncher {
         if (isRunning(store)) {
             return -1;
         }
-        Path log = store.file("worker.log");
+        Path log = store.workerFiles().log();
         rotate(log);
         try {
             if (!Files.exists(log)) {
@@ -223,7 +209,7 @@ public final class WorkerLauncher {
         if (pid < 0) {
             return false;
         }
-        Path log = store.file("worker.log");
+        Path log = store.workerFiles().log();
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {
             if (isRunning(store)) {

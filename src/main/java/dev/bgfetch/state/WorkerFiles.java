@@ -1,0 +1,91 @@
+package dev.bgfetch.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The worker's own files in the store: the lock one worker holds, what a started worker wrote of
+ * itself, the record of a spawn not yet started, and its log. The launcher and the worker go through
+ * here rather than naming files of the store themselves.
+ */
+public final class WorkerFiles {
+    private static final String LOCK = "worker.lock";
+    private static final String STARTED = "worker.json";
+    private static final String SPAWN = "worker.spawn";
+    private static final String LOG = "worker.log";
+
+    private final Path home;
+    private final ObjectMapper mapper;
+
+    /** A worker that took the lock: its pid and when it wrote so. */
+    public static final class Started {
+        public final long pid;
+        public final Instant at;
+
+        Started(long pid, Instant at) {
+            this.pid = pid;
+            this.at = at;
+        }
+    }
+
+    WorkerFiles(Path home, ObjectMapper mapper) {
+        this.home = home;
+        this.mapper = mapper;
+    }
+
+    /** Opens (creating it private) the file whose OS lock one worker holds. */
+    public FileChannel openLock() throws IOException {
+        return FileChannel.open(home.resolve(LOCK), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                DurableFiles.fileAttrs());
+    }
+
+    /** Records, durably, that the worker with this pid holds the lock now. */
+    public void writeStarted(long pid) throws IOException {
+        DurableFiles.writeAtomic(home.resolve(STARTED), mapper.writeValueAsBytes(Map.of(
+                "schema", Store.SCHEMA, "pid", pid, "started", Instant.now().toString())));
+    }
+
+    /** What the last worker to start wrote of itself, if anything readable. */
+    public Optional<Started> started() {
+        try {
+            JsonNode n = mapper.readTree(home.resolve(STARTED).toFile());
+            return Optional.of(new Started(n.path("pid").asLong(-1), Instant.parse(n.path("started").asText())));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // never written, or being replaced
+        }
+    }
+
+    /** Records, durably, a spawned worker not yet known to have started. */
+    public void writeSpawn(long pid) throws IOException {
+        DurableFiles.writeAtomic(home.resolve(SPAWN), mapper.writeValueAsBytes(Map.of(
+                "pid", pid, "at", System.currentTimeMillis())));
+    }
+
+    /** The pid of the recorded spawn, else -1. */
+    public long spawnedPid() {
+        try {
+            return mapper.readTree(home.resolve(SPAWN).toFile()).path("pid").asLong(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Drops the spawn record. */
+    public void deleteSpawn() throws IOException {
+        Files.deleteIfExists(home.resolve(SPAWN));
+    }
+
+    /** The worker's log, where its start-up errors and each fetch's story go. */
+    public Path log() {
+        return home.resolve(LOG);
+    }
+}
