@@ -72,7 +72,7 @@ final class LiveView {
         Store store = ctx.store();
         boolean jsonLines = mode == Mode.WATCH && ctx.globals().json();
         boolean quiet = ctx.globals().quiet() || ctx.globals().json();
-        boolean ascii = !ctx.globals().color();
+        boolean ascii = !Terminals.unicode(); // glyphs follow the charset; colour follows NO_COLOR
         TerminalView tv = !quiet && ctx.interactive() ? TerminalView.open(ctx.globals().color()) : null;
         boolean plain = tv == null && !quiet;
         boolean detail = tv != null || jsonLines; // every poll reads byte counts, not only settles

@@ -44,4 +44,13 @@ final class Terminals {
         String env = System.getenv("COLUMNS");
         return env != null && env.matches("[1-9][0-9]{0,4}") ? Integer.parseInt(env) : 80;
     }
+
+    /**
+     * True when the locale's charset is UTF-8, so the view may draw █, ✔ and →; under {@code LANG=C}
+     * the JVM would print them as {@code ?}, and the view draws {@code #}, {@code ok} and {@code ->}.
+     */
+    static boolean unicode() {
+        String cs = System.getProperty("native.encoding", System.getProperty("file.encoding", "UTF-8"));
+        return cs.equalsIgnoreCase("UTF-8") || cs.equalsIgnoreCase("UTF8");
+    }
 }

@@ -116,6 +116,31 @@ class WatchTest {
     }
 
     @Test
+    void aLocaleWithoutUtf8GetsAsciiGlyphsAndNoColorKeepsThem() throws Exception {
+        try (TestServer server = slowFiles(TestServer.start(), 400_000); Cli cli = new Cli(tmp)) {
+            assertEquals(0, cli.run("fetch", "plain", server.url("/ep-5.mp3"), "-d", tmp.resolve("dl").toString()).code);
+            Map<String, String> env = new HashMap<>();
+            env.put("LANG", "C");
+            env.put("COLUMNS", null);
+            try (Tmux tty = Tmux.start(tmp.resolve("tty"), 80, 12, env, Proc.command(cli.home(), "watch", "plain"))) {
+                List<String> s = tty.awaitScreen(x -> !withText(x, "ep-5.mp3").isEmpty(), T);
+                assertTrue(withText(s, "plain").get(0).contains("#") && !String.join("", s).contains("█"), s.toString());
+                assertEquals(0, tty.awaitExit(T));
+                assertTrue(tty.history().contains("ok plain  success"), tty.history());
+            }
+            assertEquals(0, cli.run("fetch", "uni", server.url("/art.jpg"), "-d", tmp.resolve("dl").toString()).code);
+            Map<String, String> noColor = new HashMap<>();
+            noColor.put("NO_COLOR", "1");
+            try (Tmux tty = Tmux.start(tmp.resolve("tty2"), 80, 12, noColor, Proc.command(cli.home(), "watch", "uni"))) {
+                assertEquals(0, tty.awaitExit(T));
+                assertTrue(tty.history().contains("✔ uni  success"), "NO_COLOR takes the colour, not the glyphs: "
+                        + tty.history());
+                assertFalse(tty.screenWithColours().contains("\u001b[32m"), tty.screenWithColours());
+            }
+        }
+    }
+
+    @Test
     void ctrlCDetachesWith130AndTheFetchGoesOn() throws Exception {
         try (TestServer server = slowFiles(TestServer.start(), 100_000); Cli cli = new Cli(tmp)) {
             assertEquals(0, cli.run("fetch", "cc", server.url("/ep-5.mp3"), "-d", tmp.resolve("dl").toString()).code);

@@ -48,6 +48,12 @@ public final class Tmux implements AutoCloseable {
         Path exit = dir.resolve("tmux.exit");
         // The shell outlives a Ctrl-C sent to the command (a trap, unlike an ignore, is not inherited).
         StringBuilder sh = new StringBuilder("trap 'true' INT; ");
+        if (!env.containsKey("LANG")) {
+            sh.append("export LANG=C.UTF-8; "); // the terminal charset the tests read, whatever CI has
+        }
+        if (!env.containsKey("LC_ALL")) {
+            sh.append("unset LC_ALL; ");
+        }
         for (Map.Entry<String, String> e : env.entrySet()) {
             sh.append(e.getValue() == null ? "unset " + e.getKey() + "; "
                     : "export " + e.getKey() + "=" + quote(e.getValue()) + "; ");
