@@ -84,16 +84,10 @@ public final class ListCommand implements Callable<Integer> {
             if (title >= 8) {
                 b.append(Format.pad(r[1], title)).append("  ");
             }
-            b.append(right(r[2], w[2])).append("  ").append(right(r[3], w[3])).append("  ").append(right(r[4], w[4]))
+            b.append(Format.padLeft(r[2], w[2])).append("  ").append(Format.padLeft(r[3], w[3])).append("  ").append(Format.padLeft(r[4], w[4]))
                     .append("  ").append(r[5]);
             lines.add(Format.fit(b.toString(), width));
         }
         return lines;
-    }
-
-    /** Right-aligned in {@code width} columns, as numbers are. */
-    private static String right(String s, int width) {
-        String f = Format.fit(s, width);
-        return " ".repeat(Math.max(0, width - Format.columns(f))) + f;
     }
 }

@@ -68,4 +68,10 @@ public final class Format {
         String f = fit(s, width);
         return f + " ".repeat(Math.max(0, width - columns(f)));
     }
+
+    /** {@code s} right-aligned in {@code width} terminal columns (after {@link #fit}), as numbers are. */
+    public static String padLeft(String s, int width) {
+        String f = fit(s, width);
+        return " ".repeat(Math.max(0, width - columns(f))) + f;
+    }
 }

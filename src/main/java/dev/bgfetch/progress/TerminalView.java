@@ -123,7 +123,6 @@ public final class TerminalView implements AutoCloseable {
         for (String l : lines) {
             a.add(color ? Colors.style(l) : new AttributedString(l));
         }
-        display.resize(height, width);
         // The cursor rests at the start of the last line, where a resize can find the view again.
         display.update(a, a.isEmpty() ? 0 : (a.size() - 1) * (width + 1));
         drawn = a;

@@ -27,12 +27,7 @@ public enum FailureReason {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static FailureReason of(String wire) {
-        for (FailureReason v : values()) {
-            if (v.wire.equals(wire == null ? "" : wire)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("unknown failure reason '" + wire + "'");
+        return WireNames.of(values(), FailureReason::wire, wire, "failure reason");
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.bgfetch.state;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -94,26 +93,15 @@ public final class FetchFollower {
                 journalId = id;
             }
             if (size > journalRead) {
-                ByteBuffer b = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, size - journalRead));
-                while (b.hasRemaining() && ch.read(b, journalRead + b.position()) > 0) {
-                    // read on
-                }
-                byte[] data = b.array();
-                int n = b.position();
-                int start = 0;
-                for (int i = 0; i < n; i++) {
-                    if (data[i] == '\n') {
-                        if (i > start) {
-                            Rec r = store.mapper().readValue(data, start, i - start, Rec.class);
-                            if (r.index < 0 || r.index >= records.length || r.request == null) {
-                                return false;
-                            }
-                            records[r.index] = r;
-                        }
-                        start = i + 1;
+                Journal.Tail tail = Journal.readFrom(ch, journalRead);
+                for (String line : tail.lines) {
+                    Rec r = store.mapper().readValue(line, Rec.class);
+                    if (r.index < 0 || r.index >= records.length || r.request == null) {
+                        return false;
                     }
+                    records[r.index] = r;
                 }
-                journalRead += start; // a torn last line is read again, whole, at a later poll
+                journalRead = tail.end; // a torn last line is read again, whole, at a later poll
             }
         } catch (NoSuchFileException e) {
             return false;

@@ -24,12 +24,7 @@ public enum FetchResult {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static FetchResult of(String wire) {
-        for (FetchResult v : values()) {
-            if (v.wire.equals(wire == null ? "" : wire)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("unknown result '" + wire + "'");
+        return WireNames.of(values(), FetchResult::wire, wire, "result");
     }
 
     @Override

@@ -26,12 +26,7 @@ public enum FetchState {
     /** The state with this wire name; an unknown one is damage the reader reports, not a default. */
     @JsonCreator
     public static FetchState of(String wire) {
-        for (FetchState s : values()) {
-            if (s.wire.equals(wire)) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("unknown fetch state '" + wire + "'");
+        return WireNames.of(values(), FetchState::wire, wire, "fetch state");
     }
 
     @Override

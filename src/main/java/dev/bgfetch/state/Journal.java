@@ -48,8 +48,40 @@ final class Journal {
     static List<String> read(Path file) throws IOException {
         byte[] data = Files.readAllBytes(file);
         List<String> out = new ArrayList<>();
+        wholeLines(data, data.length, out);
+        return out;
+    }
+
+    /** What {@link #readFrom} found: the whole lines after an offset, and where the last of them ends. */
+    static final class Tail {
+        final List<String> lines;
+        final long end;
+
+        Tail(List<String> lines, long end) {
+            this.lines = lines;
+            this.end = end;
+        }
+    }
+
+    /**
+     * The whole lines from {@code offset} on, for a reader that follows the file as it grows: a torn
+     * last line is left out, and {@link Tail#end} stops before it, so the next read takes it whole.
+     */
+    static Tail readFrom(FileChannel ch, long offset) throws IOException {
+        long size = ch.size();
+        ByteBuffer b = ByteBuffer.allocate((int) Math.max(0, Math.min(Integer.MAX_VALUE - 8, size - offset)));
+        while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
+            // read on
+        }
+        List<String> out = new ArrayList<>();
+        int used = wholeLines(b.array(), b.position(), out);
+        return new Tail(out, offset + used);
+    }
+
+    /** Adds the non-empty whole lines of {@code data[0..n)} to {@code out}; returns where the last one ends. */
+    private static int wholeLines(byte[] data, int n, List<String> out) {
         int start = 0;
-        for (int i = 0; i < data.length; i++) {
+        for (int i = 0; i < n; i++) {
             if (data[i] == '\n') {
                 if (i > start) {
                     out.add(new String(data, start, i - start, StandardCharsets.UTF_8));
@@ -57,7 +89,7 @@ final class Journal {
                 start = i + 1;
             }
         }
-        return out;
+        return start;
     }
 
     /** Where the last whole line ends: the file's size unless a crash tore its tail. */

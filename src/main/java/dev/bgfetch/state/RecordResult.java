@@ -28,12 +28,7 @@ public enum RecordResult {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static RecordResult of(String wire) {
-        for (RecordResult v : values()) {
-            if (v.wire.equals(wire == null ? "" : wire)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("unknown record result '" + wire + "'");
+        return WireNames.of(values(), RecordResult::wire, wire, "record result");
     }
 
     @Override

@@ -103,6 +103,21 @@ class StoreTest {
     }
 
     @Test
+    void aJournalReadFromAnOffsetLeavesATornLastLineForTheNextRead() throws IOException {
+        Path j = tmp.resolve("j.jsonl");
+        Files.writeString(j, "{\"a\":1}\n{\"b\":2}\n{\"c\"");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(j)) {
+            Journal.Tail first = Journal.readFrom(ch, 0);
+            assertEquals(List.of("{\"a\":1}", "{\"b\":2}"), first.lines);
+            assertEquals(16, first.end);
+            Files.writeString(j, ":3}\n", java.nio.file.StandardOpenOption.APPEND);
+            Journal.Tail next = Journal.readFrom(ch, first.end);
+            assertEquals(List.of("{\"c\":3}"), next.lines, "the torn line, whole once its newline is there");
+            assertEquals(Files.size(j), next.end);
+        }
+    }
+
+    @Test
     void aFollowerReadsOnlyWhatChangedAndSeesTheSettle() throws Exception {
         Store s = Store.open(tmp.resolve("home"));
         Fetch f = fetch("w");
