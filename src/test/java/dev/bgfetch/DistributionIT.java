@@ -63,6 +63,27 @@ class DistributionIT {
         return new Object[] {p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8)};
     }
 
+    /** Java 5 class files (picocli's own jar) are never put in a class-data archive: each start would load them from the jar. */
+    @Test
+    void picocliShipsInsideOurJarAsRelease17ClassFiles() throws Exception {
+        Path lib = launcher.getParent().resolveSibling("lib");
+        try (var jars = Files.list(lib)) {
+            List<String> picocliJars = jars.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("picocli")).toList();
+            assertEquals(List.of(), picocliJars, "picocli must not ship as its own jar");
+        }
+        try (var jar = new java.util.jar.JarFile(lib.resolve("bgfetch.jar").toFile())) {
+            var entry = jar.getJarEntry("picocli/CommandLine.class");
+            assertTrue(entry != null, "picocli/CommandLine.class is in bgfetch.jar");
+            try (var in = new java.io.DataInputStream(jar.getInputStream(entry))) {
+                assertEquals(0xCAFEBABE, in.readInt());
+                in.readUnsignedShort();
+                assertEquals(61, in.readUnsignedShort(), "class-file major version of release 17");
+            }
+        }
+        Object[] r = run("--version");
+        assertEquals(0, r[0], "--version works with the built-in picocli");
+    }
+
     @Test
     void fetchWaitJsonThroughTheLauncherKeepsStdoutPureJson() throws Exception {
         byte[] mp3 = TestServer.randomBytes(2_000_000, 1);
