@@ -31,7 +31,7 @@ final class Delivery {
     void deliverFinished(FetchRun r) {
         Set<Path> dirs = new HashSet<>();
         for (RecordJob j : r.jobs) {
-            if (j.phase != RecordJob.Phase.DELIVERABLE) {
+            if (j.phase() != RecordJob.Phase.DELIVERABLE) {
                 continue;
             }
             try {

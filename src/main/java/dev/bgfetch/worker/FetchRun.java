@@ -35,14 +35,36 @@ final class FetchRun {
     private final java.util.ArrayDeque<long[]> speedSamples = new java.util.ArrayDeque<>();
     /** The first failure seen by this worker, in the order results arrived. */
     FailureReason firstFailure = FailureReason.NONE;
+    /*
+     * Kept up to date by RecordJob#to, so the loop's questions (how many connections, all finished?,
+     * what may start?) cost O(running) a pass, not O(records): a pass runs per completed transfer,
+     * which made a 10,000-file group quadratic.
+     */
+    private final java.util.Set<RecordJob> runningJobs = new java.util.LinkedHashSet<>();
+    private int unfinished;
+    private int deliverable;
+    /** No job before this index is queued. */
+    private int queuedFrom;
+    /** The distinct hosts of the records, so a scan can stop once every one of them is full. */
+    final int hostCount;
 
     FetchRun(Fetch f) {
         this.key = f.key;
         this.fetch = f;
         this.rateLimit = f.options.limitRate == null ? null : new dev.bgfetch.http.RateLimit(f.options.limitRate);
+        java.util.Set<String> hosts = new java.util.HashSet<>();
         for (Rec r : f.records) {
-            jobs.add(new RecordJob(this, r, URI.create(r.request.url)));
+            if (r.index != jobs.size()) {
+                throw new IllegalStateException("record " + jobs.size() + " of '" + f.id + "' has index " + r.index);
+            }
+            RecordJob j = new RecordJob(this, r, URI.create(r.request.url));
+            jobs.add(j);
+            hosts.add(j.host);
+            if (!j.isDone()) {
+                unfinished++;
+            }
         }
+        hostCount = hosts.size();
         group.set(f.records.stream().mapToLong(r -> r.downloaded).sum());
         paused = f.state == FetchState.PAUSED;
     }
@@ -99,17 +121,65 @@ final class FetchRun {
         }
     }
 
+    /** {@code j} went from phase {@code from} to {@code to}: the counts follow. */
+    void moved(RecordJob j, RecordJob.Phase from, RecordJob.Phase to) {
+        unfinished += weight(to) - weight(from);
+        deliverable += (to == RecordJob.Phase.DELIVERABLE ? 1 : 0) - (from == RecordJob.Phase.DELIVERABLE ? 1 : 0);
+        if (from == RecordJob.Phase.RUNNING) {
+            runningJobs.remove(j);
+        }
+        if (to == RecordJob.Phase.RUNNING) {
+            runningJobs.add(j);
+        }
+        if (to == RecordJob.Phase.QUEUED) {
+            queuedFrom = Math.min(queuedFrom, j.index);
+        }
+    }
+
+    private static int weight(RecordJob.Phase p) {
+        return p == RecordJob.Phase.QUEUED || p == RecordJob.Phase.RUNNING ? 1 : 0;
+    }
+
     /** Every record has its result, or a whole body waiting only for its rename. */
     boolean allFinished() {
-        return jobs.stream().allMatch(j -> j.isDone() || j.phase == RecordJob.Phase.DELIVERABLE);
+        return unfinished == 0;
     }
 
     boolean anyDeliverable() {
-        return jobs.stream().anyMatch(j -> j.phase == RecordJob.Phase.DELIVERABLE);
+        return deliverable > 0;
     }
 
+    /** The connections its running records hold. */
     long running() {
-        return jobs.stream().filter(j -> j.phase == RecordJob.Phase.RUNNING).mapToLong(RecordJob::connections).sum();
+        long n = 0;
+        for (RecordJob j : runningJobs) {
+            n += j.connections();
+        }
+        return n;
+    }
+
+    /** The connections its running records hold on {@code host}. */
+    int runningOn(String host) {
+        int n = 0;
+        for (RecordJob j : runningJobs) {
+            if (j.host.equals(host)) {
+                n += j.connections();
+            }
+        }
+        return n;
+    }
+
+    /** The running records, in the order they started (a copy: starting or ending one changes the set). */
+    List<RecordJob> runningJobs() {
+        return new ArrayList<>(runningJobs);
+    }
+
+    /** The index from which queued records may be found: every job before it has left the queue. */
+    int firstQueued() {
+        while (queuedFrom < jobs.size() && jobs.get(queuedFrom).phase() != RecordJob.Phase.QUEUED) {
+            queuedFrom++;
+        }
+        return queuedFrom;
     }
 
     /** The state the CLI shows while the fetch runs (pause is the store's business, not the run's). */
@@ -117,7 +187,7 @@ final class FetchRun {
         boolean anyRunning = false;
         boolean anyWaiting = false;
         for (RecordJob j : jobs) {
-            anyRunning |= j.phase == RecordJob.Phase.RUNNING && !j.waitingForNetwork;
+            anyRunning |= j.phase() == RecordJob.Phase.RUNNING && !j.waitingForNetwork;
             anyWaiting |= !j.isDone() && j.waitingForNetwork;
         }
         if (anyWaiting && !anyRunning) {

@@ -25,7 +25,8 @@ final class RecordJob implements TransferListener {
     final URI url;
     final String host;
 
-    Phase phase = Phase.QUEUED;
+    /** Changed only through {@link #to}, which keeps the run's counts (see FetchRun#moved). */
+    private Phase phase = Phase.QUEUED;
     Path target;
     RecordResult result = RecordResult.NONE;
     String error;
@@ -71,7 +72,7 @@ final class RecordJob implements TransferListener {
         this.lastModified = rec.lastModified;
         this.downloaded.set(rec.downloaded);
         if (rec.isDone()) {
-            phase = Phase.DONE;
+            phase = Phase.DONE; // before the run counts its jobs
             result = rec.result;
             path = rec.path == null ? null : Path.of(rec.path);
             error = rec.error;
@@ -145,14 +146,14 @@ final class RecordJob implements TransferListener {
 
     /** A delivery cut short by a crash: the final file is there, whole. */
     void recovered() {
-        phase = Phase.DONE;
+        to(Phase.DONE);
         result = RecordResult.SUCCESS;
         path = target;
     }
 
     /** The scheduler gave it a connection; its transfers start in the same pass. */
     void start() {
-        phase = Phase.RUNNING;
+        to(Phase.RUNNING);
     }
 
     /** May be fetched in segments from now on, when the fetch or the setting allows more than one connection. */
@@ -188,20 +189,20 @@ final class RecordJob implements TransferListener {
 
     /** The whole body is in the .part, checked: the rename waits for the next write under the store lock. */
     void bodyComplete() {
-        phase = Phase.DELIVERABLE;
+        to(Phase.DELIVERABLE);
         waitingForNetwork = false;
     }
 
     /** Renamed to its final name {@code delivered} (which Content-Disposition may have chosen). */
     void delivered(Path delivered) {
         path = delivered;
-        phase = Phase.DONE;
+        to(Phase.DONE);
         result = RecordResult.SUCCESS;
     }
 
     /** Ends with a failure; the first of the run becomes the fetch's failure reason. */
     void failed(RecordResult result, String message) {
-        phase = Phase.DONE;
+        to(Phase.DONE);
         this.result = result;
         error = message;
         if (run.firstFailure == FailureReason.NONE) {
@@ -211,13 +212,13 @@ final class RecordJob implements TransferListener {
 
     /** Stopped for good with the rest of its fetch (an abort, the group's cap). */
     void aborted() {
-        phase = Phase.DONE;
+        to(Phase.DONE);
         result = RecordResult.ABORTED;
     }
 
     /** Back in the queue, to start again when a connection is free. */
     void requeue() {
-        phase = Phase.QUEUED;
+        to(Phase.QUEUED);
     }
 
     /**
@@ -228,7 +229,7 @@ final class RecordJob implements TransferListener {
     void waitForNetwork(String why, IntToLongFunction backoff) {
         networkFailures = downloaded.get() > downloadedAtLaunch ? 1 : networkFailures + 1;
         waitingForNetwork = true;
-        phase = Phase.QUEUED;
+        to(Phase.QUEUED);
         notBefore = System.currentTimeMillis() + backoff.applyAsLong(networkFailures);
         retrying(why, notBefore);
     }
@@ -240,7 +241,7 @@ final class RecordJob implements TransferListener {
 
     /** Queued again, not to start before {@code at} (epoch ms). */
     void retryLater(String why, long at) {
-        phase = Phase.QUEUED;
+        to(Phase.QUEUED);
         notBefore = at;
         retrying(why, at);
     }
@@ -276,5 +277,17 @@ final class RecordJob implements TransferListener {
 
     boolean isDone() {
         return phase == Phase.DONE;
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    private void to(Phase next) {
+        Phase before = phase;
+        phase = next;
+        if (before != next) {
+            run.moved(this, before, next);
+        }
     }
 }

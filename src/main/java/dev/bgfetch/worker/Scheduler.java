@@ -7,10 +7,12 @@ import dev.bgfetch.state.Store;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides which queued records and which segments start now, within the total, per-host and per-fetch
@@ -62,22 +64,24 @@ final class Scheduler {
             int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
             int rRunning = (int) r.running();
             Map<String, Integer> rHosts = new HashMap<>();
-            for (RecordJob j : r.jobs) {
-                if (j.phase == RecordJob.Phase.RUNNING) {
-                    rHosts.merge(j.host, j.connections(), Integer::sum);
-                }
+            for (RecordJob j : r.runningJobs()) {
+                rHosts.merge(j.host, j.connections(), Integer::sum);
             }
-            for (RecordJob j : r.jobs) {
+            // Hosts found full in this pass: once all of the run's are, no later record can start.
+            Set<String> full = new HashSet<>();
+            for (int i = r.firstQueued(); i < r.jobs.size(); i++) {
+                RecordJob j = r.jobs.get(i);
                 if (slots.running() >= slots.maxTotal) {
                     break outer;
                 }
-                if (rRunning >= rMax) {
+                if (rRunning >= rMax || full.size() >= r.hostCount) {
                     break;
                 }
-                if (j.phase != RecordJob.Phase.QUEUED || j.notBefore > now) {
+                if (j.phase() != RecordJob.Phase.QUEUED || j.notBefore > now) {
                     continue;
                 }
                 if (slots.onHost(j.host) >= slots.maxPerHost || rHosts.getOrDefault(j.host, 0) >= rPerHost) {
+                    full.add(j.host);
                     continue;
                 }
                 j.start();
@@ -104,7 +108,7 @@ final class Scheduler {
                         if (ahead == 0) {
                             break;
                         }
-                        if (next.phase == RecordJob.Phase.QUEUED && next.target == null) {
+                        if (next.phase() == RecordJob.Phase.QUEUED && next.target == null) {
                             names.reserve(next);
                             ahead--;
                         }
@@ -145,18 +149,13 @@ final class Scheduler {
             int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
             int limit = r.fetch.options.split == null ? split : r.fetch.options.split;
             long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
-            for (RecordJob j : r.jobs) {
+            for (RecordJob j : r.runningJobs()) {
                 Segments s = j.segments;
-                if (s == null || j.phase != RecordJob.Phase.RUNNING || s.verifying || s.live == 0) {
+                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0) {
                     continue;
                 }
                 long rRunning = r.running();
-                int rHost = 0;
-                for (RecordJob o : r.jobs) {
-                    if (o.phase == RecordJob.Phase.RUNNING && o.host.equals(j.host)) {
-                        rHost += o.connections();
-                    }
-                }
+                int rHost = r.runningOn(j.host);
                 List<Segments.Piece> go = new ArrayList<>();
                 while (slots.running() + go.size() < slots.maxTotal
                         && slots.onHost(j.host) + go.size() < slots.maxPerHost

@@ -230,7 +230,7 @@ final class Transfers {
     /** downloadTotal was exceeded: the other records stop and count as aborted (as in the web API). */
     private void stopGroup(FetchRun r) {
         for (RecordJob other : r.jobs) {
-            if (other.phase == RecordJob.Phase.QUEUED) {
+            if (other.phase() == RecordJob.Phase.QUEUED) {
                 delivery.abort(other);
             }
         }

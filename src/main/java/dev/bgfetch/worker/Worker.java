@@ -233,7 +233,7 @@ public final class Worker {
             if (!r.dirty && r.running() == 0) {
                 continue;
             }
-            for (RecordJob j : r.jobs) {
+            for (RecordJob j : r.runningJobs()) {
                 if (j.segments != null && j.segments.live > 0) {
                     j.segments.saveLater(store, fsync, pool);
                 }
