@@ -1,7 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +7,6 @@ import java.util.List;
  * One background fetch as stored: the web API's registration fields, the CLI extras, and what the
  * worker needs to resume (per record). Mutable on purpose: the store hands a fresh copy to each update.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public final class Fetch {
     public int schema = Store.DISK_SCHEMA;
     /** Internal, unique for ever in this store (ids are reused once a fetch settles). */
@@ -65,12 +62,10 @@ public final class Fetch {
                 : (int) records.stream().filter(r -> r.result == RecordResult.SUCCESS).count();
     }
 
-    @JsonIgnore
     public boolean hasSettled() {
         return state == FetchState.SETTLED;
     }
 
-    @JsonIgnore
     public boolean isActive() {
         return !hasSettled();
     }
@@ -104,7 +99,6 @@ public final class Fetch {
 
 
     /** The settle hook this fetch still owes, or null. */
-    @JsonIgnore
     public String pendingHook() {
         if (!hasSettled() || hookDone) {
             return null;
@@ -115,7 +109,6 @@ public final class Fetch {
         return failureReason == FailureReason.ABORTED ? options.onAbort : options.onFail;
     }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class Icon {
         public String src;
         public String sizes = "";
@@ -132,7 +125,6 @@ public final class Fetch {
     }
 
     /** Per-fetch options given at registration. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class Options {
         public String onSuccess;
         public String onFail;

@@ -1,9 +1,6 @@
 package dev.bgfetch.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -32,7 +29,6 @@ final class FetchFiles {
     private final Path settledDir;
     private final Path brokenDir;
     private final Path hooksDir;
-    private final ObjectMapper mapper;
     private final StoreLock lock;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     /**
@@ -41,12 +37,11 @@ final class FetchFiles {
      */
     private final Map<Path, String> newer = new ConcurrentHashMap<>();
 
-    FetchFiles(Path home, ObjectMapper mapper, StoreLock lock) {
+    FetchFiles(Path home, StoreLock lock) {
         this.activeDir = home.resolve("active");
         this.settledDir = home.resolve("settled");
         this.brokenDir = home.resolve("broken");
         this.hooksDir = home.resolve("hooks");
-        this.mapper = mapper;
         this.lock = lock;
     }
 
@@ -110,25 +105,14 @@ final class FetchFiles {
         DurableFiles.fsyncDir(activeDir);
     }
 
-    byte[] summaryBytes(Fetch f) throws JsonProcessingException {
-        ObjectNode n = mapper.valueToTree(f);
-        n.remove("records");
-        return mapper.writeValueAsBytes(n);
+    byte[] summaryBytes(Fetch f) throws IOException {
+        return StateJson.summary(f);
     }
 
-    /** The summary without the numbers that change with every byte, which progress.bin carries. */
-    JsonNode comparable(Fetch f) {
-        ObjectNode n = mapper.valueToTree(f);
-        n.remove("records");
-        n.remove("downloaded");
-        n.remove("speed");
-        return n;
-    }
-
-    byte[] journalBytes(List<Rec> records) throws JsonProcessingException {
+    byte[] journalBytes(List<Rec> records) throws IOException {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(records.size() * 256);
         for (Rec r : records) {
-            byte[] line = mapper.writeValueAsBytes(r);
+            byte[] line = StateJson.record(r);
             b.write(line, 0, line.length);
             b.write('\n');
         }
@@ -181,7 +165,7 @@ final class FetchFiles {
             throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + IoReason.of(e), e);
         }
         try {
-            Fetch f = mapper.readValue(data, Fetch.class);
+            Fetch f = StateJson.readFetch(data);
             if (f.schema > Store.DISK_SCHEMA) {
                 return skipNewer(p, data);
             }
@@ -211,7 +195,7 @@ final class FetchFiles {
         Rec[] recs = new Rec[f.files];
         try {
             for (String line : Journal.read(journal)) {
-                Rec r = mapper.readValue(line, Rec.class);
+                Rec r = StateJson.readRec(line);
                 if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
                     throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
                 }
@@ -249,7 +233,7 @@ final class FetchFiles {
     /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
     int schemaOf(byte[] data) {
         try {
-            return mapper.readTree(data).path("schema").asInt(-1);
+            return Integer.parseInt(StateJson.readFlat(data).getOrDefault("schema", "-1"));
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -259,9 +243,9 @@ final class FetchFiles {
         String id;
         int schema;
         try {
-            JsonNode n = mapper.readTree(data);
-            id = n.path("id").asText("");
-            schema = n.path("schema").asInt();
+            Map<String, String> n = StateJson.readFlat(data);
+            id = n.getOrDefault("id", "");
+            schema = Integer.parseInt(n.getOrDefault("schema", "0"));
         } catch (IOException | RuntimeException e) {
             id = "";
             schema = -1;
@@ -296,11 +280,11 @@ final class FetchFiles {
         try {
             if (damaged.getFileName().toString().equals(JOURNAL)) {
                 for (String line : Journal.read(damaged)) {
-                    mapper.readValue(line, Rec.class);
+                    StateJson.readRec(line);
                 }
                 return Files.exists(damaged);
             }
-            Fetch f = mapper.readValue(Files.readAllBytes(damaged), Fetch.class);
+            Fetch f = StateJson.readFetch(Files.readAllBytes(damaged));
             return f.key != null && f.id != null && (Files.isRegularFile(what) ? f.records != null
                     : f.key.equals(what.getFileName().toString()));
         } catch (IOException e) {

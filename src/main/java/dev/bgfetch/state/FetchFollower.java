@@ -95,7 +95,7 @@ public final class FetchFollower {
             if (size > journalRead) {
                 Journal.Tail tail = Journal.readFrom(ch, journalRead);
                 for (String line : tail.lines) {
-                    Rec r = store.mapper().readValue(line, Rec.class);
+                    Rec r = StateJson.readRec(line);
                     if (r.index < 0 || r.index >= records.length || r.request == null) {
                         return false;
                     }

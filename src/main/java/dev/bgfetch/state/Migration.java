@@ -42,7 +42,7 @@ final class Migration {
         if (!done) {
             Fetch f;
             try {
-                f = store.mapper().readValue(data, Fetch.class);
+                f = StateJson.readFetch(data);
                 if (f.key == null || f.id == null || f.records == null || !f.key.equals(key)) {
                     throw new JsonProcessingException("missing key, id or records") { };
                 }

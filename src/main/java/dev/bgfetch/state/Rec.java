@@ -1,12 +1,9 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One requested URL of a fetch and its response: a BackgroundFetchRecord plus what resume needs. */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public final class Rec {
     public int index;
     public Request request = new Request();
@@ -34,19 +31,16 @@ public final class Rec {
     /** When that retry is due (ISO-8601), else null. */
     public String retryAt;
 
-    @JsonIgnore
     public boolean isDone() {
         return result != RecordResult.NONE;
     }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class Request {
         public String url;
         public String method = "GET";
         public Map<String, String> headers = new LinkedHashMap<>();
     }
 
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class Response {
         public String url;
         public int status;

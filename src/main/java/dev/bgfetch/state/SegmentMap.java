@@ -1,6 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.Optional;
  * map is written before any connection but the first writes beyond the first one's bytes, so a record
  * with no map was never split and the .part length is still the truth for it.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public final class SegmentMap {
     public int schema = 1;
     /** The strong validator (ETag, else Last-Modified) every segment's data was fetched under. */
@@ -31,7 +29,6 @@ public final class SegmentMap {
     public List<Part> segments = new ArrayList<>();
 
     /** {@code [start, end)}, of which {@code done} bytes from start are on disk. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class Part {
         public long start;
         public long end;
@@ -55,7 +52,7 @@ public final class SegmentMap {
     public static Optional<SegmentMap> read(Store store, String fetchKey, int index) {
         Path p = file(store, fetchKey, index);
         try {
-            SegmentMap m = store.mapper().readValue(Files.readAllBytes(p), SegmentMap.class);
+            SegmentMap m = StateJson.readSegments(Files.readAllBytes(p));
             return m.segments.isEmpty() ? Optional.empty() : Optional.of(m);
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -70,7 +67,7 @@ public final class SegmentMap {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        store.writeFile("segments/" + file(store, fetchKey, index).getFileName(), this);
+        store.writeFile("segments/" + file(store, fetchKey, index).getFileName(), StateJson.segments(this));
     }
 
     public static void delete(Store store, String fetchKey, int index) {

@@ -1,13 +1,12 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,6 @@ public final class Store {
     private final Path home;
     private final Path activeDir;
     private final Path settledDir;
-    private final ObjectMapper mapper;
     private final StoreLock lock;
     private final FetchFiles dirs;
     private final WorkerFiles workerFiles;
@@ -57,9 +55,8 @@ public final class Store {
         this.activeDir = home.resolve("active");
         this.settledDir = home.resolve("settled");
         this.lock = new StoreLock(home);
-        this.mapper = Views.mapper();
-        this.dirs = new FetchFiles(this.home, mapper, lock);
-        this.workerFiles = new WorkerFiles(this.home, mapper);
+        this.dirs = new FetchFiles(this.home, lock);
+        this.workerFiles = new WorkerFiles(this.home);
     }
 
     /** Opens (creating if needed, private to the user) the store at {@code home}, migrating a schema-1 store. */
@@ -91,17 +88,13 @@ public final class Store {
     }
 
     /** Writes a small file of the store durably: temp file, fsync, rename. */
-    void writeFile(String name, Object value) throws IOException {
-        DurableFiles.writeAtomic(file(name), mapper.writeValueAsBytes(value));
+    void writeFile(String name, byte[] data) throws IOException {
+        DurableFiles.writeAtomic(file(name), data);
     }
 
     /** The worker's own files: its lock, start and spawn records, and log. */
     public WorkerFiles workerFiles() {
         return workerFiles;
-    }
-
-    ObjectMapper mapper() {
-        return mapper;
     }
 
     /** Problems met while reading (corrupt files moved aside); the CLI prints them on stderr. */
@@ -187,8 +180,8 @@ public final class Store {
      */
     public Optional<FailureReason> settledFailureReason(String key) {
         try {
-            JsonNode n = mapper.readTree(dirs.dirOf(key).resolve(SUMMARY).toFile());
-            return Optional.of(FailureReason.of(n.path("failureReason").asText("")));
+            Map<String, String> n = StateJson.readFlat(Files.readAllBytes(dirs.dirOf(key).resolve(SUMMARY)));
+            return Optional.of(FailureReason.of(n.getOrDefault("failureReason", "")));
         } catch (IOException | IllegalArgumentException e) {
             return summary(key).map(f -> f.failureReason);
         }
@@ -203,8 +196,8 @@ public final class Store {
             return true;
         }
         try {
-            return FetchState.SETTLED.wire().equals(mapper.readTree(activeDir.resolve(key).resolve(SUMMARY).toFile())
-                    .path("state").asText());
+            return FetchState.SETTLED.wire().equals(StateJson.readFlat(
+                    Files.readAllBytes(activeDir.resolve(key).resolve(SUMMARY))).get("state"));
         } catch (IOException e) {
             return false;
         }
@@ -363,7 +356,7 @@ public final class Store {
                 return cur;
             }
             Fetch s = cur.get();
-            JsonNode before = dirs.comparable(s);
+            byte[] before = StateJson.comparable(s);
             boolean wasSettled = s.hasSettled();
             List<Rec> changed = change.apply(s);
             if (wasSettled && !s.hasSettled()) {
@@ -382,11 +375,11 @@ public final class Store {
             }
             List<byte[]> lines = new ArrayList<>();
             for (Rec r : changed) {
-                lines.add(mapper.writeValueAsBytes(r));
+                lines.add(StateJson.record(r));
             }
             try {
                 Journal.append(dir.resolve(JOURNAL), lines, true);
-                if (!before.equals(dirs.comparable(s))) {
+                if (!Arrays.equals(before, StateJson.comparable(s))) {
                     DurableFiles.writeAtomic(dir.resolve(SUMMARY), dirs.summaryBytes(s));
                 }
             } catch (IOException e) {
@@ -418,8 +411,8 @@ public final class Store {
     public Path writeHookRecords(Fetch f) throws IOException {
         Path records = hookRecords(f.key);
         DurableFiles.mkdirPrivate(records.getParent());
-        DurableFiles.writeAtomic(records, mapper.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(Views.records(mapper, f.records)));
+        DurableFiles.writeAtomic(records, Views.mapper().writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(Views.records(Views.mapper(), f.records)));
         return records;
     }
 

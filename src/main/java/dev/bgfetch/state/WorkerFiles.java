@@ -1,7 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -24,7 +22,6 @@ public final class WorkerFiles {
     private static final String LOG = "worker.log";
 
     private final Path home;
-    private final ObjectMapper mapper;
 
     /** A worker that took the lock: its pid and when it wrote so. */
     public static final class Started {
@@ -37,9 +34,8 @@ public final class WorkerFiles {
         }
     }
 
-    WorkerFiles(Path home, ObjectMapper mapper) {
+    WorkerFiles(Path home) {
         this.home = home;
-        this.mapper = mapper;
     }
 
     /** Opens (creating it private) the file whose OS lock one worker holds. */
@@ -50,15 +46,15 @@ public final class WorkerFiles {
 
     /** Records, durably, that the worker with this pid holds the lock now. */
     public void writeStarted(long pid) throws IOException {
-        DurableFiles.writeAtomic(home.resolve(STARTED), mapper.writeValueAsBytes(Map.of(
+        DurableFiles.writeAtomic(home.resolve(STARTED), StateJson.flat(Map.of(
                 "schema", Store.SCHEMA, "pid", pid, "started", Instant.now().toString())));
     }
 
     /** What the last worker to start wrote of itself, if anything readable. */
     public Optional<Started> started() {
         try {
-            JsonNode n = mapper.readTree(home.resolve(STARTED).toFile());
-            return Optional.of(new Started(n.path("pid").asLong(-1), Instant.parse(n.path("started").asText())));
+            Map<String, String> n = StateJson.readFlat(Files.readAllBytes(home.resolve(STARTED)));
+            return Optional.of(new Started(Long.parseLong(n.getOrDefault("pid", "-1")), Instant.parse(n.get("started"))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // never written, or being replaced
         }
@@ -66,14 +62,14 @@ public final class WorkerFiles {
 
     /** Records, durably, a spawned worker not yet known to have started. */
     public void writeSpawn(long pid) throws IOException {
-        DurableFiles.writeAtomic(home.resolve(SPAWN), mapper.writeValueAsBytes(Map.of(
+        DurableFiles.writeAtomic(home.resolve(SPAWN), StateJson.flat(Map.of(
                 "pid", pid, "at", System.currentTimeMillis())));
     }
 
     /** The pid of the recorded spawn, else -1. */
     public long spawnedPid() {
         try {
-            return mapper.readTree(home.resolve(SPAWN).toFile()).path("pid").asLong(-1);
+            return Long.parseLong(StateJson.readFlat(Files.readAllBytes(home.resolve(SPAWN))).getOrDefault("pid", "-1"));
         } catch (IOException | RuntimeException e) {
             return -1;
         }
