@@ -57,8 +57,8 @@ echo "bundle.sh: jlink (Java $version, $jdk): $modules"
 # the archive for heaps of 32 GB and more (no compressed oops): 14 MB that bgfetch never maps
 rm -f -- "$bundle/runtime/lib/server/classes_nocoops.jsa"
 
-# The application's archive, dumped by the bundled runtime on a representative command (list on an
-# empty store: picocli, Jackson, the store). The class path is built exactly as bin/bgfetch builds
+# The application's archive, dumped by the bundled runtime on the everyday commands (dev.bgfetch.Train:
+# fetch, get, list and --help once each on a throwaway store, as bin/bgfetch trains on Java 17). The class path is built exactly as bin/bgfetch builds
 # it (the JVM only maps an archive made for the same class path; a relocated bundle still matches,
 # since the JVM compares the jars relative to the archive's recorded paths). Nothing is printed.
 # The JVM also compares each jar's mtime and size with the archive's record, and JReleaser writes
@@ -72,8 +72,8 @@ done
 store=$(mktemp -d)
 trap 'rm -rf -- "$store"' EXIT
 "$bundle/runtime/bin/java" -XX:ArchiveClassesAtExit="$bundle/lib/bgfetch.jsa" -Xlog:disable -Xlog:all=off \
-    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$cp" dev.bgfetch.Main \
-    list --json --all --home "$store/home" </dev/null >/dev/null 2>&1 \
+    -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$cp" dev.bgfetch.Train "$store" \
+    </dev/null >/dev/null 2>&1 \
     || { echo "bundle.sh: the class-data dump failed" >&2; exit 1; }
 [ -s "$bundle/lib/bgfetch.jsa" ] || { echo "bundle.sh: no class-data archive was written" >&2; exit 1; }
 echo "bundle.sh: $bundle ($(du -sh "$bundle" | cut -f1))"

@@ -238,6 +238,49 @@ class LauncherIT {
         assertVersionOnly(run(Map.of("JAVA_HOME", javaHome, "XDG_CACHE_HOME", "/proc/self/no-cache"), "--version"));
     }
 
+    /**
+     * Java 17-18: the background training runs fetch, get and list, so their classes come from the
+     * archive (trained on {@code list} alone, fetch's registration and state writing came from jars).
+     */
+    @Test
+    void theTrainedArchiveHoldsWhatFetchAndGetLoad() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(major(javaHome) >= 17 && major(javaHome) < 19, "Java 17-18 only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(tmp).getUsableSpace() > (1L << 30), "room for an archive");
+        assertVersionOnly(run(Map.of(), "--version")); // starts the training
+        awaitArchive(tmp.resolve("cache").resolve("bgfetch"));
+        Path fetchLog = tmp.resolve("fetch-classes.txt");
+        Path getLog = tmp.resolve("get-classes.txt");
+        // /bin/true as the worker (the user's -D wins over the launcher's): registration, no download
+        Run fetch = run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true -Xlog:class+load=info:file=" + fetchLog),
+                "fetch", "t", "http://127.0.0.1:2/x.bin", "-d", tmp.resolve("dl").toString());
+        assertEquals(0, fetch.exit(), fetch.err());
+        Run get = run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true -Xlog:class+load=info:file=" + getLog),
+                "get", "t");
+        assertEquals(0, get.exit(), get.err());
+        for (String c : List.of("dev.bgfetch.cli.FetchCommand", "dev.bgfetch.cli.Registration", "dev.bgfetch.state.StateJson",
+                "dev.bgfetch.worker.WorkerLauncher")) {
+            assertTrue(fromArchive(fetchLog, c), c + " is not in the archive: " + classLine(fetchLog, c) + "; " + classLine(fetchLog, "dev.bgfetch.Main") + "; archives: " + listing(tmp.resolve("cache").resolve("bgfetch")));
+        }
+        for (String c : List.of("dev.bgfetch.cli.GetCommand", "dev.bgfetch.state.StateJson")) {
+            assertTrue(fromArchive(getLog, c), c + " is not in the archive: " + classLine(getLog, c));
+        }
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName() + " " + p.toFile().length()).toList();
+        }
+    }
+
+    private static boolean fromArchive(Path log, String className) throws IOException {
+        return classLine(log, className).contains("shared objects file");
+    }
+
+    private static String classLine(Path log, String className) throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains(" " + className + " ")).findFirst().orElse("(not loaded)");
+    }
+
     /** Waits for the one finished archive (no training directory, no temp file left) in {@code dir}. */
     private static Path awaitArchive(Path dir) throws Exception {
         List<Path> files = List.of();

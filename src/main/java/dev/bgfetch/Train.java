@@ -1,0 +1,59 @@
+package dev.bgfetch;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * The launcher's class-data training run: the everyday commands once each, in one JVM, on a
+ * throwaway store, so the archive dumped when this JVM exits holds what {@code fetch}, {@code get},
+ * {@code list} and {@code --help} load, not only what one of them does. Never run by a user: the
+ * launcher starts it in the background with its output thrown away.
+ *
+ * <p>The fetches it registers must not start a real worker (it would try their URLs and outlive
+ * the training), so the worker's launcher is {@code /bin/true}: the spawn path is still loaded.
+ */
+public final class Train {
+    private Train() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            throw new IllegalArgumentException("usage: Train STORE-DIRECTORY");
+        }
+        Path store = Path.of(args[0]);
+        Path dir = Files.createDirectories(store.resolve("downloads"));
+        Path input = store.resolve("input.txt");
+        Files.writeString(input, "http://127.0.0.1:2/a/one.bin\n  out=first.bin\n"
+                + "# a comment\nhttp://127.0.0.1:2/b/two.bin?X-Amz-Signature=0&token=1\n", StandardCharsets.UTF_8);
+        System.setProperty("bgfetch.launcher", "/bin/true");
+        String home = store.resolve("home").toString();
+        String d = dir.toString();
+        List<List<String>> commands = List.of(
+                List.of("--help"),
+                List.of("fetch", "--help"),
+                List.of("fetch", "ep5", "http://127.0.0.1:2/ep-5.mp3", "http://127.0.0.1:2/ep-5-art.jpg",
+                        "--title", "Episode 5", "--download-total", "10M", "-d", d, "--home", home),
+                List.of("fetch", "-q", "feed", "-i", input.toString(), "-d", d, "--home", home),
+                List.of("fetch", "ep5", "http://127.0.0.1:2/again", "-d", d, "--home", home), // a duplicate id
+                List.of("get", "ep5", "--home", home),
+                List.of("get", "ep5", "--json", "--home", home),
+                List.of("list", "--home", home),
+                List.of("list", "--json", "--all", "--home", home),
+                List.of("list", "--no-such-option", "--home", home),
+                List.of("abort", "ep5", "--home", home),
+                List.of("--version"));
+        PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
+        for (List<String> command : commands) {
+            CommandLine cl = Main.createCommandLine();
+            cl.setOut(nowhere);
+            cl.setErr(nowhere);
+            cl.execute(command.toArray(new String[0]));
+        }
+    }
+}
