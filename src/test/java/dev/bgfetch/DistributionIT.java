@@ -189,6 +189,9 @@ class DistributionIT {
         env.remove("BGFETCH_HOME");
         env.put("HOME", fakeHome.toString());
         env.put("XDG_STATE_HOME", "relative/state");
+        // no class-data archive under the fake home: its background training would still be writing
+        // there when the temporary directory is deleted
+        env.put("XDG_CACHE_HOME", "/proc/self/no-cache");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

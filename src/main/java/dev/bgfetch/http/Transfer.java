@@ -111,6 +111,8 @@ public final class Transfer {
     private boolean answered;
     /** The identity (inode) of the .part file this transfer opened, to notice it being removed or replaced. */
     private volatile Object partKey;
+    /** The last look at the .part (before the request) found none; the next open creates it. */
+    private boolean partAbsent;
 
     public Transfer(HttpEngine engine, Job job, TransferListener listener) {
         this.engine = engine;
@@ -698,6 +700,7 @@ public final class Transfer {
     /** The length of the local partial data: 0 when there is none; a link or special file there is refused. */
     private long partLength() throws DiskError {
         BasicFileAttributes a = regularPart();
+        partAbsent = a == null;
         return a == null ? 0 : a.size();
     }
 
@@ -747,7 +750,10 @@ public final class Transfer {
      */
     private FileChannel openPart() throws DiskError {
         Path p = job.part;
-        BasicFileAttributes before = regularPart();
+        // A .part just seen absent is created with O_EXCL, which refuses anything that appeared since
+        // (a link too): looking again would only cost a failed lookup (an exception) per file.
+        BasicFileAttributes before = partAbsent ? null : regularPart();
+        partAbsent = false;
         FileChannel ch;
         try {
             ch = before == null

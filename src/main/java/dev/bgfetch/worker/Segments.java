@@ -345,7 +345,11 @@ final class Segments {
     void forget(Store store) {
         synchronized (mapLock) {
             gone = true;
-            SegmentMap.delete(store, job.run.key, job.index);
+            // Unmapped: no map of this record exists (resume took over or removed a killed worker's),
+            // so there is nothing to unlink, once per file of a group.
+            if (mapped) {
+                SegmentMap.delete(store, job.run.key, job.index);
+            }
         }
     }
 }
