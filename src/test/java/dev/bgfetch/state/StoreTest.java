@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -149,6 +150,42 @@ class StoreTest {
         assertEquals("aborted", settled.failureReason.wire());
         s.forget("w");
         assertTrue(follower.poll().isEmpty(), "a forgotten fetch is gone");
+    }
+
+    /**
+     * A settling worker hands over every record, so the journal is not parsed back: the records it
+     * holds are written whole (for a group of 10,000 that read was the worker's largest cost). A
+     * journal damaged meanwhile is proof: reading it back would have moved the fetch aside.
+     */
+    @Test
+    void settlingWithEveryRecordWritesThemWithoutReadingTheJournalBack() throws IOException {
+        Store s = Store.open(tmp.resolve("home"));
+        Fetch f = fetch("all");
+        for (int i = 1; i < 3; i++) {
+            Rec r = new Rec();
+            r.request.url = "http://127.0.0.1:8080/all" + i;
+            r.index = i;
+            f.records.add(r);
+        }
+        Fetch stored = s.register(f);
+        List<Rec> records = s.byKey(stored.key).orElseThrow().records;
+        Path journal = tmp.resolve("home/active").resolve(stored.key).resolve("records.jsonl");
+        Files.writeString(journal, "{\"index\": not json\n" + Files.readString(journal));
+        Optional<Fetch> settled = s.recordChanges(stored.key, sum -> {
+            for (Rec r : records) {
+                sum.finishRecord(r, RecordResult.SUCCESS);
+                r.path = "/tmp/all" + r.index;
+            }
+            sum.settle();
+            return records;
+        });
+        assertTrue(settled.orElseThrow().hasSettled());
+        assertEquals(List.of(), s.warnings(), "nothing was moved aside");
+        Fetch back = s.find("all").orElseThrow();
+        assertEquals(FetchResult.SUCCESS, back.result);
+        assertEquals(3, back.records.size());
+        assertEquals("/tmp/all2", back.records.get(2).path);
+        assertTrue(back.records.stream().allMatch(r -> r.result == RecordResult.SUCCESS));
     }
 
     @Test
