@@ -31,17 +31,12 @@ public final class StateJson {
 
     /** A fetch without its records: the summary file. */
     static byte[] summary(Fetch f) throws IOException {
-        return write(g -> writeFetch(g, f, false, true));
+        return write(g -> writeFetch(g, f, true));
     }
 
     /** The summary without the numbers that change with every byte (progress.bin carries those), to compare. */
     static byte[] comparable(Fetch f) throws IOException {
-        return write(g -> writeFetch(g, f, false, false));
-    }
-
-    /** A fetch with its records embedded, as schema 1 kept it (for tests and migration checks). */
-    static byte[] whole(Fetch f) throws IOException {
-        return write(g -> writeFetch(g, f, true, true));
+        return write(g -> writeFetch(g, f, false));
     }
 
     /** One record: a journal line. */
@@ -65,8 +60,8 @@ public final class StateJson {
         }
     }
 
-    private static void writeFetch(JsonGenerator g, Fetch f, boolean withRecords, boolean withProgress)
-            throws IOException {
+    /** A summary: the records live in the journal (a schema-1 file embedded them; only read now). */
+    private static void writeFetch(JsonGenerator g, Fetch f, boolean withProgress) throws IOException {
         g.writeStartObject();
         g.writeNumberField("schema", f.schema);
         g.writeStringField("key", f.key);
@@ -95,13 +90,6 @@ public final class StateJson {
         g.writeStringField("created", f.created);
         g.writeStringField("settled", f.settled);
         writeOptions(g, f.options);
-        if (withRecords) {
-            g.writeArrayFieldStart("records");
-            for (Rec r : f.records) {
-                writeRec(g, r);
-            }
-            g.writeEndArray();
-        }
         g.writeBooleanField("hookDone", f.hookDone);
         g.writeNumberField("files", f.files);
         g.writeNumberField("filesDone", f.filesDone);

@@ -174,9 +174,8 @@ public final class Store {
     }
 
     /**
-     * The failureReason of a settled fetch ("" for success), read as a JSON tree: a cold JVM builds
-     * a tree in a few ms but needs about 0.3 s to set up bean deserialization, which is all a
-     * waiting client would otherwise do before it exits.
+     * The failureReason of a settled fetch ("" for success), read as one top-level field of its
+     * summary: all a waiting client needs before it exits.
      */
     public Optional<FailureReason> settledFailureReason(String key) {
         try {
@@ -189,7 +188,7 @@ public final class Store {
 
     /**
      * True once the fetch with this key has settled: a stat, and while it is active a read of its
-     * small summary as a tree, which also sees a settle whose move to settled/ a crash cut short.
+     * small summary's state field, which also sees a settle whose move to settled/ a crash cut short.
      */
     public boolean isSettled(String key) {
         if (Files.exists(settledDir.resolve(key).resolve(SUMMARY))) {

@@ -14,8 +14,8 @@ import java.util.Map;
  */
 public final class Views {
     /**
-     * One mapper for the state files and the CLI's output, made once per process (building one costs
-     * a cold JVM several milliseconds); readers ignore fields a newer bgfetch may add.
+     * One mapper for the CLI's JSON output, made once per process (building one costs a cold JVM
+     * several milliseconds). It builds and writes trees only: the state files go through StateJson.
      */
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)

@@ -68,9 +68,9 @@ class StateJsonTest {
         assertEquals(OLD_SUMMARY, new String(StateJson.summary(f), StandardCharsets.UTF_8));
         Rec r = StateJson.readRec(OLD_RECORD);
         assertEquals(OLD_RECORD, new String(StateJson.record(r), StandardCharsets.UTF_8));
-        // A schema-1 style file with its records embedded keeps them.
-        f.records = List.of(r);
-        Fetch whole = StateJson.readFetch(StateJson.whole(f));
+        // A schema-1 file embedded its records: they are read with it.
+        String schema1 = OLD_SUMMARY.replace("\"hookDone\"", "\"records\":[" + OLD_RECORD + "],\"hookDone\"");
+        Fetch whole = StateJson.readFetch(schema1.getBytes(StandardCharsets.UTF_8));
         assertEquals(OLD_RECORD, new String(StateJson.record(whole.records.get(0)), StandardCharsets.UTF_8));
     }
 

@@ -35,6 +35,18 @@ class StoreTest {
         return f;
     }
 
+    /** A fetch of {@code n} records, URLs {@code /ID}, {@code /ID1}, {@code /ID2}… */
+    static Fetch fetch(String id, int n) {
+        Fetch f = fetch(id);
+        for (int i = 1; i < n; i++) {
+            Rec r = new Rec();
+            r.request.url = "http://127.0.0.1:8080/" + id + i;
+            r.index = i;
+            f.records.add(r);
+        }
+        return f;
+    }
+
     @Test
     void registerAssignsOrderedKeysAndRefusesATakenId() {
         Store s = Store.open(tmp.resolve("home"));
@@ -121,13 +133,7 @@ class StoreTest {
     @Test
     void aFollowerReadsOnlyWhatChangedAndSeesTheSettle() throws Exception {
         Store s = Store.open(tmp.resolve("home"));
-        Fetch f = fetch("w");
-        for (int i = 1; i < 3; i++) {
-            Rec r = new Rec();
-            r.request.url = "http://127.0.0.1:8080/w" + i;
-            r.index = i;
-            f.records.add(r);
-        }
+        Fetch f = fetch("w", 3);
         Fetch stored = s.register(f);
         FetchFollower follower = s.follower(stored.key);
         Fetch first = follower.poll().orElseThrow();
@@ -160,13 +166,7 @@ class StoreTest {
     @Test
     void settlingWithEveryRecordWritesThemWithoutReadingTheJournalBack() throws IOException {
         Store s = Store.open(tmp.resolve("home"));
-        Fetch f = fetch("all");
-        for (int i = 1; i < 3; i++) {
-            Rec r = new Rec();
-            r.request.url = "http://127.0.0.1:8080/all" + i;
-            r.index = i;
-            f.records.add(r);
-        }
+        Fetch f = fetch("all", 3);
         Fetch stored = s.register(f);
         List<Rec> records = s.byKey(stored.key).orElseThrow().records;
         Path journal = tmp.resolve("home/active").resolve(stored.key).resolve("records.jsonl");
