@@ -6,13 +6,22 @@ import dev.bgfetch.cli.Stdout;
 import dev.bgfetch.cli.VersionProvider;
 import picocli.CommandLine;
 
-/** Entry point. Builds the command line once (tests use the same factory); the only System.exit. */
+/** Entry point. Builds the command line (tests use the same factories); the only System.exit. */
 public final class Main {
     private Main() {
     }
 
+    /** The whole command tree (tests, completions). */
     public static CommandLine createCommandLine() {
-        CommandLine cl = new CommandLine(new BgfetchCommand());
+        return configure(BgfetchCommand.all());
+    }
+
+    /** The command line {@code args} need: the named subcommand's model only, as {@link #main} runs. */
+    public static CommandLine createCommandLine(String... args) {
+        return configure(BgfetchCommand.commandLine(args));
+    }
+
+    private static CommandLine configure(CommandLine cl) {
         ErrorHandler handler = new ErrorHandler();
         cl.setExecutionExceptionHandler(handler);
         cl.setExitCodeExceptionMapper(handler);
@@ -23,7 +32,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        CommandLine cl = createCommandLine();
+        CommandLine cl = createCommandLine(args);
         Stdout.install(cl);
         System.exit(cl.execute(args));
     }

@@ -50,7 +50,7 @@ public final class Train {
                 List.of("--version"));
         PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
         for (List<String> command : commands) {
-            CommandLine cl = Main.createCommandLine();
+            CommandLine cl = Main.createCommandLine(command.toArray(new String[0]));
             cl.setOut(nowhere);
             cl.setErr(nowhere);
             cl.execute(command.toArray(new String[0]));

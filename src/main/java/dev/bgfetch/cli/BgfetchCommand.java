@@ -1,13 +1,20 @@
 package dev.bgfetch.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** The top command: global options, the exit-code list shown in --help and man, and the subcommands. */
+/**
+ * The top command: global options, the exit-code list shown in --help and man, and which
+ * subcommands a command line is built with (see {@link #commandLine}).
+ */
 @Command(name = "bgfetch",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
@@ -17,10 +24,6 @@ import picocli.CommandLine.Spec;
                 + "survives the terminal closing, and settles the group with one result: success or failure "
                 + "(aborted, bad-status, fetch-error, quota-exceeded, download-total-exceeded).",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {
-                FetchCommand.class, ListCommand.class, GetCommand.class, AbortCommand.class,
-                WaitCommand.class, WatchCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class, ForgetCommand.class, CleanCommand.class,
-                WorkerCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit Codes:%n",
         exitCodeList = {
                 "0:success (registered; found; aborted; wait: result success)",
@@ -42,7 +45,30 @@ import picocli.CommandLine.Spec;
                 "BGFETCH_HOME      the store (default $${XDG_STATE_HOME:-~/.local/state}/bgfetch)",
                 "NO_COLOR          no colour in output",
                 "BGFETCH_JAVA_OPTS extra JVM options for the launcher"})
-public final class BgfetchCommand implements Runnable {
+public class BgfetchCommand implements Runnable {
+    /**
+     * The subcommands in the order --help lists them. Picocli builds a command's model by reflection
+     * over its annotations (~5 ms a command on a cold JVM, ~60 ms for all of them), so a command
+     * line is built with only the subcommand it names.
+     */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("fetch", FetchCommand::new);
+        SUBCOMMANDS.put("list", ListCommand::new);
+        SUBCOMMANDS.put("get", GetCommand::new);
+        SUBCOMMANDS.put("abort", AbortCommand::new);
+        SUBCOMMANDS.put("wait", WaitCommand::new);
+        SUBCOMMANDS.put("watch", WatchCommand::new);
+        SUBCOMMANDS.put("match", MatchCommand::new);
+        SUBCOMMANDS.put("pause", PauseCommand::new);
+        SUBCOMMANDS.put("resume", ResumeCommand::new);
+        SUBCOMMANDS.put("forget", ForgetCommand::new);
+        SUBCOMMANDS.put("clean", CleanCommand::new);
+        SUBCOMMANDS.put("worker", WorkerCommand::new);
+        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
     @Mixin
     GlobalOptions globals;
 
@@ -52,5 +78,70 @@ public final class BgfetchCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing command; see 'bgfetch --help'");
+    }
+
+    /** The whole command tree: for --help, the help command, completions and anything unrecognised. */
+    public static CommandLine all() {
+        return with(SUBCOMMANDS.keySet());
+    }
+
+    /**
+     * The command tree {@code args} need: only the subcommand they name; none for a bare
+     * {@code --version}; all of them for --help, `help`, an unknown name or option, an @file, or
+     * anything else this scan does not follow, so picocli's own errors and suggestions stay as they are.
+     */
+    public static CommandLine commandLine(String[] args) {
+        CommandLine root = new CommandLine(new BgfetchCommand());
+        String name = named(root.getCommandSpec(), args);
+        if (name == null) {
+            return all();
+        }
+        if (!name.isEmpty()) {
+            root.addSubcommand(name, SUBCOMMANDS.get(name).get());
+        }
+        return root;
+    }
+
+    /** The subcommand {@code args} name, "" for none, null when the whole tree is needed. */
+    static String named(CommandSpec top, String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("@") || a.equals("--")) {
+                return null;
+            }
+            if (a.startsWith("-") && a.length() > 1) {
+                int eq = a.indexOf('=');
+                OptionSpec o = top.findOption(eq < 0 ? a : a.substring(0, eq));
+                if (o == null || o.usageHelp()) {
+                    return null;
+                }
+                if (eq < 0 && o.arity().max() > 0) {
+                    i++;
+                }
+                continue;
+            }
+            return SUBCOMMANDS.containsKey(a) && !a.equals("help") ? a : null;
+        }
+        return "";
+    }
+
+    private static CommandLine with(Iterable<String> names) {
+        CommandLine root = new CommandLine(new BgfetchCommand());
+        for (String n : names) {
+            root.addSubcommand(n, SUBCOMMANDS.get(n).get());
+        }
+        return root;
+    }
+
+    /**
+     * The whole tree as annotations, for the tools that read a class, not a command line: picocli's
+     * man page and bash completion generators (the pom names this class). Same list as
+     * {@link #SUBCOMMANDS}; a test holds the two equal.
+     */
+    @Command(subcommands = {
+            FetchCommand.class, ListCommand.class, GetCommand.class, AbortCommand.class,
+            WaitCommand.class, WatchCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class,
+            ForgetCommand.class, CleanCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class})
+    public static final class WithSubcommands extends BgfetchCommand {
     }
 }

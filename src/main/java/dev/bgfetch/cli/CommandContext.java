@@ -60,7 +60,16 @@ public final class CommandContext {
      * Returns true when such a failed start was reported.
      */
     public boolean ensureWorker() {
-        if (!store().needsWorker()) {
+        return ensureWorker(false);
+    }
+
+    /**
+     * As {@link #ensureWorker()}; {@code knownNeeded} when the caller has just made work (a
+     * registration), so the store need not be read to find some. A running worker is asked first:
+     * it is one lock probe, where finding whether there is work reads summaries.
+     */
+    public boolean ensureWorker(boolean knownNeeded) {
+        if (WorkerLauncher.isRunning(store()) || !knownNeeded && !store().needsWorker()) {
             return false;
         }
         Optional<String> failed = WorkerLauncher.failedStart(store(), true);

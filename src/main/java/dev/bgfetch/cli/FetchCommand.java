@@ -4,6 +4,7 @@ import dev.bgfetch.http.Netrc;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Views;
 import java.io.IOException;
@@ -170,7 +171,7 @@ public final class FetchCommand implements Callable<Integer> {
         }
 
         Fetch stored = ctx.store().register(f);
-        ctx.ensureWorker();
+        ctx.ensureWorker(stored.state != FetchState.PAUSED);
         if (waitForResult) {
             return new LiveView(ctx, LiveView.Mode.WAIT).follow(List.of(stored.key));
         }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
 /**
  * The fetch directories on disk, for {@link Store}: where a fetch lives, how its summary, journal and
@@ -121,18 +122,66 @@ final class FetchFiles {
 
     // ---------------------------------------------------------------- reading, damage, newer schemas
 
+    /**
+     * The readable active summaries whose id is {@code id}: each file's id is peeked at and only a
+     * match is read whole (and, if damaged, moved aside as any reader would).
+     */
+    List<Fetch> activeWithId(String id) {
+        List<Fetch> out = new ArrayList<>();
+        for (Path d : fetchDirs(activeDir)) {
+            String peeked;
+            try {
+                peeked = StateJson.peekId(Files.readAllBytes(d.resolve(SUMMARY)));
+            } catch (IOException e) {
+                peeked = null; // unreadable or damaged: read whole below, which says which
+            }
+            if (peeked == null || peeked.equals(id)) {
+                readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
+            }
+        }
+        for (Path p : files(activeDir)) {
+            skipNewer(p, readQuietly(p));
+        }
+        return out;
+    }
+
     /** Every readable summary, active and settled, in registration order (a key is in one place only). */
     List<Fetch> summaries() {
+        return summaries(true, true);
+    }
+
+    /**
+     * The readable summaries of active/, and of settled/ if asked, in registration order; with the
+     * published byte counts of active ones if asked (a read of each progress file's header).
+     */
+    List<Fetch> summaries(boolean settledToo, boolean withProgress) {
         Map<String, Fetch> byKey = new TreeMap<>();
-        for (Path dir : List.of(activeDir, settledDir)) {
+        for (Path dir : settledToo ? List.of(activeDir, settledDir) : List.of(activeDir)) {
             for (Path d : fetchDirs(dir)) {
-                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
+                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress ? withProgress(d, f) : f));
             }
             for (Path p : files(dir)) {
                 skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
             }
         }
         return new ArrayList<>(byKey.values());
+    }
+
+    /**
+     * Whether a readable summary passes {@code test}, active/ read before settled/ and the reading
+     * stopped at the first that does: a question about "any fetch" costs one file when the answer is
+     * near the front, not the whole store. Byte counts are not read.
+     */
+    boolean anySummary(Predicate<Fetch> test) {
+        for (Path dir : List.of(activeDir, settledDir)) {
+            for (Path d : fetchDirs(dir)) {
+                Optional<Fetch> f = readSummary(d);
+                if (f.isPresent() && test.test(f.get())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static byte[] readQuietly(Path p) {

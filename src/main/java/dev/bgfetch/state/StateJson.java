@@ -423,6 +423,28 @@ public final class StateJson {
         return m;
     }
 
+    /**
+     * The top-level {@code id} of a summary, the parse stopped there (it is the third field we
+     * write); null when there is none, and nothing else checked. For a question asked of every
+     * summary at once (is this id taken?), where a whole parse of each costs ~0.2 ms on a cold JVM.
+     */
+    static String peekId(byte[] data) throws IOException {
+        try (JsonParser p = JSON.createParser(data)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean id = "id".equals(p.currentName());
+                JsonToken v = p.nextToken();
+                if (id) {
+                    return v == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                p.skipChildren();
+            }
+            return null;
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private interface Body {

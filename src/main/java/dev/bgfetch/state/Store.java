@@ -107,7 +107,7 @@ public final class Store {
     /** Active fetches in registration order, as summaries (records not loaded). */
     public List<Fetch> active() {
         List<Fetch> out = new ArrayList<>();
-        for (Fetch f : dirs.summaries()) {
+        for (Fetch f : dirs.summaries(false, true)) {
             if (f.isActive()) {
                 out.add(f);
             }
@@ -274,12 +274,7 @@ public final class Store {
 
     /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
     public boolean needsWorker() {
-        for (Fetch f : dirs.summaries()) {
-            if (f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null) {
-                return true;
-            }
-        }
-        return false;
+        return dirs.anySummary(f -> f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null);
     }
 
     // ---------------------------------------------------------------- changes
@@ -298,11 +293,8 @@ public final class Store {
                     maxSeq = Math.max(maxSeq, dirs.seqOf(p));
                 }
             }
-            for (Fetch other : active()) {
-                if (other.id.equals(f.id)) {
-                    throw new StateException(StateException.Kind.ID_TAKEN,
-                            "an active fetch already has the id '" + f.id + "'");
-                }
+            if (!dirs.activeWithId(f.id).isEmpty()) {
+                throw new StateException(StateException.Kind.ID_TAKEN, "an active fetch already has the id '" + f.id + "'");
             }
             for (Map.Entry<Path, String> e : dirs.newer().entrySet()) {
                 if (f.id.equals(e.getValue()) && e.getKey().startsWith(activeDir) && Files.exists(e.getKey())) {

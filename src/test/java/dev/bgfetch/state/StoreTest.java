@@ -59,6 +59,58 @@ class StoreTest {
     }
 
     @Test
+    void anIdIsTakenHoweverItsSummarySpellsItAndFreedOnceSettled() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        String odd = "é \"q\" \\ /x";
+        s.register(fetch(odd));
+        assertEquals(StateException.Kind.ID_TAKEN, assertThrows(StateException.class, () -> s.register(fetch(odd))).kind());
+        // A summary written with escapes our writer does not use still names its id.
+        Fetch x = s.register(fetch("x"));
+        Path summary = home.resolve("active").resolve(x.key).resolve("fetch.json");
+        String text = Files.readString(summary);
+        Files.writeString(summary, text.replace("\"id\":\"x\"", "\"id\" : \"\\u0078\""));
+        assertTrue(Files.readString(summary).contains("\\u0078"), "the spelling was changed");
+        assertEquals(StateException.Kind.ID_TAKEN, assertThrows(StateException.class, () -> s.register(fetch("x"))).kind());
+        s.abort("x");
+        assertEquals("x", s.register(fetch("x")).id, "a settled fetch's id is free again");
+    }
+
+    @Test
+    void aDamagedSummaryDoesNotStopARegistrationAndIsMovedAside() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch a = s.register(fetch("a"));
+        Files.writeString(home.resolve("active").resolve(a.key).resolve("fetch.json"), "{\"schema\":2,\"key\":");
+        assertEquals("b", s.register(fetch("b")).id);
+        assertEquals("a", s.register(fetch("a")).id, "the damaged one no longer holds its id");
+        assertEquals(1, s.warnings().size(), s.warnings().toString());
+        assertTrue(s.warnings().get(0).contains("fetch.json"), s.warnings().get(0));
+        try (Stream<Path> broken = Files.list(home.resolve("broken"))) {
+            assertEquals(1, broken.count(), "kept aside, not deleted");
+        }
+    }
+
+    @Test
+    void aWorkerIsNeededForARunningFetchOrAnOwedHookNotForPausedOnes() {
+        Store s = Store.open(tmp.resolve("home"));
+        assertTrue(!s.needsWorker(), "an empty store");
+        for (int i = 0; i < 5; i++) {
+            s.register(fetch("p" + i));
+            s.pause("p" + i);
+        }
+        assertTrue(!s.needsWorker(), "only paused fetches");
+        Fetch hooked = fetch("h");
+        hooked.options.onAbort = "true";
+        s.register(hooked);
+        assertTrue(s.needsWorker(), "a fetch to run");
+        s.abort("h");
+        assertTrue(s.needsWorker(), "a settled fetch owing its on-abort hook");
+        s.update(s.find("h").orElseThrow().key, f -> f.hookDone = true);
+        assertTrue(!s.needsWorker(), "the hook has run");
+    }
+
+    @Test
     void aHundredConcurrentRegistrationsAllLandAndOneIdWinsOnce() throws Exception {
         Store s = Store.open(tmp.resolve("home"));
         ExecutorService pool = Executors.newFixedThreadPool(16);

@@ -60,14 +60,15 @@ public final class Cli implements AutoCloseable {
     }
 
     public Result run(String... args) {
-        CommandLine cl = Main.createCommandLine();
+        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
+        all.addAll(List.of(args));
+        String[] line = all.toArray(new String[0]);
+        CommandLine cl = Main.createCommandLine(line); // as bin/bgfetch builds it
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("--home", home.toString()));
-        all.addAll(List.of(args));
-        int code = cl.execute(all.toArray(new String[0]));
+        int code = cl.execute(line);
         return new Result(code, out.toString(), err.toString());
     }
 
