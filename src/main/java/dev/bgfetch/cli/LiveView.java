@@ -89,10 +89,15 @@ final class LiveView {
         long lastPlain = start;
         long lastWorkerCheck = start;
         int failedStarts = 0;
+        // Following every fetch: those active now, and each one registered from now on, even one that
+        // settles between two polls (a small file on a running worker takes milliseconds).
+        List<String> before = keys == null ? store.keysAfter(null) : List.of();
+        String last = before.isEmpty() ? null : before.get(before.size() - 1);
         try {
             while (true) {
                 if (keys == null) {
                     followed.addAll(store.activeStamps().keySet());
+                    followed.addAll(store.keysAfter(last));
                 }
                 long now = System.nanoTime();
                 boolean plainDue = plain && now - lastPlain >= PLAIN_EVERY_MS * 1_000_000;

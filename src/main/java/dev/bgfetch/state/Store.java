@@ -40,6 +40,8 @@ public final class Store {
     private final Path home;
     private final Path activeDir;
     private final Path settledDir;
+    /** A fetch directory's name: its registration sequence number and a random tag (see {@link #register}). */
+    private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[0-9]{10}-[0-9a-f]{4}");
     private final StoreLock lock;
     private final FetchFiles dirs;
     private final WorkerFiles workerFiles;
@@ -144,6 +146,24 @@ public final class Store {
     public Optional<Fetch> summary(String key) {
         Path dir = dirs.dirOf(key);
         return dirs.readSummary(dir).map(f -> dirs.withProgress(dir, f));
+    }
+
+    /**
+     * Keys of the fetches registered after the one with key {@code after} (null: all), active or
+     * already settled, in registration order: names from the two directory listings, no file read.
+     * A follower of "every fetch" finds by it one that was registered and settled between two polls.
+     */
+    public List<String> keysAfter(String after) {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        for (Path dir : List.of(activeDir, settledDir)) {
+            for (Path p : dirs.entries(dir)) {
+                String n = p.getFileName().toString();
+                if (KEY.matcher(n).matches() && (after == null || n.compareTo(after) > 0)) {
+                    out.add(n);
+                }
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     /**

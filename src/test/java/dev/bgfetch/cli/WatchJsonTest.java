@@ -84,6 +84,10 @@ class WatchJsonTest {
             Process watch = Proc.start(cli.home(), "watch", "--json");
             Thread.sleep(800);
             assertEquals(0, cli.run("fetch", "second", server.url("/late.bin"), "-d", dl).code);
+            // Small ones on a running worker settle within milliseconds, between two polls of watch.
+            for (int i = 0; i < 5; i++) {
+                assertEquals(0, cli.run("fetch", "tiny" + i, server.url("/late.bin"), "-d", dl).code);
+            }
             assertTrue(watch.waitFor(60, TimeUnit.SECONDS), "watch ends when nothing is active");
             String out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, watch.exitValue(), out);
@@ -98,6 +102,9 @@ class WatchJsonTest {
                 }
             }
             assertTrue(lastSecond != null, "the fetch registered later appears: " + out);
+            for (int i = 0; i < 5; i++) {
+                assertTrue(out.contains("\"id\":\"tiny" + i + "\""), "tiny" + i + " appears: " + out);
+            }
             assertEquals("settled", lastFirst.get("state").textValue(), out);
             assertEquals("settled", lastSecond.get("state").textValue(), out);
         }

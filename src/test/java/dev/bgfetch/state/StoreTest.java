@@ -111,6 +111,21 @@ class StoreTest {
     }
 
     @Test
+    void keysAfterNamesLaterRegistrationsActiveOrSettledAndNothingElse() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch a = s.register(fetch("a"));
+        Fetch b = s.register(fetch("b"));
+        Fetch c = s.register(fetch("c"));
+        s.abort("b");
+        Files.createDirectories(home.resolve("active").resolve("." + "9999999999-ffff" + ".new"));
+        Files.writeString(home.resolve("settled").resolve("old.json"), "{}");
+        assertEquals(List.of(a.key, b.key, c.key), s.keysAfter(null));
+        assertEquals(List.of(b.key, c.key), s.keysAfter(a.key), "b has settled, and is still named");
+        assertEquals(List.of(), s.keysAfter(c.key));
+    }
+
+    @Test
     void aHundredConcurrentRegistrationsAllLandAndOneIdWinsOnce() throws Exception {
         Store s = Store.open(tmp.resolve("home"));
         ExecutorService pool = Executors.newFixedThreadPool(16);
