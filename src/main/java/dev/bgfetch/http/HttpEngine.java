@@ -38,7 +38,7 @@ public final class HttpEngine implements Closeable {
     private final Map<String, Integer> silent = new ConcurrentHashMap<>();
 
     public HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent) {
-        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, DefaultClientTlsStrategy.createDefault());
+        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, new JdkTrustOnFirstUse());
     }
 
     /**
@@ -47,7 +47,7 @@ public final class HttpEngine implements Closeable {
      */
     public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
             String userAgent, java.nio.file.Path extraCa) throws Trust.BadCaFile {
-        TlsSocketStrategy tls = extraCa == null ? DefaultClientTlsStrategy.createDefault()
+        TlsSocketStrategy tls = extraCa == null ? new JdkTrustOnFirstUse()
                 : new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa));
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
     }
@@ -60,7 +60,7 @@ public final class HttpEngine implements Closeable {
             String userAgent, java.nio.file.Path extraCa, String fetchPem, Proxies proxies) throws Trust.BadCaFile {
         TlsSocketStrategy tls = fetchPem != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa, fetchPem))
                 : extraCa != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa))
-                : DefaultClientTlsStrategy.createDefault();
+                : new JdkTrustOnFirstUse();
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls, proxies);
     }
 
@@ -152,6 +152,35 @@ public final class HttpEngine implements Closeable {
         HandshakeTimeout(String host, SocketTimeoutException cause) {
             super("no TLS answer from " + host);
             initCause(cause);
+        }
+    }
+
+    /**
+     * The JDK's own trust, made at the first TLS connection: making it parses the JDK's cacerts
+     * (~140 certificates, ~250 classes of sun.security), which a worker that downloads only http://
+     * URLs never needs. A CA file of the user's is still read when the engine is made, so a bad one
+     * is reported at once.
+     */
+    static final class JdkTrustOnFirstUse implements TlsSocketStrategy {
+        private volatile TlsSocketStrategy tls;
+
+        @Override
+        public SSLSocket upgrade(Socket socket, String target, int port, Object attachment, HttpContext context)
+                throws IOException {
+            TlsSocketStrategy t = tls;
+            if (t == null) {
+                synchronized (this) {
+                    if (tls == null) {
+                        tls = DefaultClientTlsStrategy.createDefault();
+                    }
+                    t = tls;
+                }
+            }
+            return t.upgrade(socket, target, port, attachment, context);
+        }
+
+        boolean made() {
+            return tls != null;
         }
     }
 

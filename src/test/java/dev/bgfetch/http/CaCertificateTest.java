@@ -2,6 +2,8 @@ package dev.bgfetch.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpsServer;
@@ -57,6 +59,19 @@ class CaCertificateTest {
         Cli.Result r = cli.run("fetch", "tls", url(), "-d", dl.toString(), "-w");
         assertEquals(0, r.code, r.toString());
         assertArrayEquals(body, Files.readAllBytes(dl.resolve("f.bin")));
+    }
+
+    @Test
+    void theJdkTrustIsMadeAtTheFirstTlsConnectionNotBefore() throws Exception {
+        HttpEngine.JdkTrustOnFirstUse trust = new HttpEngine.JdkTrustOnFirstUse();
+        assertFalse(trust.made(), "an engine for http:// URLs never parses the JDK's cacerts");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", https.getAddress().getPort())) {
+            s.setSoTimeout(10_000);
+            javax.net.ssl.SSLException e = assertThrows(javax.net.ssl.SSLException.class,
+                    () -> trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null));
+            assertTrue(String.valueOf(e.getMessage()).contains("PKIX"), "the JDK's trust refuses a self-signed server: " + e);
+        }
+        assertTrue(trust.made());
     }
 
     @Test
