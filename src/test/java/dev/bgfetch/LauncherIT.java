@@ -322,6 +322,19 @@ class LauncherIT {
         }
     }
 
+    /** A directives file the JVM cannot parse is only a warning on stderr: the JVM runs on with C2 for all. */
+    @Test
+    void theWorkersCompilerDirectivesParseOnThisJava() throws Exception {
+        Path directives = launcher.getParent().getParent().resolve("lib/worker-jit.json");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + directives,
+                "-XX:+DisplayVMOutputToStderr", "-version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.startsWith("2 compiler directives added"), out);
+        assertTrue(!out.contains("error"), out);
+    }
+
     @Test
     void theWorkerGetsItsOwnJvmOptionsAndNoArchiveOnAnUnknownJava() throws Exception {
         Path fakeJdk = Files.createDirectories(tmp.resolve("jdk/bin"));
@@ -335,9 +348,12 @@ class LauncherIT {
         assertTrue(!worker.contains("-XX:TieredStopAtLevel=1") && worker.contains("-XX:+UseSerialGC"), worker.toString());
         assertTrue(worker.stream().noneMatch(a -> a.contains("SharedArchiveFile")), worker.toString());
         assertEquals(List.of("dev.bgfetch.Main", "worker", "--run"), worker.subList(worker.size() - 3, worker.size()));
+        Path directives = launcher.getParent().getParent().resolve("lib/worker-jit.json").toRealPath();
+        assertTrue(worker.contains("-XX:CompilerDirectivesFile=" + directives), "C2 for the crypto only: " + worker);
 
         List<String> command = run(env, "list", "--json").out().lines().toList();
         assertTrue(command.contains("-XX:TieredStopAtLevel=1"), command.toString());
+        assertTrue(command.stream().noneMatch(a -> a.contains("CompilerDirectivesFile")), command.toString());
         assertTrue(command.contains("-Xlog:all=warning:stderr"), command.toString());
         assertEquals(List.of("dev.bgfetch.Main", "list", "--json"), command.subList(command.size() - 3, command.size()));
     }
