@@ -40,8 +40,6 @@ public final class Store {
     private final Path home;
     private final Path activeDir;
     private final Path settledDir;
-    /** A fetch directory's name: its registration sequence number and a random tag (see {@link #register}). */
-    private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[0-9]{10}-[0-9a-f]{4}");
     private final StoreLock lock;
     private final FetchFiles dirs;
     private final WorkerFiles workerFiles;
@@ -158,12 +156,26 @@ public final class Store {
         for (Path dir : List.of(activeDir, settledDir)) {
             for (Path p : dirs.entries(dir)) {
                 String n = p.getFileName().toString();
-                if (KEY.matcher(n).matches() && (after == null || n.compareTo(after) > 0)) {
+                if (isKey(n) && (after == null || n.compareTo(after) > 0)) {
                     out.add(n);
                 }
             }
         }
         return new ArrayList<>(out);
+    }
+
+    /** A fetch directory's name: ten digits of registration sequence, a dash, four hex digits (see {@link #register}). */
+    static boolean isKey(String n) {
+        if (n.length() != 15 || n.charAt(10) != '-') {
+            return false;
+        }
+        for (int i = 0; i < 15; i++) {
+            char c = n.charAt(i);
+            if (i < 10 ? c < '0' || c > '9' : i > 10 && (c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -123,6 +123,8 @@ class StoreTest {
         assertEquals(List.of(a.key, b.key, c.key), s.keysAfter(null));
         assertEquals(List.of(b.key, c.key), s.keysAfter(a.key), "b has settled, and is still named");
         assertEquals(List.of(), s.keysAfter(c.key));
+        assertTrue(Store.isKey("0000000001-00af") && !Store.isKey("0000000001-00AF") && !Store.isKey("000000001-00af0")
+                && !Store.isKey("0000000001_00af") && !Store.isKey("000000000x-00af"));
     }
 
     @Test
