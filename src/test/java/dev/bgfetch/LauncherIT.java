@@ -239,6 +239,65 @@ class LauncherIT {
     }
 
     /**
+     * A new build of the same version in the same place (the jar changed, the archive's name did
+     * not): Java 19+ only warns that the archive does not fit and never writes it again, so every
+     * command would run without it; the launcher removes it for the JVM to make anew.
+     */
+    @Test
+    void anArchiveOfAnEarlierJarIsMadeAnewOnJava19() throws Exception {
+        Path javaHome = null;
+        for (String h : javaHomes().toList()) {
+            if (major(Path.of(h)) >= 19) {
+                javaHome = Path.of(h);
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(javaHome != null, "no Java 19+ here");
+        Path dist = tmp.resolve("dist");
+        Path from = launcher.getParent().getParent();
+        for (String dir : List.of("bin", "lib")) {
+            Files.createDirectories(dist.resolve(dir));
+            try (Stream<Path> files = Files.list(from.resolve(dir))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, dist.resolve(dir).resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Path bin = dist.resolve("bin/bgfetch");
+        Path cache = tmp.resolve("cache19");
+        Map<String, String> env = Map.of("JAVA_HOME", javaHome.toString(), "XDG_CACHE_HOME", cache.toString());
+        assertVersionOnly(run(bin, env, "--version"));
+        List<Path> archives;
+        try (Stream<Path> list = Files.list(cache.resolve("bgfetch"))) {
+            archives = list.toList();
+        }
+        assertEquals(1, archives.size(), archives.toString());
+        Path archive = archives.get(0);
+
+        Path jar = dist.resolve("lib/bgfetch.jar");
+        Path rebuilt = tmp.resolve("rebuilt.jar");
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(jar));
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(rebuilt))) {
+            for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                in.transferTo(out);
+            }
+            out.putNextEntry(new java.util.zip.ZipEntry("rebuilt.txt"));
+            out.write("a later build\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Files.move(rebuilt, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // as if the archive was written a minute before this build (file times may be coarse)
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(jar).toMillis() - 60_000));
+
+        assertVersionOnly(run(bin, env, "--version")); // the stale one goes; this JVM writes a new one at exit
+        Map<String, String> logged = new LinkedHashMap<>(env);
+        logged.put("BGFETCH_JAVA_OPTS", "-Xlog:class+load=info:stderr");
+        Run r = run(bin, logged, "--version");
+        assertTrue(r.err().lines().anyMatch(l -> l.contains("dev.bgfetch.Main source: shared objects file")),
+                "the next command's classes come from the new archive: " + r.err().lines().filter(l -> l.contains("dev.bgfetch.Main ")).toList());
+    }
+
+    /**
      * Java 17-18: the background training runs fetch, get and list, so their classes come from the
      * archive (trained on {@code list} alone, fetch's registration and state writing came from jars).
      */
