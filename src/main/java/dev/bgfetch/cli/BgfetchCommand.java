@@ -1,6 +1,8 @@
 package dev.bgfetch.cli;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -82,7 +84,7 @@ public class BgfetchCommand implements Runnable {
 
     /** The whole command tree: for --help, the help command, completions and anything unrecognised. */
     public static CommandLine all() {
-        return with(SUBCOMMANDS.keySet());
+        return with(new CommandLine(new BgfetchCommand()), SUBCOMMANDS.keySet());
     }
 
     /**
@@ -93,13 +95,7 @@ public class BgfetchCommand implements Runnable {
     public static CommandLine commandLine(String[] args) {
         CommandLine root = new CommandLine(new BgfetchCommand());
         String name = named(root.getCommandSpec(), args);
-        if (name == null) {
-            return all();
-        }
-        if (!name.isEmpty()) {
-            root.addSubcommand(name, SUBCOMMANDS.get(name).get());
-        }
-        return root;
+        return with(root, name == null ? SUBCOMMANDS.keySet() : name.isEmpty() ? List.of() : List.of(name));
     }
 
     /** The subcommand {@code args} name, "" for none, null when the whole tree is needed. */
@@ -125,8 +121,7 @@ public class BgfetchCommand implements Runnable {
         return "";
     }
 
-    private static CommandLine with(Iterable<String> names) {
-        CommandLine root = new CommandLine(new BgfetchCommand());
+    private static CommandLine with(CommandLine root, Collection<String> names) {
         for (String n : names) {
             root.addSubcommand(n, SUBCOMMANDS.get(n).get());
         }
