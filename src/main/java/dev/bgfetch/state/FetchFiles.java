@@ -147,18 +147,18 @@ final class FetchFiles {
 
     /** Every readable summary, active and settled, in registration order (a key is in one place only). */
     List<Fetch> summaries() {
-        return summaries(true, true);
+        return summaries(true);
     }
 
     /**
-     * The readable summaries of active/, and of settled/ if asked, in registration order; with the
-     * published byte counts of active ones if asked (a read of each progress file's header).
+     * The readable summaries of active/, and of settled/ if asked, in registration order, active
+     * ones with their published byte counts (a read of each progress file's header).
      */
-    List<Fetch> summaries(boolean settledToo, boolean withProgress) {
+    List<Fetch> summaries(boolean settledToo) {
         Map<String, Fetch> byKey = new TreeMap<>();
         for (Path dir : settledToo ? List.of(activeDir, settledDir) : List.of(activeDir)) {
             for (Path d : fetchDirs(dir)) {
-                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress ? withProgress(d, f) : f));
+                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
             }
             for (Path p : files(dir)) {
                 skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)

@@ -107,7 +107,7 @@ public final class Store {
     /** Active fetches in registration order, as summaries (records not loaded). */
     public List<Fetch> active() {
         List<Fetch> out = new ArrayList<>();
-        for (Fetch f : dirs.summaries(false, true)) {
+        for (Fetch f : dirs.summaries(false)) {
             if (f.isActive()) {
                 out.add(f);
             }
