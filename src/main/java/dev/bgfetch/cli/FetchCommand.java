@@ -4,7 +4,6 @@ import dev.bgfetch.http.Netrc;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.Format;
 import dev.bgfetch.state.Fetch;
-import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Views;
 import java.io.IOException;
@@ -171,7 +170,7 @@ public final class FetchCommand implements Callable<Integer> {
         }
 
         Fetch stored = ctx.store().register(f);
-        ctx.ensureWorker(stored.state != FetchState.PAUSED);
+        ctx.ensureWorker(true); // a fetch just registered is work for it
         if (waitForResult) {
             return new LiveView(ctx, LiveView.Mode.WAIT).follow(List.of(stored.key));
         }

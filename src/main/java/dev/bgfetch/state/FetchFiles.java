@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +129,8 @@ final class FetchFiles {
      */
     List<Fetch> activeWithId(String id) {
         List<Fetch> out = new ArrayList<>();
-        for (Path d : fetchDirs(activeDir)) {
+        Listing active = listing(activeDir);
+        for (Path d : active.dirs()) {
             String peeked;
             try {
                 peeked = StateJson.peekId(Files.readAllBytes(d.resolve(SUMMARY)));
@@ -139,7 +141,7 @@ final class FetchFiles {
                 readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
             }
         }
-        for (Path p : files(activeDir)) {
+        for (Path p : active.files()) {
             skipNewer(p, readQuietly(p));
         }
         return out;
@@ -157,10 +159,11 @@ final class FetchFiles {
     List<Fetch> summaries(boolean settledToo) {
         Map<String, Fetch> byKey = new TreeMap<>();
         for (Path dir : settledToo ? List.of(activeDir, settledDir) : List.of(activeDir)) {
-            for (Path d : fetchDirs(dir)) {
+            Listing l = listing(dir);
+            for (Path d : l.dirs()) {
                 readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
             }
-            for (Path p : files(dir)) {
+            for (Path p : l.files()) {
                 skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
             }
         }
@@ -351,24 +354,35 @@ final class FetchFiles {
 
     /** The fetch directories under {@code dir}, sorted by name (registration order); temp names left out. */
     List<Path> fetchDirs(Path dir) {
-        List<Path> out = new ArrayList<>();
-        for (Path p : entries(dir)) {
-            if (Files.isDirectory(p)) {
-                out.add(p);
-            }
-        }
-        return out;
+        return listing(dir).dirs();
     }
 
     /** Plain {@code *.json} files under {@code dir}: schema-1 state, or files of a newer bgfetch. */
     List<Path> files(Path dir) {
-        List<Path> out = new ArrayList<>();
+        return listing(dir).files();
+    }
+
+    /** What {@link #fetchDirs} and {@link #files} give, from one listing and one stat an entry. */
+    record Listing(List<Path> dirs, List<Path> files) {
+    }
+
+    Listing listing(Path dir) {
+        List<Path> dirs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
         for (Path p : entries(dir)) {
-            if (p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)) {
-                out.add(p);
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class);
+            } catch (IOException e) {
+                continue; // gone meanwhile, or a dangling link: neither
+            }
+            if (a.isDirectory()) {
+                dirs.add(p);
+            } else if (a.isRegularFile() && p.getFileName().toString().endsWith(".json")) {
+                files.add(p);
             }
         }
-        return out;
+        return new Listing(dirs, files);
     }
 
     List<Path> entries(Path dir) {
