@@ -538,6 +538,7 @@ public final class Transfer {
             long sincePresent = 0;
             long presentAt = System.nanoTime();
             byte[] buf = BODY_BUFFER.get();
+            WriteBehind behind = job.fsync ? new WriteBehind(ch) : null;
             InputStream in = entity.getContent();
             boolean whole = false;
             boolean stopped = false;
@@ -594,6 +595,9 @@ public final class Transfer {
                     }
                     if (seg != null) {
                         seg.wrote(n);
+                    }
+                    if (behind != null) {
+                        behind.wrote(n);
                     }
                     got += n;
                     sinceCheck += n;

@@ -106,6 +106,21 @@ class TransferTest {
     }
 
     @Test
+    void aLargeBodyIsFlushedAheadWhileItArrivesAndStillLandsWhole() throws Exception {
+        byte[] big = TestServer.randomBytes((int) (2 * WriteBehind.EVERY + 12_345), 11);
+        server.file("/big.bin", big);
+        long before = WriteBehind.DONE.get();
+        Outcome o = new Transfer(engine, job("/big.bin"), new Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+        assertArrayEquals(big, Files.readAllBytes(tmp.resolve("f.bin.part")));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (WriteBehind.DONE.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(WriteBehind.DONE.get() > before, "a head-start flush ran before the final fsync");
+    }
+
+    @Test
     void cutShortIsNetworkTroubleAndKeepsTheBytesThenResumesWithRangeAndIfRange() throws IOException {
         server.dropAfter("/f.bin", 100_000, 1);
         Listener l = new Listener();
