@@ -626,6 +626,7 @@ public final class Transfer {
                     dropConnection(in);
                 }
             }
+            listener.connectionFree();
             checkStillThere();
             if (job.fsync) {
                 try {

@@ -16,4 +16,11 @@ public interface TransferListener {
 
     /** The local partial data was dropped because the server sent the whole body again. */
     void restarted(long dropped);
+
+    /**
+     * The body is read (or cut off at a segment's end) and its connection is free for another request;
+     * what is left is making the bytes durable, which may take a disk's while.
+     */
+    default void connectionFree() {
+    }
 }

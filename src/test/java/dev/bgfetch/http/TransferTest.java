@@ -75,6 +75,15 @@ class TransferTest {
         public void restarted(long dropped) {
             this.dropped += dropped;
         }
+
+        int freed;
+        long reservedWhenFreed = -1;
+
+        @Override
+        public void connectionFree() {
+            freed++;
+            reservedWhenFreed = reserved.get();
+        }
     }
 
     Transfer.Job job(String path) {
@@ -103,6 +112,20 @@ class TransferTest {
         assertEquals(server.etag("/f.bin"), l.etag);
         assertEquals(200, l.response.status);
         assertNull(server.requests("/f.bin").get(0).header("Range"));
+    }
+
+    @Test
+    void theConnectionIsReportedFreeOnceTheWholeBodyIsReadAndNotWhenItIsCutShort() throws IOException {
+        Listener l = new Listener();
+        assertEquals(Outcome.Kind.COMPLETE, new Transfer(engine, job("/f.bin"), l).run().kind);
+        assertEquals(1, l.freed, "once, for the body read to its end");
+        assertEquals(body.length, l.reservedWhenFreed, "after the last byte, before the outcome");
+
+        server.dropAfter("/f.bin", 100_000, 1);
+        Files.delete(tmp.resolve("f.bin.part"));
+        Listener cut = new Listener();
+        assertEquals(Outcome.Kind.NETWORK, new Transfer(engine, job("/f.bin"), cut).run().kind);
+        assertEquals(0, cut.freed, "a body cut short is not a free connection: the attempt just failed");
     }
 
     @Test

@@ -181,6 +181,8 @@ class WorkerProcessTest {
         assertEquals(3, inFirstWave, "three at once to one host, not more and not fewer");
         long connections = reqs.stream().map(TestServer.Req::remotePort).distinct().count();
         assertEquals(3, connections, "three pooled keep-alive connections carried all nine requests");
+        assertTrue(server.maxInFlight() <= 3, "a connection lent while its file is synced is still one of the three: "
+                + server.maxInFlight());
     }
 
     @Test
