@@ -62,6 +62,39 @@ class CaCertificateTest {
     }
 
     @Test
+    void aTlsBodyReachesTheDiskInChunksOfMoreThanOneRecord() throws Exception {
+        byte[] big = dev.bgfetch.support.TestServer.randomBytes(3_000_000, 5);
+        https.stop(0);
+        https = cert.serve(big);
+        Path pem = cert.pem(tmp.resolve("ca.pem"));
+        try (HttpEngine engine = HttpEngine.create(2, 2, Duration.ofSeconds(5), Duration.ofSeconds(5), "bgfetch-test",
+                pem)) {
+            TransferTest.Listener l = new TransferTest.Listener() {
+                long largest;
+
+                @Override
+                public boolean reserve(long n) {
+                    largest = Math.max(largest, n);
+                    return super.reserve(n);
+                }
+
+                @Override
+                public void connectionFree() {
+                    super.connectionFree();
+                    assertTrue(largest > 16 * 1024, "a write gathers several TLS records (16 KiB each at most): " + largest);
+                }
+            };
+            Transfer.Job j = new Transfer.Job();
+            j.url = java.net.URI.create(url());
+            j.part = tmp.resolve("big.part");
+            Outcome o = new Transfer(engine, j, l).run();
+            assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+            assertEquals(1, l.freed);
+            assertArrayEquals(big, Files.readAllBytes(j.part));
+        }
+    }
+
+    @Test
     void theJdkTrustIsMadeAtTheFirstTlsConnectionNotBefore() throws Exception {
         HttpEngine.JdkTrustOnFirstUse trust = new HttpEngine.JdkTrustOnFirstUse();
         assertFalse(trust.made(), "an engine for http:// URLs never parses the JDK's cacerts");

@@ -41,7 +41,7 @@ class TransferTest {
     }
 
     /** Records what the transfer reported. */
-    static final class Listener implements TransferListener {
+    static class Listener implements TransferListener {
         ResponseInfo response;
         String etag;
         long total = -2;
