@@ -23,6 +23,22 @@ final class Hosts {
 
     /** The host to request for {@code raw} (the text between the authority's userinfo and port). */
     static String canonical(String raw) throws BadUrlException {
+        // A list of a thousand URLs is mostly one or a few hosts: each is worked out once
+        // (IDNA and the IPv4 rules were two thirds of reading W2's list of 1000).
+        String known = CANONICAL.get(raw);
+        if (known != null) {
+            return known;
+        }
+        String c = canonicalOf(raw);
+        if (CANONICAL.size() < 1024) {
+            CANONICAL.put(raw, c);
+        }
+        return c;
+    }
+
+    private static final java.util.Map<String, String> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String canonicalOf(String raw) throws BadUrlException {
         if (raw.isEmpty()) {
             throw new BadUrlException("no host");
         }
@@ -150,7 +166,7 @@ final class Hosts {
         if (!digits.chars().allMatch(c -> Character.digit(c, r) >= 0)) {
             throw new BadUrlException("'" + raw + "' is not an IPv4 address: '" + part + "' is not a number");
         }
-        String significant = digits.replaceFirst("^0+(?=.)", "");
+        String significant = UrlRules.withoutLeadingZeros(digits);
         if (significant.length() > 12) {
             return Long.MAX_VALUE >> 8; // bigger than any part can be; the range check reports it
         }

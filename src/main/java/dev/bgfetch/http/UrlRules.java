@@ -118,7 +118,27 @@ public final class UrlRules {
         while (to > from && text.charAt(to - 1) <= 0x20) {
             to--;
         }
-        return text.substring(from, to).replaceAll("[\\t\\n\\r]", "");
+        String trimmed = text.substring(from, to);
+        if (trimmed.indexOf('\t') < 0 && trimmed.indexOf('\n') < 0 && trimmed.indexOf('\r') < 0) {
+            return trimmed; // the usual case, without a regular expression compiled per URL
+        }
+        StringBuilder b = new StringBuilder(trimmed.length());
+        for (int i = 0; i < trimmed.length(); i++) {
+            char c = trimmed.charAt(i);
+            if (c != '\t' && c != '\n' && c != '\r') {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** {@code digits} without its leading zeros, keeping the last digit ("007" is "7", "000" is "0"). */
+    static String withoutLeadingZeros(String digits) {
+        int i = 0;
+        while (i < digits.length() - 1 && digits.charAt(i) == '0') {
+            i++;
+        }
+        return digits.substring(i);
     }
 
     /** Index of the ':' ending a scheme at the start of {@code s}, or -1. */
@@ -183,7 +203,7 @@ public final class UrlRules {
         if (!text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new BadUrlException("bad port '" + Escapes.terminal(text) + "' in URL '" + shown + "': not a number");
         }
-        String digits = text.replaceFirst("^0+(?=.)", "");
+        String digits = withoutLeadingZeros(text);
         if (digits.length() > 5 || Integer.parseInt(digits) > 65535) {
             throw new BadUrlException("port " + digits + " is out of range (0-65535) in URL '" + shown + "'");
         }

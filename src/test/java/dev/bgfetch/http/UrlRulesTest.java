@@ -60,9 +60,28 @@ class UrlRulesTest {
             "http://2130706433/               | http://127.0.0.1/",
             "http://127.0.0.1./               | http://127.0.0.1/",
             "http://[::FFFF:1.2.3.4]/         | http://[::ffff:1.2.3.4]/",
+            "http://h:0008080/x               | http://h:8080/x",
+            "http://h:00081/x                 | http://h:81/x",
+            "http://010.0.0.1/                | http://8.0.0.1/",
+            "http://0x00007f.000.0.01/        | http://127.0.0.1/",
     })
     void whatAValidUrlCannotHoldIsEncodedAsBrowsersDo(String given, String requested) throws Exception {
         assertEquals(requested, UrlRules.check(given).toString());
+    }
+
+    @Test
+    void aHostSeenBeforeComesOutTheSameAndABadOneIsRefusedEveryTime() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals("http://xn--bcher-kva.example/a", UrlRules.check("http://B\u00fccher.EXAMPLE/a").toString());
+            assertEquals("http://127.0.0.1/b", UrlRules.check("http://0x7f.1/b").toString());
+            assertThrows(UrlRules.BadUrlException.class, () -> UrlRules.check("http://0x7f.1.2.3.4/"));
+            assertThrows(UrlRules.BadUrlException.class, () -> UrlRules.check("http://a%20b/"));
+        }
+    }
+
+    @Test
+    void tabsAndNewlinesInsideAUrlAreDroppedAsBrowsersDo() throws Exception {
+        assertEquals("http://h/ab?cd", UrlRules.check(" http://h/a\tb?c\r\nd ").toString());
     }
 
     @Test

@@ -48,6 +48,14 @@ class StoreTest {
     }
 
     @Test
+    void aFetchDirectoryNameIsTenDigitsAndFourHexDigits() {
+        assertEquals("0000000042-03af", Store.keyOf(42, 0x3af));
+        assertEquals("0000000001-0000", Store.keyOf(1, 0));
+        assertEquals("9999999999-ffff", Store.keyOf(9_999_999_999L, 0xffff));
+        assertEquals("12345678901-0a0b", Store.keyOf(12_345_678_901L, 0x0a0b));
+    }
+
+    @Test
     void registerAssignsOrderedKeysAndRefusesATakenId() {
         Store s = Store.open(tmp.resolve("home"));
         Fetch a = s.register(fetch("a"));
