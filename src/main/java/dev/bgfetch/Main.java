@@ -32,6 +32,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        java.util.Optional<Integer> worker = dev.bgfetch.cli.WorkerCommand.runAsSpawned(args);
+        if (worker.isPresent()) {
+            System.exit(worker.get());
+        }
         CommandLine cl = createCommandLine(args);
         Stdout.install(cl);
         System.exit(cl.execute(args));

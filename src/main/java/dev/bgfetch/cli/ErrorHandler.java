@@ -32,24 +32,31 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parsed) {
-        PrintWriter err = cl.getErr();
-        int code = getExitCode(ex);
+        return report(ex, cl.getErr(), verbose(parsed));
+    }
+
+    /** Says on {@code err} what went wrong, one line (a stack trace only when {@code verbose}); returns the exit code. */
+    static int report(Exception ex, PrintWriter err, boolean verbose) {
         String msg = ex.getMessage();
         if (ex instanceof CliException || ex instanceof StateException) {
             err.println("bgfetch: " + lines(msg));
         } else {
             err.println("bgfetch: internal error: " + lines(ex.toString())
-                    + (verbose(parsed) ? "" : " (run with -v for details)"));
+                    + (verbose ? "" : " (run with -v for details)"));
         }
-        if (verbose(parsed)) {
+        if (verbose) {
             ex.printStackTrace(err);
         }
         err.flush();
-        return code;
+        return exitCode(ex);
     }
 
     @Override
     public int getExitCode(Throwable ex) {
+        return exitCode(ex);
+    }
+
+    private static int exitCode(Throwable ex) {
         if (ex instanceof CliException) {
             return ((CliException) ex).exitCode();
         }
