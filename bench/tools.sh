@@ -40,3 +40,11 @@ tool_bgfetch_c2() {
   BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -XX:TieredStopAtLevel=4" \
     "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
 }
+# A/B against another build in the same run (the figures of one run compare; runs on a shared
+# machine do not): BGFETCH_BASE_BIN=/path/to/other/bin/bgfetch bench/run.sh bgfetch bgfetch_base ...
+# Its own store, so neither build's idling worker picks up the other's fetch.
+TOOL_DESC[bgfetch_base]="the same as bgfetch, with the build at BGFETCH_BASE_BIN"
+have_bgfetch_base() { [[ -x ${BGFETCH_BASE_BIN:-} ]]; }
+tool_bgfetch_base() {
+  BGFETCH_BIN=$BGFETCH_BASE_BIN BGFETCH_HOME=${BGFETCH_HOME}-base tool_bgfetch "$@"
+}
