@@ -389,6 +389,20 @@ class LauncherIT {
         assertTrue(!out.contains("error"), out);
     }
 
+    /** The worker's per-package compile thresholds are accepted by this Java without a word on stdout or stderr. */
+    @Test
+    void theWorkersCompileCommandsAreQuietOnThisJava() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,sun/security/ssl/*.*,0.05",
+                "-XX:+DisplayVMOutputToStderr", "-cp", System.getProperty("java.class.path"), "dev.bgfetch.Main",
+                "--version").start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertTrue(out.startsWith("bgfetch "), out);
+        assertEquals("", err);
+    }
+
     @Test
     void theWorkerGetsItsOwnJvmOptionsAndNoArchiveOnAnUnknownJava() throws Exception {
         Path fakeJdk = Files.createDirectories(tmp.resolve("jdk/bin"));
@@ -406,6 +420,8 @@ class LauncherIT {
         assertEquals(List.of("dev.bgfetch.Main", "worker", "--run"), worker.subList(worker.size() - 3, worker.size()));
         Path directives = launcher.getParent().getParent().resolve("lib/worker-jit.json").toRealPath();
         assertTrue(worker.contains("-XX:CompilerDirectivesFile=" + directives), "C2 for the crypto only: " + worker);
+        assertTrue(worker.contains("-XX:CompileCommand=CompileThresholdScaling,com/sun/crypto/provider/*.*,0.05")
+                && worker.contains("-XX:CompileCommand=quiet"), "the crypto reaches C2 early: " + worker);
 
         List<String> command = run(env, "list", "--json").out().lines().toList();
         assertTrue(command.contains("-XX:TieredStopAtLevel=1"), command.toString());
