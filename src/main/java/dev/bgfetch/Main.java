@@ -4,6 +4,8 @@ import dev.bgfetch.cli.BgfetchCommand;
 import dev.bgfetch.cli.ErrorHandler;
 import dev.bgfetch.cli.Stdout;
 import dev.bgfetch.cli.VersionProvider;
+import dev.bgfetch.cli.WorkerCommand;
+import java.util.Optional;
 import picocli.CommandLine;
 
 /** Entry point. Builds the command line (tests use the same factories); the only System.exit. */
@@ -32,7 +34,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        java.util.Optional<Integer> worker = dev.bgfetch.cli.WorkerCommand.runAsSpawned(args);
+        Optional<Integer> worker = WorkerCommand.runAsSpawned(args);
         if (worker.isPresent()) {
             System.exit(worker.get());
         }

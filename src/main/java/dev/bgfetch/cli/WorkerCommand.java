@@ -8,7 +8,10 @@ import dev.bgfetch.worker.Setting;
 import dev.bgfetch.worker.Worker;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -107,10 +110,9 @@ public final class WorkerCommand implements Callable<Integer> {
         if (args.length != 4 || !args[0].equals("worker") || !args[1].equals("--run") || !args[2].equals("--home")) {
             return Optional.empty();
         }
-        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, java.nio.charset.Charset.defaultCharset()),
-                true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, Charset.defaultCharset()), true);
         try {
-            return Optional.of(run(Store.open(java.nio.file.Path.of(args[3]).toAbsolutePath()), err));
+            return Optional.of(run(Store.open(Path.of(args[3]).toAbsolutePath()), err));
         } catch (IOException | RuntimeException e) {
             return Optional.of(ErrorHandler.report(e, err, false));
         }

@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The host of a URL as the WHATWG URL standard's host parser reads it: an IPv6 literal in brackets,
@@ -36,7 +38,7 @@ final class Hosts {
         return c;
     }
 
-    private static final java.util.Map<String, String> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, String> CANONICAL = new ConcurrentHashMap<>();
 
     private static String canonicalOf(String raw) throws BadUrlException {
         if (raw.isEmpty()) {

@@ -6,6 +6,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sends a large body's bytes to the disk while the rest of it still arrives, so the fsync that makes
@@ -26,7 +27,7 @@ final class WriteBehind {
      */
     private static final ThreadPoolExecutor FLUSHER = flusher();
     /** Head-start flushes that reached the disk, for tests. */
-    static final java.util.concurrent.atomic.AtomicLong DONE = new java.util.concurrent.atomic.AtomicLong();
+    static final AtomicLong DONE = new AtomicLong();
 
     private final FileChannel channel;
     private final AtomicBoolean pending = new AtomicBoolean();
