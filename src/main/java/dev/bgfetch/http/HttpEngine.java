@@ -4,7 +4,10 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLHandshakeException;
@@ -38,7 +41,7 @@ public final class HttpEngine implements Closeable {
     private final Map<String, Integer> silent = new ConcurrentHashMap<>();
 
     public HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent) {
-        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, new JdkTrustOnFirstUse());
+        this(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, TrustOnFirstUse.jdk());
     }
 
     /**
@@ -46,9 +49,8 @@ public final class HttpEngine implements Closeable {
      * not null (the {@code ca-certificate} setting).
      */
     public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
-            String userAgent, java.nio.file.Path extraCa) throws Trust.BadCaFile {
-        TlsSocketStrategy tls = extraCa == null ? new JdkTrustOnFirstUse()
-                : new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa));
+            String userAgent, Path extraCa) throws Trust.BadCaFile {
+        TlsSocketStrategy tls = extraCa == null ? TrustOnFirstUse.jdk() : TrustOnFirstUse.withExtraCa(extraCa);
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls);
     }
 
@@ -57,10 +59,10 @@ public final class HttpEngine implements Closeable {
      * setting's file, and their own proxies (direct when {@code proxies} is null or direct).
      */
     public static HttpEngine create(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout,
-            String userAgent, java.nio.file.Path extraCa, String fetchPem, Proxies proxies) throws Trust.BadCaFile {
+            String userAgent, Path extraCa, String fetchPem, Proxies proxies) throws Trust.BadCaFile {
         TlsSocketStrategy tls = fetchPem != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa, fetchPem))
-                : extraCa != null ? new DefaultClientTlsStrategy(Trust.withExtraCa(extraCa))
-                : new JdkTrustOnFirstUse();
+                : extraCa != null ? TrustOnFirstUse.withExtraCa(extraCa)
+                : TrustOnFirstUse.jdk();
         return new HttpEngine(maxTotal, maxPerHost, connectTimeout, stallTimeout, userAgent, tls, proxies);
     }
 
@@ -156,13 +158,40 @@ public final class HttpEngine implements Closeable {
     }
 
     /**
-     * The JDK's own trust, made at the first TLS connection: making it parses the JDK's cacerts
-     * (~140 certificates, ~250 classes of sun.security), which a worker that downloads only http://
-     * URLs never needs. A CA file of the user's is still read when the engine is made, so a bad one
-     * is reported at once.
+     * Trust made at the first TLS connection: making it parses the JDK's cacerts (~140 certificates,
+     * ~250 classes of sun.security, ~9 MiB of a worker's resident memory on W3), which a worker that
+     * downloads only http:// URLs never needs. A CA file of the user's is read and checked when the
+     * engine is made, so a bad one is still reported at once; only the context that adds it to the
+     * JDK's trust waits.
      */
-    static final class JdkTrustOnFirstUse implements TlsSocketStrategy {
+    static final class TrustOnFirstUse implements TlsSocketStrategy {
+        /** Makes the strategy; runs once, at the first TLS connection. */
+        interface Maker {
+            TlsSocketStrategy make() throws IOException;
+        }
+
+        private final Maker maker;
         private volatile TlsSocketStrategy tls;
+
+        private TrustOnFirstUse(Maker maker) {
+            this.maker = maker;
+        }
+
+        static TrustOnFirstUse jdk() {
+            return new TrustOnFirstUse(DefaultClientTlsStrategy::createDefault);
+        }
+
+        /** The JDK's trust and the certificates of {@code pem}, which are read now. */
+        static TrustOnFirstUse withExtraCa(Path pem) throws Trust.BadCaFile {
+            List<X509Certificate> certs = Trust.read(pem);
+            return new TrustOnFirstUse(() -> {
+                try {
+                    return new DefaultClientTlsStrategy(Trust.context(certs, pem.toString()));
+                } catch (Trust.BadCaFile e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
+        }
 
         @Override
         public SSLSocket upgrade(Socket socket, String target, int port, Object attachment, HttpContext context)
@@ -171,7 +200,7 @@ public final class HttpEngine implements Closeable {
             if (t == null) {
                 synchronized (this) {
                     if (tls == null) {
-                        tls = DefaultClientTlsStrategy.createDefault();
+                        tls = maker.make();
                     }
                     t = tls;
                 }

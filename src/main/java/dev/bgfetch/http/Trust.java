@@ -39,11 +39,6 @@ public final class Trust {
         }
     }
 
-    /** An SSL context trusting the defaults and every certificate in {@code pem}. */
-    public static SSLContext withExtraCa(Path pem) throws BadCaFile {
-        return context(read(pem), pem.toString());
-    }
-
     /**
      * An SSL context trusting the defaults, the certificates of {@code settingPem} (null: none) and
      * those of a fetch's own {@code --ca-certificate}, kept as PEM text in its options.
@@ -73,7 +68,8 @@ public final class Trust {
         return text;
     }
 
-    private static SSLContext context(List<X509Certificate> extra, String name) throws BadCaFile {
+    /** An SSL context trusting the defaults and every certificate of {@code extra} (from {@code name}). */
+    static SSLContext context(List<X509Certificate> extra, String name) throws BadCaFile {
         try {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);

@@ -96,13 +96,28 @@ class CaCertificateTest {
 
     @Test
     void theJdkTrustIsMadeAtTheFirstTlsConnectionNotBefore() throws Exception {
-        HttpEngine.JdkTrustOnFirstUse trust = new HttpEngine.JdkTrustOnFirstUse();
+        HttpEngine.TrustOnFirstUse trust = HttpEngine.TrustOnFirstUse.jdk();
         assertFalse(trust.made(), "an engine for http:// URLs never parses the JDK's cacerts");
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", https.getAddress().getPort())) {
             s.setSoTimeout(10_000);
             javax.net.ssl.SSLException e = assertThrows(javax.net.ssl.SSLException.class,
                     () -> trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null));
             assertTrue(String.valueOf(e.getMessage()).contains("PKIX"), "the JDK's trust refuses a self-signed server: " + e);
+        }
+        assertTrue(trust.made());
+    }
+
+    @Test
+    void aCaFileIsReadAtOnceAndItsTrustMadeAtTheFirstTlsConnection() throws Exception {
+        assertThrows(Trust.BadCaFile.class, () -> HttpEngine.TrustOnFirstUse.withExtraCa(tmp.resolve("missing.pem")),
+                "a missing file is reported when the engine is made");
+        HttpEngine.TrustOnFirstUse trust = HttpEngine.TrustOnFirstUse.withExtraCa(cert.pem(tmp.resolve("ca.pem")));
+        assertFalse(trust.made(), "a worker downloading http:// URLs never builds the JDK's trust");
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", https.getAddress().getPort())) {
+            s.setSoTimeout(10_000);
+            javax.net.ssl.SSLSocket tls = trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null);
+            tls.startHandshake();
+            assertTrue(tls.getSession().getPeerCertificates().length > 0, "the handshake trusted the file's CA");
         }
         assertTrue(trust.made());
     }
