@@ -30,6 +30,14 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Store store = ctx.store();
+        if (!all && !ctx.globals().json() && !Terminals.isTerminal(1)) {
+            // What a script reads: ids only, which need no summary read (Store.activeIds).
+            List<String> ids = store.activeIds();
+            ctx.reportWarnings();
+            ctx.ensureWorker();
+            ids.forEach(id -> ctx.out().println(Escapes.terminal(id)));
+            return ExitCodes.OK;
+        }
         List<Fetch> fetches = all ? store.all() : store.active();
         ctx.reportWarnings();
         ctx.ensureWorker();

@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,7 @@ final class FetchFiles {
     private final Path brokenDir;
     private final Path hooksDir;
     private final StoreLock lock;
+    private final IdIndex ids;
     private final List<String> warnings = new CopyOnWriteArrayList<>();
     /**
      * State files written by a newer bgfetch (path → the fetch's id, if readable): never parsed as ours,
@@ -45,6 +47,7 @@ final class FetchFiles {
         this.brokenDir = home.resolve("broken");
         this.hooksDir = home.resolve("hooks");
         this.lock = lock;
+        this.ids = new IdIndex(home);
     }
 
     List<String> warnings() {
@@ -124,27 +127,89 @@ final class FetchFiles {
     // ---------------------------------------------------------------- reading, damage, newer schemas
 
     /**
-     * The readable active summaries whose id is {@code id}: each file's id is peeked at and only a
-     * match is read whole (and, if damaged, moved aside as any reader would).
+     * The readable active summaries whose id is {@code id}: only the directories the id index names
+     * with it, or does not name at all, are read (and, if damaged, moved aside as any reader would).
      */
     List<Fetch> activeWithId(String id) {
         List<Fetch> out = new ArrayList<>();
         Listing active = listing(activeDir);
-        for (Path d : active.dirs()) {
-            String peeked;
-            try {
-                peeked = StateJson.peekId(Files.readAllBytes(d.resolve(SUMMARY)));
-            } catch (IOException e) {
-                peeked = null; // unreadable or damaged: read whole below, which says which
-            }
-            if (peeked == null || peeked.equals(id)) {
-                readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
-            }
+        for (Path d : mayHoldId(id, active.dirs())) {
+            readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
         }
         for (Path p : active.files()) {
             skipNewer(p, readQuietly(p));
         }
         return out;
+    }
+
+    /**
+     * The readable summaries, active and settled, whose id is {@code id}, in registration order, active
+     * ones with their published byte counts; read as {@link #activeWithId} reads them.
+     */
+    List<Fetch> withId(String id) {
+        Map<String, Fetch> byKey = new TreeMap<>();
+        for (Path dir : List.of(activeDir, settledDir)) {
+            Listing l = listing(dir);
+            for (Path d : mayHoldId(id, l.dirs())) {
+                readSummary(d).filter(f -> f.id.equals(id)).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
+            }
+            for (Path p : l.files()) {
+                skipNewer(p, readQuietly(p));
+            }
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    /**
+     * Of {@code fetchDirs}, those that may hold {@code id}: named with it by the id index, or not named
+     * there at all (their summaries are then read, and the ids of those that are ours added to the index).
+     */
+    private List<Path> mayHoldId(String id, List<Path> fetchDirs) {
+        List<Path> out = new ArrayList<>();
+        Map<Path, String> byDir = ids(fetchDirs);
+        for (Path d : fetchDirs) {
+            String has = byDir.get(d);
+            if (has == null || has.equals(id)) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ids of {@code fetchDirs} by the id index; a directory it does not name is read whole (once: a
+     * readable summary of ours is added to the index; a line is true for ever, so no lock is needed), and
+     * one that is damaged, of a newer bgfetch, or gone is left out, as every reader leaves it out.
+     */
+    Map<Path, String> ids(List<Path> fetchDirs) {
+        Map<String, String> known = ids.read();
+        Map<String, String> learned = new LinkedHashMap<>();
+        Map<Path, String> out = new LinkedHashMap<>();
+        for (Path d : fetchDirs) {
+            String key = d.getFileName().toString();
+            String has = known.get(key);
+            if (has == null && Store.isKey(key)) {
+                Optional<Fetch> f = readSummary(d);
+                if (f.isPresent()) {
+                    has = f.get().id;
+                    learned.put(key, has);
+                }
+            }
+            if (has != null) {
+                out.put(d, has);
+            }
+        }
+        try {
+            ids.append(learned);
+        } catch (IOException e) {
+            // a hint only: those are read again next time
+        }
+        return out;
+    }
+
+    /** The index of ids, for {@link Store}'s registration and clean-ups. */
+    IdIndex ids() {
+        return ids;
     }
 
     /** Every readable summary, active and settled, in registration order (a key is in one place only). */
@@ -187,7 +252,7 @@ final class FetchFiles {
         return false;
     }
 
-    private static byte[] readQuietly(Path p) {
+    static byte[] readQuietly(Path p) {
         try {
             return Files.readAllBytes(p);
         } catch (IOException e) {

@@ -115,6 +115,29 @@ public final class Store {
         return out;
     }
 
+    /**
+     * The ids of the active fetches in registration order ({@code getIds}). When the last worker left
+     * word that there was nothing to do, and nothing was made since, they are the names in active/ by
+     * the id index, no summary read: then no settle can have been cut short in active/ (a worker
+     * finishes those when it starts, and an abort takes the word back first). Otherwise the summaries
+     * are read, as {@link #active()} reads them.
+     */
+    public List<String> activeIds() {
+        List<String> out = new ArrayList<>();
+        if (workerFiles.idle()) {
+            FetchFiles.Listing l = dirs.listing(activeDir);
+            out.addAll(dirs.ids(l.dirs()).values());
+            for (Path p : l.files()) {
+                dirs.skipNewer(p, FetchFiles.readQuietly(p));
+            }
+            return out;
+        }
+        for (Fetch f : active()) {
+            out.add(f.id);
+        }
+        return out;
+    }
+
     /** Settled fetches still retained, in registration order, as summaries. */
     public List<Fetch> settled() {
         List<Fetch> out = new ArrayList<>();
@@ -271,7 +294,7 @@ public final class Store {
     }
 
     private Optional<Fetch> findSummary(String id) {
-        List<Fetch> all = dirs.summaries();
+        List<Fetch> all = dirs.withId(id);
         Fetch best = null;
         for (Fetch f : all) {
             if (f.id.equals(id)) {
@@ -306,6 +329,9 @@ public final class Store {
 
     /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
     public boolean needsWorker() {
+        if (workerFiles.idle()) {
+            return false;
+        }
         return dirs.anySummary(f -> f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null);
     }
 
@@ -334,11 +360,18 @@ public final class Store {
                             + f.id + "' (written by a newer bgfetch: " + e.getKey() + ")");
                 }
             }
-            f.key = keyOf(maxSeq + 1, (int) (Math.random() * 0x10000));
+            // A forgotten fetch's key may come round again; its chance part is drawn so that no line of
+            // the id index (which may outlive a directory by a crash) names it.
+            Map<String, String> known = dirs.ids().read();
+            do {
+                f.key = keyOf(maxSeq + 1, (int) (Math.random() * 0x10000));
+            } while (known.containsKey(f.key));
             f.created = Instant.now().toString();
             f.schema = DISK_SCHEMA;
             f.summarize();
             dirs.createDir(activeDir, f);
+            dirs.ids().append(Map.of(f.key, f.id));
+            workerFiles.clearIdle();
             return f;
         });
     }
@@ -472,6 +505,29 @@ public final class Store {
         return records;
     }
 
+    /**
+     * Under the store lock, when the worker finds nothing to do and is about to exit: true if there is
+     * work after all (it then stays); else it leaves word for the commands that no worker is needed.
+     */
+    public boolean retireIfIdle() {
+        return lock.call(() -> {
+            workerFiles.clearIdle();
+            if (needsWorker()) {
+                return false;
+            }
+            workerFiles.markIdle();
+            return true;
+        });
+    }
+
+    /** A worker took the store: the word that none was needed is void (it may have been started by hand). */
+    public void workerStarting() {
+        lock.call(() -> {
+            workerFiles.clearIdle();
+            return null;
+        });
+    }
+
     /** Runs {@code body} under the store lock, for changes that must see and act on several fetches. */
     public <T> T locked(Callable<T> body) {
         return lock.call(body);
@@ -481,6 +537,7 @@ public final class Store {
     public Fetch abort(String id) {
         return lock.call(() -> {
             Fetch f = byKey(activeWithId(id).key).orElseThrow(() -> notFound(id));
+            workerFiles.clearIdle(); // the abort hook is work, and a settle cut short by a crash too
             f.abort();
             dirs.writeWhole(dirs.dirOf(f.key), f);
             return f;
@@ -497,6 +554,12 @@ public final class Store {
         return changeSummary(id, f -> {
             if (f.state == FetchState.PAUSED) {
                 f.state = FetchState.PENDING;
+                try {
+                    workerFiles.clearIdle();
+                } catch (IOException e) {
+                    throw new StateException(StateException.Kind.IO, "cannot write the store " + home + ": "
+                            + IoReason.of(e), e);
+                }
             }
         });
     }
@@ -511,8 +574,8 @@ public final class Store {
     }
 
     private Fetch activeWithId(String id) {
-        for (Fetch f : active()) {
-            if (f.id.equals(id)) {
+        for (Fetch f : dirs.withId(id)) {
+            if (f.isActive()) {
                 return f;
             }
         }
@@ -538,23 +601,21 @@ public final class Store {
     /** Drops every settled fetch with this id; the files they delivered stay on disk. */
     public List<Fetch> forget(String id) {
         return lock.call(() -> {
-            for (Fetch f : active()) {
-                if (f.id.equals(id)) {
+            List<Fetch> withId = dirs.withId(id);
+            for (Fetch f : withId) {
+                if (f.isActive()) {
                     throw new StateException(StateException.Kind.INVALID_STATE,
                             "fetch '" + id + "' is still active; abort it first");
                 }
             }
-            List<Fetch> gone = new ArrayList<>();
-            for (Fetch f : settled()) {
-                if (f.id.equals(id)) {
-                    dirs.delete(f.key);
-                    gone.add(f);
-                }
+            for (Fetch f : withId) {
+                dirs.delete(f.key);
             }
-            if (gone.isEmpty()) {
+            if (withId.isEmpty()) {
                 throw notFound(id);
             }
-            return gone;
+            compactIds();
+            return withId;
         });
     }
 
@@ -568,8 +629,26 @@ public final class Store {
                     gone.add(f);
                 }
             }
+            compactIds();
             return gone;
         });
+    }
+
+    /** Drops the id index's lines whose fetch is gone (under the lock, after deletes). */
+    private void compactIds() throws IOException {
+        Map<String, String> known = dirs.ids().read();
+        Map<String, String> kept = new LinkedHashMap<>();
+        for (Path dir : List.of(activeDir, settledDir)) {
+            for (Path p : dirs.entries(dir)) {
+                String key = p.getFileName().toString();
+                if (known.containsKey(key)) {
+                    kept.put(key, known.get(key));
+                }
+            }
+        }
+        if (kept.size() != known.size()) {
+            dirs.ids().rewrite(kept);
+        }
     }
 
     /** The fetch directories, for the other classes of this package (migration, followers). */

@@ -20,6 +20,7 @@ public final class WorkerFiles {
     private static final String STARTED = "worker.json";
     private static final String SPAWN = "worker.spawn";
     private static final String LOG = "worker.log";
+    private static final String IDLE = "worker.idle";
 
     private final Path home;
 
@@ -57,6 +58,32 @@ public final class WorkerFiles {
             return Optional.of(new Started(Long.parseLong(n.getOrDefault("pid", "-1")), Instant.parse(n.get("started"))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // never written, or being replaced
+        }
+    }
+
+    /**
+     * Leaves word that a worker found nothing to do as it exited (under the store lock, after its own
+     * look at every fetch): until some work is made, a command need not read every summary to know
+     * that no worker is needed. Not fsynced: if a crash loses it, commands look as before.
+     */
+    void markIdle() throws IOException {
+        Files.newByteChannel(home.resolve(IDLE), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                DurableFiles.fileAttrs()).close();
+    }
+
+    /** Whether the last worker left word that there was nothing to do, and no work was made since. */
+    boolean idle() {
+        return Files.exists(home.resolve(IDLE));
+    }
+
+    /**
+     * Takes back the word of {@link #markIdle} (under the store lock, before a change that makes work
+     * is reported done, and when a worker starts); durably, so the word never comes back after a
+     * crash while the work it denies is on disk.
+     */
+    void clearIdle() throws IOException {
+        if (Files.deleteIfExists(home.resolve(IDLE))) {
+            DurableFiles.fsyncDir(home);
         }
     }
 

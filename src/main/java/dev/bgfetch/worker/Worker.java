@@ -86,6 +86,7 @@ public final class Worker {
             // (after it gave up the lock) takes it for a worker still starting and spawns none.
             store.locked(() -> {
                 WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
+                store.workerStarting();
                 return null;
             });
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
@@ -160,7 +161,7 @@ public final class Worker {
     /** Gives up the worker lock only if nothing arrived meanwhile, under the store lock (see class doc of Store). */
     private boolean retire(FileLock lock) {
         return store.locked(() -> {
-            if (store.needsWorker()) {
+            if (!store.retireIfIdle()) {
                 // A fetch aborted before this worker ever saw it still owes its hook; nothing else runs it.
                 settler.startPendingHooks();
                 return false;
