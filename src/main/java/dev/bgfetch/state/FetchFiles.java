@@ -166,7 +166,7 @@ final class FetchFiles {
      */
     private List<Path> mayHoldId(String id, List<Path> fetchDirs) {
         List<Path> out = new ArrayList<>();
-        Map<Path, String> byDir = ids(fetchDirs);
+        Map<Path, String> byDir = idsOf(fetchDirs);
         for (Path d : fetchDirs) {
             String has = byDir.get(d);
             if (has == null || has.equals(id)) {
@@ -181,7 +181,7 @@ final class FetchFiles {
      * readable summary of ours is added to the index; a line is true for ever, so no lock is needed), and
      * one that is damaged, of a newer bgfetch, or gone is left out, as every reader leaves it out.
      */
-    Map<Path, String> ids(List<Path> fetchDirs) {
+    Map<Path, String> idsOf(List<Path> fetchDirs) {
         Map<String, String> known = ids.read();
         Map<String, String> learned = new LinkedHashMap<>();
         Map<Path, String> out = new LinkedHashMap<>();
@@ -208,7 +208,7 @@ final class FetchFiles {
     }
 
     /** The index of ids, for {@link Store}'s registration and clean-ups. */
-    IdIndex ids() {
+    IdIndex idIndex() {
         return ids;
     }
 

@@ -126,7 +126,7 @@ public final class Store {
         List<String> out = new ArrayList<>();
         if (workerFiles.idle()) {
             FetchFiles.Listing l = dirs.listing(activeDir);
-            out.addAll(dirs.ids(l.dirs()).values());
+            out.addAll(dirs.idsOf(l.dirs()).values());
             for (Path p : l.files()) {
                 dirs.skipNewer(p, FetchFiles.readQuietly(p));
             }
@@ -362,7 +362,7 @@ public final class Store {
             }
             // A forgotten fetch's key may come round again; its chance part is drawn so that no line of
             // the id index (which may outlive a directory by a crash) names it.
-            Map<String, String> known = dirs.ids().read();
+            Map<String, String> known = dirs.idIndex().read();
             do {
                 f.key = keyOf(maxSeq + 1, (int) (Math.random() * 0x10000));
             } while (known.containsKey(f.key));
@@ -370,7 +370,7 @@ public final class Store {
             f.schema = DISK_SCHEMA;
             f.summarize();
             dirs.createDir(activeDir, f);
-            dirs.ids().append(Map.of(f.key, f.id));
+            dirs.idIndex().append(Map.of(f.key, f.id));
             workerFiles.clearIdle();
             return f;
         });
@@ -636,7 +636,7 @@ public final class Store {
 
     /** Drops the id index's lines whose fetch is gone (under the lock, after deletes). */
     private void compactIds() throws IOException {
-        Map<String, String> known = dirs.ids().read();
+        Map<String, String> known = dirs.idIndex().read();
         Map<String, String> kept = new LinkedHashMap<>();
         for (Path dir : List.of(activeDir, settledDir)) {
             for (Path p : dirs.entries(dir)) {
@@ -647,7 +647,7 @@ public final class Store {
             }
         }
         if (kept.size() != known.size()) {
-            dirs.ids().rewrite(kept);
+            dirs.idIndex().rewrite(kept);
         }
     }
 
