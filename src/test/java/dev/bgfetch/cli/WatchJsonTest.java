@@ -82,14 +82,23 @@ class WatchJsonTest {
             String dl = tmp.resolve("dl").toString();
             assertEquals(0, cli.run("fetch", "first", server.url("/slow.bin"), "-d", dl).code);
             Process watch = Proc.start(cli.home(), "watch", "--json");
-            Thread.sleep(800);
+            // Its first line (of "first") says it runs and knows what came before it; a fixed sleep was
+            // shorter than a JVM start on a loaded machine, and "second" then came before the watch.
+            java.io.BufferedReader watchOut = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8));
+            String firstLine = watchOut.readLine();
+            assertTrue(firstLine != null && firstLine.contains("\"id\":\"first\""), String.valueOf(firstLine));
             assertEquals(0, cli.run("fetch", "second", server.url("/late.bin"), "-d", dl).code);
             // Small ones on a running worker settle within milliseconds, between two polls of watch.
             for (int i = 0; i < 5; i++) {
                 assertEquals(0, cli.run("fetch", "tiny" + i, server.url("/late.bin"), "-d", dl).code);
             }
             assertTrue(watch.waitFor(60, TimeUnit.SECONDS), "watch ends when nothing is active");
-            String out = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            StringBuilder rest = new StringBuilder(firstLine).append('\n');
+            for (String line = watchOut.readLine(); line != null; line = watchOut.readLine()) {
+                rest.append(line).append('\n');
+            }
+            String out = rest.toString();
             assertEquals(0, watch.exitValue(), out);
             List<JsonNode> nodes = lines(out);
             JsonNode lastFirst = null;

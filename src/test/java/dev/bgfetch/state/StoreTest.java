@@ -411,4 +411,22 @@ class StoreTest {
         assertEquals(1, e.getMessage().split(java.util.regex.Pattern.quote(notADir.toString()), -1).length - 1,
                 "the path once: " + e.getMessage());
     }
+
+    @Test
+    void aFileNamedLikeAFetchDirectoryIsNoFetchAndBreaksNothing() throws IOException {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        s.register(fetch("a"));
+        // Names of a key's shape are taken for directories without a stat; a stray file of that name is not one.
+        Files.writeString(home.resolve("active").resolve(Store.keyOf(7, 7)), "stray");
+        Files.writeString(home.resolve("settled").resolve(Store.keyOf(8, 8)), "stray");
+        assertEquals(List.of("a"), s.active().stream().map(f -> f.id).collect(Collectors.toList()));
+        assertEquals(List.of("a"), s.activeIds());
+        assertEquals("a", s.find("a").orElseThrow().id);
+        assertTrue(s.find("b").isEmpty());
+        s.register(fetch("b"));
+        assertEquals(StateException.Kind.ID_TAKEN, assertThrows(StateException.class, () -> s.register(fetch("b"))).kind());
+        assertTrue(s.needsWorker());
+        assertTrue(s.warnings().isEmpty(), s.warnings().toString());
+    }
 }
