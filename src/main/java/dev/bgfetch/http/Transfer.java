@@ -1,32 +1,17 @@
 package dev.bgfetch.http;
 
-import java.io.EOFException;
-import dev.bgfetch.state.IoReason;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertPathBuilderException;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -36,27 +21,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import org.apache.hc.client5.http.ClientProtocolException;
-import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.core5.http.ClassicHttpResponse;
-import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
-import org.apache.hc.core5.http.MalformedChunkCodingException;
-import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.NoHttpResponseException;
-import org.apache.hc.core5.http.ProtocolException;
-import org.apache.hc.core5.http.TruncatedChunkException;
 
 /**
  * One URL into one {@code .part} file, once. Resume is safe (SPEC §4.8): the partial data is bound to
  * a validator and a total; a resumed request carries Range and If-Range; a 206 is appended only when
  * it starts exactly where the local data ends and its total matches; a 200 restarts from zero.
  * Retrying is the caller's business: this class reports {@link Outcome.Kind#NETWORK} and keeps bytes.
+ * The file itself is only touched through {@link PartFile}; a failed exchange is put in words by
+ * {@link Failures}.
  */
 public final class Transfer {
     private static final int MAX_REDIRECTS = 20;
@@ -64,8 +41,6 @@ public final class Transfer {
     /** One body buffer per transfer thread: a fresh 256 KiB array per file was a memset per file. */
     private static final ThreadLocal<byte[]> BODY_BUFFER = ThreadLocal.withInitial(() -> new byte[BUFFER]);
     private static final long FREE_CHECK_EVERY = 8L * 1024 * 1024;
-    /** Silent answers in a row from one server (fresh connection each) before it is a fetch-error. */
-    static final int SILENT_LIMIT = 3;
     /** How often (bytes, or time on a slow link) the .part is checked to still be the file being written. */
     private static final long PRESENT_CHECK_EVERY = 1024 * 1024;
     private static final long PRESENT_CHECK_MS = 500;
@@ -112,15 +87,13 @@ public final class Transfer {
     /** The URL of the hop in flight, and whether it has answered (set on the transfer's own thread). */
     private URI hopUrl;
     private boolean answered;
-    /** The identity (inode) of the .part file this transfer opened, to notice it being removed or replaced. */
-    private volatile Object partKey;
-    /** The last look at the .part (before the request) found none; the next open creates it. */
-    private boolean partAbsent;
+    private final PartFile part;
 
     public Transfer(HttpEngine engine, Job job, TransferListener listener) {
         this.engine = engine;
         this.job = job;
         this.listener = listener;
+        this.part = new PartFile(job.part, job.segment, job.minFree);
     }
 
     /**
@@ -128,7 +101,7 @@ public final class Transfer {
      * deliverer can prove it still renames that file and not something put in its place; null before.
      */
     public Object partKey() {
-        return partKey;
+        return part.key();
     }
 
     /** Stops the transfer from another thread; {@link #run()} then returns CANCELLED. Keeps the bytes. */
@@ -149,113 +122,8 @@ public final class Transfer {
             if (cancelled) {
                 return cancelledOutcome();
             }
-            return classify(e);
+            return Failures.classify(e, hopUrl, answered, engine);
         }
-    }
-
-    /**
-     * Network trouble waits (SPEC §4.9); a server that answers, but not in HTTP or not in TLS, is a
-     * fetch-error at once, as a retry would get the same answer. A server that accepts and then says
-     * nothing is ambiguous (a reset looks the same): it waits, until it did so
-     * {@value #SILENT_LIMIT} times in a row on fresh connections (an https port asked with http://).
-     */
-    private Outcome classify(Exception e) {
-        String host = hopUrl == null ? "the server" : hostOf(hopUrl);
-        if (e instanceof SSLException) {
-            return tls((SSLException) e, host);
-        }
-        ProtocolException protocol = find(e, ProtocolException.class);
-        if (protocol != null || e instanceof ClientProtocolException) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken HTTP answer: "
-                    + (protocol != null ? protocol : e).getMessage());
-        }
-        if (e instanceof MessageConstraintException) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken HTTP answer: " + e.getMessage());
-        }
-        if (e instanceof MalformedChunkCodingException && !(e instanceof TruncatedChunkException)
-                && !String.valueOf(e.getMessage()).startsWith("CRLF expected")) {
-            // A truncated chunk or a missing CRLF at the end is where a cut connection stops; anything
-            // else in the chunk framing is the server's own mistake.
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, host + " sent a broken chunked body: " + e.getMessage());
-        }
-        if (e instanceof NoHttpResponseException) {
-            return silent(host, host + " closed the connection without answering");
-        }
-        if (e instanceof RuntimeException && !(e.getCause() instanceof IOException)) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
-        }
-        return Outcome.of(Outcome.Kind.NETWORK, describe(e));
-    }
-
-    private Outcome silent(String host, String what) {
-        int times = engine.silentAnswer(origin(hopUrl));
-        if (times >= SILENT_LIMIT) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, what + ", " + times + " times in a row"
-                    + (hopUrl.getScheme().equals("http") ? " (is it an https port?)" : " (is it an http port?)"));
-        }
-        return Outcome.of(Outcome.Kind.NETWORK, what);
-    }
-
-    /** TLS trouble in words (SPEC §4.9: a fetch-error); a connection lost after the handshake is network trouble. */
-    private Outcome tls(SSLException e, String host) {
-        if (e instanceof HttpEngine.HandshakeTimeout) {
-            return silent(host, "TLS handshake with " + host + " timed out");
-        }
-        if (answered && (find(e, SocketException.class) != null || find(e, EOFException.class) != null)) {
-            return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: " + e.getMessage());
-        }
-        if (e instanceof SSLHandshakeException && find(e, EOFException.class) != null) {
-            return silent(host, "TLS handshake with " + host + " failed: the server closed the connection");
-        }
-        if (find(e, SSLPeerUnverifiedException.class) != null || hostnameMismatch(e)) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate does not match " + host);
-        }
-        if (find(e, CertPathBuilderException.class) != null || find(e, CertPathValidatorException.class) != null
-                || String.valueOf(e.getMessage()).startsWith("PKIX")) {
-            return Outcome.of(Outcome.Kind.FETCH_ERROR, "certificate not trusted for " + host + " (trust its CA with --ca-certificate FILE)");
-        }
-        return Outcome.of(Outcome.Kind.FETCH_ERROR, (answered ? "TLS error with " : "TLS handshake with ") + host
-                + " failed: " + tlsReason(e));
-    }
-
-    private static boolean hostnameMismatch(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (t instanceof CertificateException && (m.startsWith("No subject alternative") || m.startsWith("No name matching"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The JDK's reason without its class names: "Received fatal alert: handshake_failure" → "the server refused (handshake_failure)". */
-    static String tlsReason(SSLException e) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("Unsupported or unrecognized SSL message")) {
-            return "the server does not speak TLS (is it an http port?)";
-        }
-        if (m.startsWith("Received fatal alert: ")) {
-            return "the server refused (" + m.substring("Received fatal alert: ".length()) + ")";
-        }
-        return m.replaceAll("(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
-    }
-
-    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
-    }
-
-    private static String origin(URI u) {
-        return u.getScheme() + "://" + u.getRawAuthority();
-    }
-
-    private static String hostOf(URI u) {
-        String a = u.getRawAuthority();
-        return a.startsWith("[") ? a.substring(0, a.indexOf(']') + 1) : a.contains(":") ? a.substring(0, a.indexOf(':')) : a;
     }
 
     /**
@@ -295,18 +163,18 @@ public final class Transfer {
         long rangeEnd = -1;
         if (ranged) {
             // The .part is sparse beyond this segment's data: its length proves nothing here.
-            regularPart();
+            part.attributes();
             have = seg.next();
             rangeEnd = seg.end() - 1;
             if (validator == null || job.knownTotal < 0) {
                 return Outcome.of(Outcome.Kind.CHANGED, "no validator to resume a segment with");
             }
         } else {
-            have = partLength();
+            have = part.length();
         }
         if (!ranged && have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
             // Bytes we cannot prove belong to this resource are not resumed from.
-            truncate(0);
+            part.truncate(0);
             listener.restarted(have);
             have = 0;
         }
@@ -339,7 +207,7 @@ public final class Transfer {
             answered = false;
             resp = execute(get);
             answered = true;
-            engine.answered(origin(uri));
+            engine.answered(Failures.origin(uri));
             int code = resp.getCode();
             if (code == 301 || code == 302 || code == 303 || code == 307 || code == 308) {
                 Header loc = resp.getFirstHeader("Location");
@@ -416,12 +284,12 @@ public final class Transfer {
      */
     public Outcome verify(long total) {
         try {
-            BasicFileAttributes a = regularPart();
+            BasicFileAttributes a = part.attributes();
             if (a == null || a.size() != total) {
                 return Outcome.of(Outcome.Kind.FETCH_ERROR, "the .part file " + job.part + " holds "
                         + (a == null ? 0 : a.size()) + " bytes, not " + total);
             }
-            partKey = a.fileKey();
+            part.identify(a);
             return finish(total);
         } catch (DiskError e) {
             return e.outcome;
@@ -481,7 +349,7 @@ public final class Transfer {
             total = cr.total;
         } else {
             if (have > 0) {
-                truncate(0);
+                part.truncate(0);
                 listener.restarted(have);
             }
             start = 0;
@@ -523,11 +391,11 @@ public final class Transfer {
         boolean ranged = seg != null && seg.ranged();
         if (entity == null) {
             if (!ranged) {
-                truncate(start);
+                part.truncate(start);
             }
             return start;
         }
-        try (FileChannel ch = openPart()) {
+        try (FileChannel ch = part.open()) {
             if (!ranged && ch.size() != start) {
                 ch.truncate(start);
             }
@@ -584,7 +452,7 @@ public final class Transfer {
                         return -1;
                     }
                     try {
-                        write(ch, buf, n, got);
+                        part.write(ch, buf, n, got);
                     } catch (DiskError e) {
                         if (seg != null) {
                             seg.unclaim(n);
@@ -594,7 +462,7 @@ public final class Transfer {
                             // (the record fails, and its sparse .part goes with it).
                         } else {
                             // What the record counts must be what the disk holds (a partial chunk is cut off).
-                            dropPartialChunk(ch, got);
+                            part.dropPartialChunk(ch, got);
                         }
                         listener.restarted(n);
                         throw e;
@@ -610,14 +478,14 @@ public final class Transfer {
                     sincePresent += n;
                     if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
                         sinceCheck = 0;
-                        checkFree();
+                        part.checkFree();
                     }
                     // Writing on into a deleted file would read the whole body for nothing.
                     if (sincePresent >= PRESENT_CHECK_EVERY
                             || System.nanoTime() - presentAt >= PRESENT_CHECK_MS * 1_000_000) {
                         sincePresent = 0;
                         presentAt = System.nanoTime();
-                        checkStillThere();
+                        part.checkStillThere();
                     }
                     if (atEnd) {
                         stopped = true;
@@ -633,13 +501,9 @@ public final class Transfer {
                 }
             }
             listener.connectionFree();
-            checkStillThere();
+            part.checkStillThere();
             if (job.fsync) {
-                try {
-                    ch.force(false);
-                } catch (IOException e) {
-                    throw DiskError.of(job.part, e);
-                }
+                part.force(ch);
             }
             return got;
         }
@@ -690,14 +554,6 @@ public final class Transfer {
         }
     }
 
-    private void dropPartialChunk(FileChannel ch, long length) {
-        try {
-            ch.truncate(length);
-        } catch (IOException e) {
-            // the count is then off by what the failed write left; the next resume starts from the file's length
-        }
-    }
-
     private Outcome finish(long length) throws IOException, DiskError {
         List<Digests.Expected> expected = new ArrayList<>();
         if (job.checksum != null) {
@@ -705,7 +561,7 @@ public final class Transfer {
         }
         expected.addAll(job.serverDigests);
         if (!expected.isEmpty()) {
-            Map<String, byte[]> got = hashPart(expected);
+            Map<String, byte[]> got = part.hash(expected);
             for (Digests.Expected e : expected) {
                 byte[] g = got.get(e.algorithm());
                 if (!MessageDigest.isEqual(g, e.value())) {
@@ -717,175 +573,11 @@ public final class Transfer {
                             + ", got " + HexFormat.of().formatHex(g));
                 }
             }
-        } else if (partKey == null) {
+        } else if (part.key() == null) {
             // 416 "already complete": nothing was opened, so prove here what will be delivered.
-            BasicFileAttributes a = regularPart();
-            partKey = a == null ? null : a.fileKey();
+            part.identify(part.attributes());
         }
         return Outcome.of(Outcome.Kind.COMPLETE, null);
-    }
-
-    private void checkFree() throws DiskError {
-        try {
-            long free = Files.getFileStore(job.part.getParent()).getUsableSpace();
-            if (free < job.minFree) {
-                throw new DiskError(Outcome.of(Outcome.Kind.QUOTA,
-                        "free space " + free + " bytes is below the reserve of " + job.minFree));
-            }
-        } catch (IOException e) {
-            // cannot tell; the write itself will report a full disk
-        }
-    }
-
-    /** The length of the local partial data: 0 when there is none; a link or special file there is refused. */
-    private long partLength() throws DiskError {
-        BasicFileAttributes a = regularPart();
-        partAbsent = a == null;
-        return a == null ? 0 : a.size();
-    }
-
-    /**
-     * The attributes of the .part file itself (a link at its name is not followed), or null if there
-     * is none. Anything but a regular file of ours is refused: SPEC §4.7, never write through a link.
-     */
-    private BasicFileAttributes regularPart() throws DiskError {
-        BasicFileAttributes a = attrs(job.part);
-        if (a != null && !a.isRegularFile()) {
-            throw refused(a.isSymbolicLink() ? "is a symbolic link" : a.isDirectory() ? "is a directory"
-                    : "is not a regular file");
-        }
-        if (a != null && links(job.part) > 1) {
-            throw refused("has other hard links");
-        }
-        return a;
-    }
-
-    private DiskError refused(String why) {
-        return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR,
-                job.part + " " + why + "; not writing through it"));
-    }
-
-    private static BasicFileAttributes attrs(Path p) throws DiskError {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw DiskError.of(p, e);
-        }
-    }
-
-    private static long links(Path p) {
-        try {
-            return ((Number) Files.getAttribute(p, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).longValue();
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return 1;
-        }
-    }
-
-    /**
-     * Opens the .part for writing without following a link at its name: created new (O_EXCL) when
-     * there is none, else only if it is a regular file, and checked after opening to be the file that
-     * was looked at. Opened for reading too, so a FIFO swapped in cannot block the open.
-     */
-    private FileChannel openPart() throws DiskError {
-        Path p = job.part;
-        // A .part just seen absent is created with O_EXCL, which refuses anything that appeared since
-        // (a link too): looking again would only cost a failed lookup (an exception) per file.
-        BasicFileAttributes before = partAbsent ? null : regularPart();
-        partAbsent = false;
-        FileChannel ch;
-        try {
-            ch = before == null
-                    ? FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                            StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
-                    : FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        } catch (FileAlreadyExistsException e) {
-            throw refused("appeared while it was being created");
-        } catch (IOException e) {
-            if (attrs(p) != null && attrs(p).isSymbolicLink()) {
-                throw refused("is a symbolic link");
-            }
-            throw DiskError.of(p, e);
-        }
-        try {
-            BasicFileAttributes after = attrs(p);
-            // Other segments of the same file grow it meanwhile, so only the inode tells for them.
-            boolean growing = job.segment != null && job.segment.ranged();
-            if (after == null || !after.isRegularFile() || before != null && (!Objects.equals(before.fileKey(),
-                    after.fileKey()) || !growing && ch.size() != before.size())) {
-                throw refused("was replaced while it was being opened");
-            }
-            partKey = after.fileKey();
-            return ch;
-        } catch (DiskError | IOException e) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-            throw e instanceof DiskError d ? d : DiskError.of(p, (IOException) e);
-        }
-    }
-
-    /** Fails the transfer when the .part (or its directory) was deleted or replaced since it was opened. */
-    private void checkStillThere() throws DiskError {
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(job.part, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            a = null;
-        }
-        if (a == null || !Objects.equals(a.fileKey(), partKey)) {
-            throw new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR,
-                    "the .part file " + job.part + " was removed or replaced while downloading"));
-        }
-    }
-
-    private void truncate(long size) throws DiskError {
-        try (FileChannel ch = openPart()) {
-            ch.truncate(size);
-        } catch (IOException e) {
-            throw DiskError.of(job.part, e);
-        }
-    }
-
-    private void write(FileChannel ch, byte[] buf, int n, long position) throws DiskError {
-        try {
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            long at = position;
-            while (bb.hasRemaining()) {
-                at += ch.write(bb, at);
-            }
-        } catch (IOException e) {
-            throw DiskError.of(job.part, e);
-        }
-    }
-
-    /** The digests of the .part, one pass for all algorithms, as opened safely (the same checks as for writing). */
-    private Map<String, byte[]> hashPart(List<Digests.Expected> expected) throws DiskError {
-        try (FileChannel ch = openPart()) {
-            Map<String, MessageDigest> mds = new LinkedHashMap<>();
-            for (Digests.Expected e : expected) {
-                mds.putIfAbsent(e.algorithm(), MessageDigest.getInstance(e.algorithm()));
-            }
-            ByteBuffer buf = ByteBuffer.allocate(BUFFER);
-            ch.position(0);
-            while (ch.read(buf) != -1) {
-                buf.flip();
-                for (MessageDigest md : mds.values()) {
-                    md.update(buf.duplicate());
-                }
-                buf.clear();
-            }
-            Map<String, byte[]> out = new LinkedHashMap<>();
-            mds.forEach((k, md) -> out.put(k, md.digest()));
-            return out;
-        } catch (IOException e) {
-            throw DiskError.of(job.part, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Map<String, String> headers(ClassicHttpResponse r) {
@@ -945,50 +637,5 @@ public final class Transfer {
     private static boolean isCredential(String header) {
         String h = header.toLowerCase(Locale.ROOT);
         return h.equals("authorization") || h.equals("cookie") || h.equals("proxy-authorization");
-    }
-
-    static String describe(Exception e) {
-        if (e instanceof UnknownHostException) {
-            return "cannot resolve host " + e.getMessage();
-        }
-        if (e instanceof ConnectException) {
-            return "connection refused: " + e.getMessage();
-        }
-        if (e instanceof NoRouteToHostException) {
-            return "host unreachable: " + e.getMessage();
-        }
-        if (e instanceof ConnectTimeoutException) {
-            return "connect timed out: " + e.getMessage();
-        }
-        if (e instanceof SocketTimeoutException) {
-            return "stalled: no data for the stall timeout";
-        }
-        if (e instanceof ConnectionClosedException) {
-            return "connection closed early: " + e.getMessage();
-        }
-        if (e instanceof SocketException) {
-            return "connection lost: " + e.getMessage();
-        }
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
-    }
-
-    /** A failure of the local disk rather than the network. */
-    static final class DiskError extends Exception {
-        final Outcome outcome;
-
-        DiskError(Outcome outcome) {
-            super(outcome.message, null, false, false);
-            this.outcome = outcome;
-        }
-
-        static DiskError of(Path part, IOException e) {
-            String reason = IoReason.of(e);
-            String m = reason.toLowerCase(Locale.ROOT);
-            if (m.contains("no space left") || m.contains("disk quota exceeded")) {
-                return new DiskError(Outcome.of(Outcome.Kind.QUOTA, "disk full writing " + part));
-            }
-            return new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR, "cannot write " + part + ": " + reason));
-        }
     }
 }

@@ -163,7 +163,7 @@ class ProtocolErrorTest {
 
             String plain = "http://127.0.0.1:" + https.getAddress().getPort() + "/x";
             Outcome o = null;
-            for (int i = 0; i < Transfer.SILENT_LIMIT; i++) {
+            for (int i = 0; i < Failures.SILENT_LIMIT; i++) {
                 o = get(engine, plain);
             }
             assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
@@ -194,8 +194,8 @@ class ProtocolErrorTest {
     @Test
     void tlsReasonsLoseTheJavaClassNames() {
         assertEquals("the server refused (handshake_failure)",
-                Transfer.tlsReason(new javax.net.ssl.SSLHandshakeException("Received fatal alert: handshake_failure")));
-        assertEquals("unable to find valid certification path", Transfer.tlsReason(new javax.net.ssl.SSLException(
+                Failures.tlsReason(new javax.net.ssl.SSLHandshakeException("Received fatal alert: handshake_failure")));
+        assertEquals("unable to find valid certification path", Failures.tlsReason(new javax.net.ssl.SSLException(
                 "sun.security.provider.certpath.SunCertPathBuilderException: unable to find valid certification path")));
     }
 
