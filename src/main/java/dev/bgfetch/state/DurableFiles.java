@@ -36,6 +36,15 @@ public final class DurableFiles {
         fsyncDir(target.getParent());
     }
 
+    /** Writes a new private file and fsyncs it, for a directory not yet visible (see FetchFiles#createDir). */
+    static void writeSynced(Path file, byte[] data) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                fileAttrs())) {
+            writeFully(ch, ByteBuffer.wrap(data));
+            ch.force(true);
+        }
+    }
+
     /** An atomic rename (a plain one where the file system has no atomic move). */
     static void move(Path from, Path to) throws IOException {
         try {

@@ -71,13 +71,18 @@ final class FetchFiles {
         return Files.isDirectory(s) ? s : activeDir.resolve(key);
     }
 
-    /** Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. */
+    /**
+     * Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. Nobody reads
+     * the directory aside, so its files are written in place (no temp file and rename each) and the
+     * directory fsynced once: four fsyncs and one rename a registration instead of five and three.
+     */
     void createDir(Path parent, Fetch f) throws IOException {
         Path tmp = parent.resolve("." + f.key + ".new");
         DurableFiles.deleteTree(tmp);
         DurableFiles.mkdirPrivate(tmp);
-        DurableFiles.writeAtomic(tmp.resolve(JOURNAL), journalBytes(f.records));
-        DurableFiles.writeAtomic(tmp.resolve(SUMMARY), summaryBytes(f));
+        DurableFiles.writeSynced(tmp.resolve(JOURNAL), journalBytes(f.records));
+        DurableFiles.writeSynced(tmp.resolve(SUMMARY), summaryBytes(f));
+        DurableFiles.fsyncDir(tmp);
         DurableFiles.move(tmp, parent.resolve(f.key));
         DurableFiles.fsyncDir(parent);
     }

@@ -175,9 +175,9 @@ class ProtocolErrorTest {
 
     @Test
     void httpsToAPlainHttpPortThatWaitsIsAFetchErrorAfterThreeSilentHandshakes() {
-        TestServer plain = TestServer.start();
-        try {
-            plain.file("/f", new byte[10]);
+        // A port that waits for a request and never speaks first. Not the JDK's HttpServer: it answers
+        // "400" when a ClientHello's random bytes happen to hold a CRLF (seen once in a full run).
+        try (RawServer plain = RawServer.banner(new byte[0])) {
             String url = "https://127.0.0.1:" + plain.port() + "/f";
             Outcome first = get(engine, url);
             assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
@@ -186,8 +186,6 @@ class ProtocolErrorTest {
             Outcome third = get(engine, url);
             assertEquals(Outcome.Kind.FETCH_ERROR, third.kind, third.toString());
             assertTrue(third.message.contains("3 times in a row (is it an http port?)"), third.message);
-        } finally {
-            plain.close();
         }
     }
 
