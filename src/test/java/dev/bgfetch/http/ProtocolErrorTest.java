@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpsServer;
 import dev.bgfetch.support.RawServer;
 import dev.bgfetch.support.SelfSignedTls;
-import dev.bgfetch.support.TestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
