@@ -38,30 +38,31 @@ public final class GetCommand implements Callable<Integer> {
         // Every string below may come from a user or a server: shown escaped (SPEC §2).
         PrintWriter out = ctx.out();
         Snapshot s = Snapshot.of(f);
-        out.printf("id:             %s%n", terminal(f.id));
-        out.printf("title:          %s%n", terminal(f.title));
-        out.printf("state:          %s%n", f.state.wire());
-        out.printf("result:         %s%s%n", f.result == FetchResult.NONE ? "-" : f.result.wire(),
-                f.failureReason == FailureReason.NONE ? "" : " (" + f.failureReason.wire() + ")");
-        out.printf("downloaded:     %d%s bytes (%s)%n", f.downloaded,
-                f.downloadTotal > 0 ? " of " + f.downloadTotal : "", Format.bytes(f.downloaded));
-        out.printf("files:          %d/%d%n", s.filesDone, s.files);
-        out.printf("dir:            %s%n", terminal(f.dir));
-        out.printf("created:        %s%n", terminal(f.created));
+        out.println("id:             " + terminal(f.id));
+        out.println("title:          " + terminal(f.title));
+        out.println("state:          " + f.state.wire());
+        out.println("result:         " + (f.result == FetchResult.NONE ? "-" : f.result.wire())
+                + (f.failureReason == FailureReason.NONE ? "" : " (" + f.failureReason.wire() + ")"));
+        out.println("downloaded:     " + f.downloaded + (f.downloadTotal > 0 ? " of " + f.downloadTotal : "") + " bytes ("
+                + Format.bytes(f.downloaded) + ")");
+        out.println("files:          " + s.filesDone + "/" + s.files);
+        out.println("dir:            " + terminal(f.dir));
+        out.println("created:        " + terminal(f.created));
         if (f.settled != null) {
-            out.printf("settled:        %s%n", terminal(f.settled));
+            out.println("settled:        " + terminal(f.settled));
         }
         out.println("records:");
         for (Rec r : f.records) {
-            out.printf("  #%d %-8s %s %s%n", r.index, r.result == RecordResult.NONE ? "running" : r.result.wire(),
-                    status(r), terminal(r.request.url));
-            out.printf("      %s%s%s%n", r.path != null ? terminal(r.path) : "(not delivered)",
-                    "  " + r.downloaded + (r.total != null ? "/" + r.total : "") + " bytes",
-                    r.error == null ? "" : "  " + terminal(r.error));
+            String result = r.result == RecordResult.NONE ? "running" : r.result.wire();
+            out.println("  #" + r.index + " " + result + " ".repeat(Math.max(0, 8 - result.length())) + " " + status(r)
+                    + " " + terminal(r.request.url));
+            out.println("      " + (r.path != null ? terminal(r.path) : "(not delivered)")
+                    + "  " + r.downloaded + (r.total != null ? "/" + r.total : "") + " bytes"
+                    + (r.error == null ? "" : "  " + terminal(r.error)));
             if (r.networkError != null && !r.isDone() && !f.hasSettled()) {
                 long in = Snapshot.secondsUntil(r.retryAt);
-                out.printf("      retrying: %s%s%n", terminal(r.networkError), in < 0 ? ""
-                        : "; next attempt at " + terminal(r.retryAt) + (in > 0 ? " (in " + in + " s)" : " (due now)"));
+                out.println("      retrying: " + terminal(r.networkError) + (in < 0 ? ""
+                        : "; next attempt at " + terminal(r.retryAt) + (in > 0 ? " (in " + in + " s)" : " (due now)")));
             }
         }
         return ExitCodes.OK;

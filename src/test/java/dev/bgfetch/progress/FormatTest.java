@@ -15,6 +15,25 @@ class FormatTest {
         assertEquals("1.0 KiB", Format.bytes(1024));
         assertEquals("1.5 MiB", Format.bytes(1536 * 1024));
         assertEquals("100 GiB", Format.bytes(100L * 1024 * 1024 * 1024));
+        // Written by hand, as String.format writes them: half up on the shortest decimal digits.
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            long n = i < 100_000 ? r.nextInt(1 << 30) : Math.abs(r.nextLong()) >>> r.nextInt(63);
+            double v = n;
+            String[] units = {"KiB", "MiB", "GiB", "TiB"};
+            int u = -1;
+            while (v >= 1024 && u < 3) {
+                v /= 1024;
+                u++;
+            }
+            String expected = n < 1024 ? n + " B"
+                    : String.format(java.util.Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+            assertEquals(expected, Format.bytes(n), "n=" + n);
+        }
+        for (double v : new double[] {0.05, 0.15, 1.05, 1.15, 2.25, 9.95, 99.95, 99.96, 100.5, 1023.95, 1e7, 12345678.9}) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%.1f", v), Format.rounded(v, 1), "v=" + v);
+            assertEquals(String.format(java.util.Locale.ROOT, "%.0f", v), Format.rounded(v, 0), "v=" + v);
+        }
     }
 
     @Test
