@@ -297,6 +297,24 @@ class LauncherIT {
      * archive (trained on {@code list} alone, fetch's registration and state writing came from jars).
      */
     @Test
+    void aCommandLoadsNothingItDoesNotUse() throws Exception {
+        // What a cold start paid for nothing (async-profiler, 10 runs each): picocli's reflective java.sql
+        // converters, a lambda class per subcommand. (Its look for Groovy fails to load, so no log shows it.)
+        run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true"), "fetch", "t", "http://127.0.0.1:2/x.bin",
+                "-d", tmp.resolve("dl").toString());
+        Path log = tmp.resolve("classes.txt");
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"get", "t"}, new String[] {"list"})) {
+            Run r = run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true -Xlog:class+load=info:file=" + log), args);
+            assertEquals(0, r.exit(), r.err());
+            String loaded = Files.readString(log);
+            for (String c : List.of("java.sql.", "dev.bgfetch.cli.BgfetchCommand$$Lambda")) {
+                assertTrue(!loaded.contains(" " + c), String.join(" ", args) + " loaded " + c + ": "
+                        + loaded.lines().filter(l -> l.contains(" " + c)).findFirst().orElse(""));
+            }
+        }
+    }
+
+    @Test
     void theTrainedArchiveHoldsWhatFetchAndGetLoad() throws Exception {
         Path javaHome = Path.of(System.getProperty("java.home"));
         org.junit.jupiter.api.Assumptions.assumeTrue(major(javaHome) >= 17 && major(javaHome) < 19, "Java 17-18 only");

@@ -1,10 +1,7 @@
 package dev.bgfetch.cli;
 
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
@@ -53,22 +50,31 @@ public class BgfetchCommand implements Runnable {
      * over its annotations (~5 ms a command on a cold JVM, ~60 ms for all of them), so a command
      * line is built with only the subcommand it names.
      */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+    static final List<String> SUBCOMMANDS = List.of("fetch", "list", "get", "abort", "wait", "watch", "match",
+            "pause", "resume", "forget", "clean", "worker", "help");
 
-    static {
-        SUBCOMMANDS.put("fetch", FetchCommand::new);
-        SUBCOMMANDS.put("list", ListCommand::new);
-        SUBCOMMANDS.put("get", GetCommand::new);
-        SUBCOMMANDS.put("abort", AbortCommand::new);
-        SUBCOMMANDS.put("wait", WaitCommand::new);
-        SUBCOMMANDS.put("watch", WatchCommand::new);
-        SUBCOMMANDS.put("match", MatchCommand::new);
-        SUBCOMMANDS.put("pause", PauseCommand::new);
-        SUBCOMMANDS.put("resume", ResumeCommand::new);
-        SUBCOMMANDS.put("forget", ForgetCommand::new);
-        SUBCOMMANDS.put("clean", CleanCommand::new);
-        SUBCOMMANDS.put("worker", WorkerCommand::new);
-        SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
+    /**
+     * A new subcommand object. A switch, not a map of constructor references: thirteen method
+     * references in a static initialiser link thirteen call sites at every start (~10 ms of every
+     * command on a cold JVM, async-profiler), --version included.
+     */
+    static Object subcommand(String name) {
+        switch (name) {
+            case "fetch": return new FetchCommand();
+            case "list": return new ListCommand();
+            case "get": return new GetCommand();
+            case "abort": return new AbortCommand();
+            case "wait": return new WaitCommand();
+            case "watch": return new WatchCommand();
+            case "match": return new MatchCommand();
+            case "pause": return new PauseCommand();
+            case "resume": return new ResumeCommand();
+            case "forget": return new ForgetCommand();
+            case "clean": return new CleanCommand();
+            case "worker": return new WorkerCommand();
+            case "help": return new CommandLine.HelpCommand();
+            default: throw new IllegalArgumentException("no subcommand " + name);
+        }
     }
 
     @Mixin
@@ -84,7 +90,8 @@ public class BgfetchCommand implements Runnable {
 
     /** The whole command tree: for --help, the help command, completions and anything unrecognised. */
     public static CommandLine all() {
-        return with(new CommandLine(new BgfetchCommand()), SUBCOMMANDS.keySet());
+        skipPicocliDetours();
+        return with(new CommandLine(new BgfetchCommand()), SUBCOMMANDS);
     }
 
     /**
@@ -93,9 +100,22 @@ public class BgfetchCommand implements Runnable {
      * anything else this scan does not follow, so picocli's own errors and suggestions stay as they are.
      */
     public static CommandLine commandLine(String[] args) {
+        skipPicocliDetours();
         CommandLine root = new CommandLine(new BgfetchCommand());
         String name = named(root.getCommandSpec(), args);
-        return with(root, name == null ? SUBCOMMANDS.keySet() : name.isEmpty() ? List.of() : List.of(name));
+        return with(root, name == null ? SUBCOMMANDS : name.isEmpty() ? List.of() : List.of(name));
+    }
+
+    /**
+     * Switches off picocli's look for Groovy closures (a Class.forName that fails, ~15 ms of every
+     * command on a cold JVM: async-profiler, 10 runs of --version), unless the user set it; it is
+     * picocli's documented system property. (Its reflective java.sql and java.time converters are
+     * skipped by a one-line change of its source: see pom.xml.)
+     */
+    private static void skipPicocliDetours() {
+        if (System.getProperty("picocli.disable.closures") == null) {
+            System.setProperty("picocli.disable.closures", "true");
+        }
     }
 
     /** The subcommand {@code args} name, "" for none, null when the whole tree is needed. */
@@ -116,14 +136,14 @@ public class BgfetchCommand implements Runnable {
                 }
                 continue;
             }
-            return SUBCOMMANDS.containsKey(a) && !a.equals("help") ? a : null;
+            return SUBCOMMANDS.contains(a) && !a.equals("help") ? a : null;
         }
         return "";
     }
 
     private static CommandLine with(CommandLine root, Collection<String> names) {
         for (String n : names) {
-            root.addSubcommand(n, SUBCOMMANDS.get(n).get());
+            root.addSubcommand(n, subcommand(n));
         }
         return root;
     }

@@ -59,7 +59,7 @@ class CommandTreeTest {
 
     static Stream<List<String>> lines() {
         List<List<String>> out = new ArrayList<>();
-        for (String name : BgfetchCommand.SUBCOMMANDS.keySet()) {
+        for (String name : BgfetchCommand.SUBCOMMANDS) {
             out.add(List.of(name, "--help"));
             out.add(List.of(name, "--no-such-option"));
         }
