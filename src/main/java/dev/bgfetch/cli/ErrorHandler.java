@@ -38,7 +38,10 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
     /** Says on {@code err} what went wrong, one line (a stack trace only when {@code verbose}); returns the exit code. */
     static int report(Exception ex, PrintWriter err, boolean verbose) {
         String msg = ex.getMessage();
-        if (ex instanceof CliException || ex instanceof StateException) {
+        if (ex instanceof StateException) {
+            // One line by design, and it may quote an id the user typed (a newline, an escape) as is.
+            err.println("bgfetch: " + Escapes.terminal(String.valueOf(msg)));
+        } else if (ex instanceof CliException) {
             err.println("bgfetch: " + lines(msg));
         } else {
             err.println("bgfetch: internal error: " + lines(ex.toString())

@@ -53,6 +53,18 @@ class HelpAndOutputTest {
     }
 
     @Test
+    void anIdTheStoreDoesNotKnowIsQuotedEscapedOnOneLine() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            for (String cmd : List.of("abort", "pause", "resume", "forget", "get")) {
+                Cli.Result r = cli.run(cmd, "a\nb\u001b[31m");
+                assertEquals(ExitCodes.NOT_FOUND, r.code, cmd + ": " + r);
+                assertEquals(1, r.err.split("\n", -1).length - 1, cmd + " says it in one line: " + r.err);
+                assertTrue(r.err.contains("'a\\nb\\x1b[31m'"), cmd + ": " + r.err);
+            }
+        }
+    }
+
+    @Test
     void typosGetSuggestions() throws IOException {
         try (Cli cli = new Cli(tmp)) {
             Cli.Result cmd = cli.run("fecth", "x");
