@@ -369,9 +369,13 @@ public final class Store {
             f.created = Instant.now().toString();
             f.schema = DISK_SCHEMA;
             f.summarize();
+            workerFiles.clearIdle(); // first: a registration that fails after it leaves nothing stored
             dirs.createDir(activeDir, f);
-            dirs.idIndex().append(Map.of(f.key, f.id));
-            workerFiles.clearIdle();
+            try {
+                dirs.idIndex().append(Map.of(f.key, f.id));
+            } catch (IOException e) {
+                // a hint only: the next lookup reads this fetch's summary and adds its line
+            }
             return f;
         });
     }
@@ -515,7 +519,11 @@ public final class Store {
             if (needsWorker()) {
                 return false;
             }
-            workerFiles.markIdle();
+            try {
+                workerFiles.markIdle();
+            } catch (IOException e) {
+                // the word is a shortcut: without it, commands read the summaries as before
+            }
             return true;
         });
     }
@@ -635,7 +643,7 @@ public final class Store {
     }
 
     /** Drops the id index's lines whose fetch is gone (under the lock, after deletes). */
-    private void compactIds() throws IOException {
+    private void compactIds() {
         Map<String, String> known = dirs.idIndex().read();
         Map<String, String> kept = new LinkedHashMap<>();
         for (Path dir : List.of(activeDir, settledDir)) {
@@ -647,7 +655,11 @@ public final class Store {
             }
         }
         if (kept.size() != known.size()) {
-            dirs.idIndex().rewrite(kept);
+            try {
+                dirs.idIndex().rewrite(kept);
+            } catch (IOException e) {
+                // a hint only: lines of gone fetches are skipped by every lookup anyway
+            }
         }
     }
 

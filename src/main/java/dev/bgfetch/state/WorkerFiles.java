@@ -73,7 +73,7 @@ public final class WorkerFiles {
 
     /** Whether the last worker left word that there was nothing to do, and no work was made since. */
     boolean idle() {
-        return Files.exists(home.resolve(IDLE));
+        return Files.isRegularFile(home.resolve(IDLE)); // anything else at that name is no word
     }
 
     /**
@@ -82,8 +82,12 @@ public final class WorkerFiles {
      * crash while the work it denies is on disk.
      */
     void clearIdle() throws IOException {
-        if (Files.deleteIfExists(home.resolve(IDLE))) {
-            DurableFiles.fsyncDir(home);
+        try {
+            if (Files.deleteIfExists(home.resolve(IDLE))) {
+                DurableFiles.fsyncDir(home);
+            }
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // not a file of ours, and never taken for the word (see idle)
         }
     }
 

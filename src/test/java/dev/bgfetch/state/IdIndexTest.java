@@ -193,4 +193,23 @@ class IdIndexTest {
         s.workerStarting();
         assertEquals(List.of("a", "b"), s.activeIds());
     }
+
+    @Test
+    void somethingElseAtEitherNameIsNoIndexAndNoWordAndBreaksNoRegistration() throws IOException {
+        Store s = open();
+        Files.createDirectories(ids().resolve("junk"));
+        Files.createDirectories(tmp.resolve("home/worker.idle/junk"));
+        Fetch a = s.register(StoreTest.fetch("a"));
+        assertEquals(a.key, s.find("a").orElseThrow().key);
+        assertEquals(StateException.Kind.ID_TAKEN, assertThrows(StateException.class,
+                () -> s.register(StoreTest.fetch("a"))).kind());
+        assertFalse(s.workerFiles().idle(), "a directory is not the word");
+        assertTrue(s.needsWorker());
+        s.pause("a");
+        assertTrue(s.retireIfIdle(), "nothing to do; the word cannot be left, which only costs a scan");
+        assertFalse(s.needsWorker());
+        s.abort("a");
+        s.forget("a");
+        assertTrue(s.find("a").isEmpty());
+    }
 }
