@@ -25,8 +25,11 @@ import java.util.function.Consumer;
  * changes; {@code records.jsonl}, the records, one full record per line, appended when a record's
  * durable part changes (target, validators, response, result) and compacted to one line per record
  * when the fetch settles; {@code progress.bin}, byte counts overwritten in place, never fsynced. A
- * schema-1 store (one {@code KEY.json} per fetch) is migrated on open. How those files are written,
- * read and quarantined is {@link FetchFiles}'; this class decides what each intention does to them.
+ * schema-1 store (one {@code KEY.json} per fetch) is migrated on open. Beside them, two shortcuts
+ * that are never the truth: {@code ids}, which id each key holds ({@link IdIndex}), and
+ * {@code worker.idle}, the last worker's word that nothing was to do ({@link WorkerFiles}). How those
+ * files are written, read and quarantined is {@link FetchFiles}'; this class decides what each
+ * intention does to them.
  */
 public final class Store {
     /** The schema of the JSON documents the CLI prints (SPEC §5); the store's files have their own. */
