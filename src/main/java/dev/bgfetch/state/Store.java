@@ -127,7 +127,7 @@ public final class Store {
      */
     public List<String> activeIds() {
         List<String> out = new ArrayList<>();
-        if (workerFiles.idle()) {
+        if (idleWord()) {
             FetchFiles.Listing l = dirs.listing(activeDir);
             out.addAll(dirs.idsOf(l.dirs()).values());
             for (Path p : l.files()) {
@@ -332,7 +332,7 @@ public final class Store {
 
     /** True when there is work for a worker: an active fetch not paused, or a settled one owing its hook. */
     public boolean needsWorker() {
-        if (workerFiles.idle()) {
+        if (idleWord()) {
             return false;
         }
         return dirs.anySummary(f -> f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null);
@@ -510,6 +510,23 @@ public final class Store {
         DurableFiles.writeAtomic(records, Views.mapper().writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(Views.records(Views.mapper(), f.records)));
         return records;
+    }
+
+    /**
+     * Whether the last worker's word that nothing was to do still holds: it is there, and active/ has
+     * not changed since it was left. This bgfetch takes the word back before any change that makes
+     * work; an older one does not, but its registrations and aborts change active/.
+     */
+    private boolean idleWord() {
+        java.nio.file.attribute.FileTime idle = workerFiles.idleSince();
+        if (idle == null) {
+            return false;
+        }
+        try {
+            return Files.getLastModifiedTime(activeDir).compareTo(idle) <= 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

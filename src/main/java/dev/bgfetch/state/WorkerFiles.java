@@ -73,7 +73,18 @@ public final class WorkerFiles {
 
     /** Whether the last worker left word that there was nothing to do, and no work was made since. */
     boolean idle() {
-        return Files.isRegularFile(home.resolve(IDLE)); // anything else at that name is no word
+        return idleSince() != null;
+    }
+
+    /** When the word of {@link #markIdle} was left, or null without one (anything else at its name is none). */
+    java.nio.file.attribute.FileTime idleSince() {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(home.resolve(IDLE),
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.isRegularFile() ? a.lastModifiedTime() : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**

@@ -212,4 +212,25 @@ class IdIndexTest {
         s.forget("a");
         assertTrue(s.find("a").isEmpty());
     }
+
+    @Test
+    void aRegistrationByAnOlderBgfetchVoidsTheWord() throws IOException, InterruptedException {
+        Store s = open();
+        s.register(StoreTest.fetch("a"));
+        s.pause("a");
+        assertTrue(s.retireIfIdle());
+        assertFalse(s.needsWorker());
+        Thread.sleep(20); // past the file system's clock tick
+        // What an older bgfetch's registration does: a directory in active/, no index line, the word left.
+        Fetch old = StoreTest.fetch("older");
+        old.key = Store.keyOf(99, 0x99);
+        old.created = java.time.Instant.now().toString();
+        old.schema = Store.DISK_SCHEMA;
+        old.summarize();
+        s.dirs().createDir(tmp.resolve("home/active"), old);
+        assertTrue(s.workerFiles().idle(), "the word is still there");
+        assertTrue(s.needsWorker(), "but active/ changed after it");
+        assertEquals(List.of("a", "older"), s.activeIds());
+        assertEquals("older", s.find("older").orElseThrow().id);
+    }
 }
