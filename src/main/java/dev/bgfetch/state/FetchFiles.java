@@ -71,6 +71,7 @@ final class FetchFiles {
         return Files.isDirectory(s) ? s : activeDir.resolve(key);
     }
 
+
     /**
      * Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. Nobody reads
      * the directory aside, so its files are written in place (no temp file and rename each) and the
@@ -132,18 +133,25 @@ final class FetchFiles {
     // ---------------------------------------------------------------- reading, damage, newer schemas
 
     /**
-     * The readable active summaries whose id is {@code id}: only the directories the id index names
-     * with it, or does not name at all, are read (and, if damaged, moved aside as any reader would).
+     * The readable active summaries whose id is {@code id}: only the directories the id index
+     * ({@code known}, as read by the caller) names with it, or does not name at all, are read (and, if
+     * damaged, moved aside as any reader would).
      */
-    List<Fetch> activeWithId(String id) {
+    List<Fetch> activeWithId(String id, Map<String, String> known) {
         List<Fetch> out = new ArrayList<>();
         Listing active = listing(activeDir);
-        for (Path d : mayHoldId(id, active.dirs())) {
+        for (Path d : mayHoldId(id, active.dirs(), known)) {
             readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
         }
-        for (Path p : active.files()) {
-            skipNewer(p, readQuietly(p));
-        }
+        skipNewer(active.files());
+        return out;
+    }
+
+    /** The ids of the directories in active/, in registration order, by the id index (see {@link #idsOf}). */
+    List<String> activeIds() {
+        Listing active = listing(activeDir);
+        List<String> out = new ArrayList<>(idsOf(active.dirs(), ids.read()).values());
+        skipNewer(active.files());
         return out;
     }
 
@@ -153,14 +161,13 @@ final class FetchFiles {
      */
     List<Fetch> withId(String id) {
         Map<String, Fetch> byKey = new TreeMap<>();
+        Map<String, String> known = ids.read();
         for (Path dir : List.of(activeDir, settledDir)) {
             Listing l = listing(dir);
-            for (Path d : mayHoldId(id, l.dirs())) {
+            for (Path d : mayHoldId(id, l.dirs(), known)) {
                 readSummary(d).filter(f -> f.id.equals(id)).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
             }
-            for (Path p : l.files()) {
-                skipNewer(p, readQuietly(p));
-            }
+            skipNewer(l.files());
         }
         return new ArrayList<>(byKey.values());
     }
@@ -169,9 +176,9 @@ final class FetchFiles {
      * Of {@code fetchDirs}, those that may hold {@code id}: named with it by the id index, or not named
      * there at all (their summaries are then read, and the ids of those that are ours added to the index).
      */
-    private List<Path> mayHoldId(String id, List<Path> fetchDirs) {
+    private List<Path> mayHoldId(String id, List<Path> fetchDirs, Map<String, String> known) {
         List<Path> out = new ArrayList<>();
-        Map<Path, String> byDir = idsOf(fetchDirs);
+        Map<Path, String> byDir = idsOf(fetchDirs, known);
         for (Path d : fetchDirs) {
             String has = byDir.get(d);
             if (has == null || has.equals(id)) {
@@ -182,12 +189,11 @@ final class FetchFiles {
     }
 
     /**
-     * The ids of {@code fetchDirs} by the id index; a directory it does not name is read whole (once: a
+     * The ids of {@code fetchDirs} by the id index ({@code known}); a directory it does not name is read whole (once: a
      * readable summary of ours is added to the index; a line is true for ever, so no lock is needed), and
      * one that is damaged, of a newer bgfetch, or gone is left out, as every reader leaves it out.
      */
-    Map<Path, String> idsOf(List<Path> fetchDirs) {
-        Map<String, String> known = ids.read();
+    private Map<Path, String> idsOf(List<Path> fetchDirs, Map<String, String> known) {
         Map<String, String> learned = new LinkedHashMap<>();
         Map<Path, String> out = new LinkedHashMap<>();
         for (Path d : fetchDirs) {
@@ -233,9 +239,7 @@ final class FetchFiles {
             for (Path d : l.dirs()) {
                 readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
             }
-            for (Path p : l.files()) {
-                skipNewer(p, readQuietly(p)); // left by a newer bgfetch (a schema-1 file was migrated on open)
-            }
+            skipNewer(l.files()); // left by a newer bgfetch (a schema-1 file was migrated on open)
         }
         return new ArrayList<>(byKey.values());
     }
@@ -257,7 +261,14 @@ final class FetchFiles {
         return false;
     }
 
-    static byte[] readQuietly(Path p) {
+    /** Plain state files of a listing: a newer bgfetch's (a schema-1 file was migrated on open), noted once. */
+    private void skipNewer(List<Path> files) {
+        for (Path p : files) {
+            skipNewer(p, readQuietly(p));
+        }
+    }
+
+    private static byte[] readQuietly(Path p) {
         try {
             return Files.readAllBytes(p);
         } catch (IOException e) {

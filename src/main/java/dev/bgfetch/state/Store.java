@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -126,15 +127,10 @@ public final class Store {
      * are read, as {@link #active()} reads them.
      */
     public List<String> activeIds() {
-        List<String> out = new ArrayList<>();
         if (idleWord()) {
-            FetchFiles.Listing l = dirs.listing(activeDir);
-            out.addAll(dirs.idsOf(l.dirs()).values());
-            for (Path p : l.files()) {
-                dirs.skipNewer(p, FetchFiles.readQuietly(p));
-            }
-            return out;
+            return dirs.activeIds();
         }
+        List<String> out = new ArrayList<>();
         for (Fetch f : active()) {
             out.add(f.id);
         }
@@ -354,7 +350,8 @@ public final class Store {
                     maxSeq = Math.max(maxSeq, dirs.seqOf(p));
                 }
             }
-            if (!dirs.activeWithId(f.id).isEmpty()) {
+            Map<String, String> known = dirs.idIndex().read();
+            if (!dirs.activeWithId(f.id, known).isEmpty()) {
                 throw new StateException(StateException.Kind.ID_TAKEN, "an active fetch already has the id '" + f.id + "'");
             }
             for (Map.Entry<Path, String> e : dirs.newer().entrySet()) {
@@ -364,8 +361,8 @@ public final class Store {
                 }
             }
             // A forgotten fetch's key may come round again; its chance part is drawn so that no line of
-            // the id index (which may outlive a directory by a crash) names it.
-            Map<String, String> known = dirs.idIndex().read();
+            // the id index (which may outlive a directory by a crash) names it. (Lines learned just now
+            // name existing directories, whose sequence numbers are below this one.)
             do {
                 f.key = keyOf(maxSeq + 1, (int) (Math.random() * 0x10000));
             } while (known.containsKey(f.key));
@@ -518,7 +515,7 @@ public final class Store {
      * work; an older one does not, but its registrations and aborts change active/.
      */
     private boolean idleWord() {
-        java.nio.file.attribute.FileTime idle = workerFiles.idleSince();
+        FileTime idle = workerFiles.idleSince();
         if (idle == null) {
             return false;
         }
@@ -579,16 +576,13 @@ public final class Store {
 
     /** Lets a paused fetch continue. */
     public Fetch resume(String id) {
-        return changeSummary(id, f -> {
-            if (f.state == FetchState.PAUSED) {
-                f.state = FetchState.PENDING;
-                try {
-                    workerFiles.clearIdle();
-                } catch (IOException e) {
-                    throw new StateException(StateException.Kind.IO, "cannot write the store " + home + ": "
-                            + IoReason.of(e), e);
+        return lock.call(() -> {
+            workerFiles.clearIdle(); // a resume is work (the lock is re-entrant: one step with the change)
+            return changeSummary(id, f -> {
+                if (f.state == FetchState.PAUSED) {
+                    f.state = FetchState.PENDING;
                 }
-            }
+            });
         });
     }
 

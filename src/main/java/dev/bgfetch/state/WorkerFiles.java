@@ -2,9 +2,12 @@ package dev.bgfetch.state;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
@@ -77,10 +80,9 @@ public final class WorkerFiles {
     }
 
     /** When the word of {@link #markIdle} was left, or null without one (anything else at its name is none). */
-    java.nio.file.attribute.FileTime idleSince() {
+    FileTime idleSince() {
         try {
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(home.resolve(IDLE),
-                    java.nio.file.attribute.BasicFileAttributes.class);
+            BasicFileAttributes a = Files.readAttributes(home.resolve(IDLE), BasicFileAttributes.class);
             return a.isRegularFile() ? a.lastModifiedTime() : null;
         } catch (IOException e) {
             return null;
@@ -97,7 +99,7 @@ public final class WorkerFiles {
             if (Files.deleteIfExists(home.resolve(IDLE))) {
                 DurableFiles.fsyncDir(home);
             }
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
+        } catch (DirectoryNotEmptyException e) {
             // not a file of ours, and never taken for the word (see idle)
         }
     }
