@@ -71,6 +71,18 @@ final class FetchFiles {
         return Files.isDirectory(s) ? s : activeDir.resolve(key);
     }
 
+    /**
+     * Where an active fetch's directory went when it was looked up in active/ and then settled before
+     * its summary was read (a settle renames it into settled/): that place, else null. A reader that
+     * waited for the settled state is quickest to meet this (FetchFlowTest did, once).
+     */
+    Path movedToSettled(Path dir) {
+        if (!dir.getParent().equals(activeDir) || Files.isDirectory(dir)) {
+            return null;
+        }
+        Path settled = settledDir.resolve(dir.getFileName());
+        return Files.isDirectory(settled) ? settled : null;
+    }
 
     /**
      * Builds a fetch's directory aside, fsynced, and renames it into {@code parent} whole. Nobody reads
@@ -324,7 +336,8 @@ final class FetchFiles {
     Optional<Fetch> readWhole(Path dir) {
         Optional<Fetch> s = readSummary(dir);
         if (s.isEmpty()) {
-            return s;
+            Path moved = movedToSettled(dir);
+            return moved == null ? s : readWhole(moved);
         }
         Fetch f = s.get();
         Path journal = dir.resolve(JOURNAL);

@@ -164,8 +164,11 @@ public final class Store {
 
     /** The summary of the fetch with this key, its progress included; empty once forgotten. */
     public Optional<Fetch> summary(String key) {
-        Path dir = dirs.dirOf(key);
-        return dirs.readSummary(dir).map(f -> dirs.withProgress(dir, f));
+        Path looked = dirs.dirOf(key);
+        Optional<Fetch> f = dirs.readSummary(looked);
+        Path moved = f.isEmpty() ? dirs.movedToSettled(looked) : null;
+        Path dir = moved == null ? looked : moved;
+        return (moved == null ? f : dirs.readSummary(moved)).map(s -> dirs.withProgress(dir, s));
     }
 
     /**

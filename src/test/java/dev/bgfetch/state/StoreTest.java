@@ -429,4 +429,17 @@ class StoreTest {
         assertTrue(s.needsWorker());
         assertTrue(s.warnings().isEmpty(), s.warnings().toString());
     }
+
+    @Test
+    void aReaderThatLookedInActiveFindsAFetchThatSettledMeanwhile() {
+        Path home = tmp.resolve("home");
+        Store s = Store.open(home);
+        Fetch f = s.register(fetch("a"));
+        Path lookedUp = home.resolve("active").resolve(f.key); // where dirOf pointed before the settle
+        s.abort("a");
+        Fetch read = s.dirs().readWhole(lookedUp).orElseThrow(() -> new AssertionError("lost between the look and the read"));
+        assertEquals("a", read.id);
+        assertTrue(read.hasSettled());
+        assertEquals(1, read.records.size());
+    }
 }
