@@ -6,19 +6,20 @@ import dev.bgfetch.state.Views;
 import dev.bgfetch.worker.Parts;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "abort", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Abort an active fetch: transfers stop, unfinished records become aborted, "
-                + "finished files stay, the abort hook runs. The id is free for a new fetch at once.")
 public final class AbortCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(paramLabel = "ID")
+    final CommandContext ctx = new CommandContext();
     String id;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "abort",
+                "Abort an active fetch: transfers stop, unfinished records become aborted, "
+                + "finished files stay, the abort hook runs. The id is free for a new fetch at once.");
+        m.parameter("id", "ID");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

@@ -1,50 +1,19 @@
 package dev.bgfetch.cli;
 
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The top command: global options, the exit-code list shown in --help and man, and which
  * subcommands a command line is built with (see {@link #commandLine}).
  */
-@Command(name = "bgfetch",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        header = "Background Fetch for the terminal: named groups of downloads run by a detached worker.",
-        description = "A background fetch is a named group of downloads with a title and an optional expected "
-                + "total. `bgfetch fetch` registers one and returns at once; a detached worker downloads it, "
-                + "survives the terminal closing, and settles the group with one result: success or failure "
-                + "(aborted, bad-status, fetch-error, quota-exceeded, download-total-exceeded).",
-        synopsisSubcommandLabel = "COMMAND",
-        exitCodeListHeading = "%nExit Codes:%n",
-        exitCodeList = {
-                "0:success (registered; found; aborted; wait: result success)",
-                "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error)",
-                "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header, bad size)",
-                "3:no fetch with that id",
-                "4:an active fetch already has that id",
-                "5:quota exceeded at registration (--download-total larger than the free space)",
-                "6:invalid state (e.g. abort of a fetch that is already settled)",
-                "20:wait: the fetch failed, aborted",
-                "21:wait: the fetch failed, bad-status",
-                "22:wait: the fetch failed, fetch-error",
-                "23:wait: the fetch failed, quota-exceeded",
-                "24:wait: the fetch failed, download-total-exceeded",
-                "124:wait --timeout ran out (the fetch goes on)",
-                "130:interrupted by Ctrl-C while waiting (the fetch goes on)"},
-        footerHeading = "%nEnvironment:%n",
-        footer = {
-                "BGFETCH_HOME      the store (default $${XDG_STATE_HOME:-~/.local/state}/bgfetch)",
-                "NO_COLOR          no colour in output",
-                "BGFETCH_JAVA_OPTS extra JVM options for the launcher"})
-public class BgfetchCommand implements Runnable {
+public final class BgfetchCommand implements Runnable {
     /**
      * The subcommands in the order --help lists them. Picocli builds a command's model by reflection
      * over its annotations (~5 ms a command on a cold JVM, ~60 ms for all of them), so a command
@@ -54,34 +23,74 @@ public class BgfetchCommand implements Runnable {
             "pause", "resume", "forget", "clean", "worker", "help");
 
     /**
-     * A new subcommand object. A switch, not a map of constructor references: thirteen method
+     * A new subcommand's model (the help command's picocli reads from its annotations). A switch, not a map of constructor references: thirteen method
      * references in a static initialiser link thirteen call sites at every start (~10 ms of every
      * command on a cold JVM, async-profiler), --version included.
      */
     static Object subcommand(String name) {
         switch (name) {
-            case "fetch": return new FetchCommand();
-            case "list": return new ListCommand();
-            case "get": return new GetCommand();
-            case "abort": return new AbortCommand();
-            case "wait": return new WaitCommand();
-            case "watch": return new WatchCommand();
-            case "match": return new MatchCommand();
-            case "pause": return new PauseCommand();
-            case "resume": return new ResumeCommand();
-            case "forget": return new ForgetCommand();
-            case "clean": return new CleanCommand();
-            case "worker": return new WorkerCommand();
+            case "fetch": return new FetchCommand().model();
+            case "list": return new ListCommand().model();
+            case "get": return new GetCommand().model();
+            case "abort": return new AbortCommand().model();
+            case "wait": return new WaitCommand().model();
+            case "watch": return new WatchCommand().model();
+            case "match": return new MatchCommand().model();
+            case "pause": return new PauseCommand().model();
+            case "resume": return new ResumeCommand().model();
+            case "forget": return new ForgetCommand().model();
+            case "clean": return new CleanCommand().model();
+            case "worker": return new WorkerCommand().model();
             case "help": return new CommandLine.HelpCommand();
             default: throw new IllegalArgumentException("no subcommand " + name);
         }
     }
 
-    @Mixin
-    GlobalOptions globals;
+    private static final String[] EXIT_CODES = {
+            "0:success (registered; found; aborted; wait: result success)",
+            "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error)",
+            "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header, bad size)",
+            "3:no fetch with that id",
+            "4:an active fetch already has that id",
+            "5:quota exceeded at registration (--download-total larger than the free space)",
+            "6:invalid state (e.g. abort of a fetch that is already settled)",
+            "20:wait: the fetch failed, aborted",
+            "21:wait: the fetch failed, bad-status",
+            "22:wait: the fetch failed, fetch-error",
+            "23:wait: the fetch failed, quota-exceeded",
+            "24:wait: the fetch failed, download-total-exceeded",
+            "124:wait --timeout ran out (the fetch goes on)",
+            "130:interrupted by Ctrl-C while waiting (the fetch goes on)"};
 
-    @Spec
-    CommandSpec spec;
+    final GlobalOptions globals = new GlobalOptions();
+    private CommandSpec spec;
+
+    /** The top command's picocli model (see {@link CommandModel}), without subcommands. */
+    CommandSpec model() {
+        CommandModel m = CommandModel.top(this, "bgfetch");
+        globals.declare(m);
+        spec = m.build();
+        spec.versionProvider(new VersionProvider());
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        for (String line : EXIT_CODES) {
+            int colon = line.indexOf(':');
+            exitCodes.put(line.substring(0, colon), line.substring(colon + 1));
+        }
+        spec.usageMessage()
+                .header("Background Fetch for the terminal: named groups of downloads run by a detached worker.")
+                .description("A background fetch is a named group of downloads with a title and an optional expected "
+                        + "total. `bgfetch fetch` registers one and returns at once; a detached worker downloads it, "
+                        + "survives the terminal closing, and settles the group with one result: success or failure "
+                        + "(aborted, bad-status, fetch-error, quota-exceeded, download-total-exceeded).")
+                .synopsisSubcommandLabel("COMMAND")
+                .exitCodeListHeading("%nExit Codes:%n")
+                .exitCodeList(exitCodes)
+                .footerHeading("%nEnvironment:%n")
+                .footer("BGFETCH_HOME      the store (default $${XDG_STATE_HOME:-~/.local/state}/bgfetch)",
+                        "NO_COLOR          no colour in output",
+                        "BGFETCH_JAVA_OPTS extra JVM options for the launcher");
+        return spec;
+    }
 
     @Override
     public void run() {
@@ -91,7 +100,7 @@ public class BgfetchCommand implements Runnable {
     /** The whole command tree: for --help, the help command, completions and anything unrecognised. */
     public static CommandLine all() {
         skipPicocliDetours();
-        return with(new CommandLine(new BgfetchCommand()), SUBCOMMANDS);
+        return with(new CommandLine(new BgfetchCommand().model()), SUBCOMMANDS);
     }
 
     /**
@@ -101,7 +110,7 @@ public class BgfetchCommand implements Runnable {
      */
     public static CommandLine commandLine(String[] args) {
         skipPicocliDetours();
-        CommandLine root = new CommandLine(new BgfetchCommand());
+        CommandLine root = new CommandLine(new BgfetchCommand().model());
         String name = named(root.getCommandSpec(), args);
         return with(root, name == null ? SUBCOMMANDS : name.isEmpty() ? List.of() : List.of(name));
     }
@@ -146,17 +155,5 @@ public class BgfetchCommand implements Runnable {
             root.addSubcommand(n, subcommand(n));
         }
         return root;
-    }
-
-    /**
-     * The whole tree as annotations, for the tools that read a class, not a command line: picocli's
-     * man page and bash completion generators (the pom names this class). Same list as
-     * {@link #SUBCOMMANDS}; a test holds the two equal.
-     */
-    @Command(subcommands = {
-            FetchCommand.class, ListCommand.class, GetCommand.class, AbortCommand.class,
-            WaitCommand.class, WatchCommand.class, MatchCommand.class, PauseCommand.class, ResumeCommand.class,
-            ForgetCommand.class, CleanCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class})
-    public static final class WithSubcommands extends BgfetchCommand {
     }
 }

@@ -4,14 +4,17 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Views;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "clean", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Drop every settled fetch from the store (files stay on disk).")
 public final class CleanCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
+    final CommandContext ctx = new CommandContext();
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "clean",
+                "Drop every settled fetch from the store (files stay on disk).");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

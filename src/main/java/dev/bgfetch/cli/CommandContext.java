@@ -9,13 +9,10 @@ import dev.bgfetch.worker.WorkerLauncher;
 import java.io.PrintWriter;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** What every command needs (writers, global options, the store, the worker), as a mixin rather than a base class. */
-@picocli.CommandLine.Command
 public final class CommandContext {
-    @Spec(Spec.Target.MIXEE)
-    CommandSpec spec;
+    CommandSpec spec; // the command's, set by CommandModel
 
     private Store store;
 

@@ -13,107 +13,97 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "fetch", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-        description = "Register a background fetch and return at once; the worker downloads it. "
-                + "Prints the id on stdout (or the registration with --json).")
 public final class FetchCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "A name for the fetch, unique among active fetches.")
+    final CommandContext ctx = new CommandContext();
     String id;
-
-    @Parameters(index = "1..*", paramLabel = "URL", arity = "0..*", description = "http or https URLs to download.")
     List<String> urls = new ArrayList<>();
-
-    @Option(names = {"-t", "--title"}, paramLabel = "TITLE", description = "A title shown in list, get and watch.")
     String title = "";
-
-    @Option(names = "--icon", paramLabel = "SRC[,sizes=WxH][,type=MIME]",
-            description = "An icon of the fetch (metadata only; repeatable).")
     List<String> icons = new ArrayList<>();
-
-    @Option(names = "--download-total", paramLabel = "SIZE",
-            description = "Expected total in bytes (K/M/G, Ki/Mi/Gi suffixes; 0 = unknown). A hard cap.")
     String downloadTotal = "0";
-
-    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", converter = PathOption.ToPath.class,
-            description = "Where files go (default: the current directory).")
     Path dir;
-
-    @Option(names = {"-i", "--input-file"}, paramLabel = "FILE|-", converter = PathOption.ToFileOrDash.class,
-            description = "Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
-                    + " (out=NAME, checksum=ALGO=HEX, header=Name: value).")
     String inputFile;
-
-    @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'", description = "A request header for every URL (repeatable).")
     List<String> headers = new ArrayList<>();
-
-    @Option(names = "--checksum", paramLabel = "ALGO=HEX",
-            description = "Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.")
     String checksum;
-
-    @Option(names = {"-u", "--user"}, paramLabel = "USER[:PASSWORD]",
-            description = "HTTP Basic credentials for the URLs' own hosts (never sent after a redirect to another"
-                    + " origin; stored privately, shown masked). Without :PASSWORD it is asked for.")
     String user;
-
-    @Option(names = "--netrc-file", paramLabel = "FILE", converter = PathOption.ToPath.class,
-            description = "Take logins from FILE instead of ~/.netrc (used when there is no -u; it must be private, mode 600).")
     Path netrcFile;
-
-    @Option(names = "--ca-certificate", paramLabel = "FILE", converter = PathOption.ToPath.class,
-            description = "Also trust the CA certificates of this PEM file for this fetch (like curl --cacert,"
-                    + " but added to the default trust, as wget does); its text is kept with the fetch.")
     Path caCertificate;
-
-    @Option(names = "--content-disposition", description = "Name files from the Content-Disposition header when present.")
     boolean contentDisposition;
-
-    @Option(names = "--on-success", paramLabel = "CMD", description = "Run CMD (/bin/sh -c, in DIR) when the fetch succeeds.")
     String onSuccess;
-
-    @Option(names = "--on-fail", paramLabel = "CMD", description = "Run CMD when the fetch fails (not by abort).")
     String onFail;
-
-    @Option(names = "--on-abort", paramLabel = "CMD", description = "Run CMD when the fetch is aborted.")
     String onAbort;
-
-    @Option(names = "--max-connections", paramLabel = "N", description = "At most N transfers of this fetch at once (default 16).")
     Integer maxConnections;
-
-    @Option(names = "--max-per-host", paramLabel = "N", description = "At most N transfers of this fetch per host (default 6).")
     Integer maxPerHost;
-
-    @Option(names = {"-s", "--split"}, paramLabel = "N",
-            description = "A large file whose server serves ranges uses up to N connections at once, within the"
-                    + " per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection).")
     Integer split;
-
-    @Option(names = {"-k", "--min-split-size"}, paramLabel = "SIZE",
-            description = "Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).")
     String minSplitSize;
-
-    @Option(names = "--proxy", paramLabel = "URL",
-            description = "Use this http proxy for http and https URLs (https through CONNECT); credentials may be"
-                    + " in it (http://user:pass@host:port). Default: http_proxy / https_proxy / no_proxy.")
     String proxy;
-
-    @Option(names = "--no-proxy", description = "Connect directly, whatever the proxy variables say.")
     boolean noProxy;
-
-    @Option(names = "--limit-rate", paramLabel = "SIZE",
-            description = "At most SIZE bytes per second for this fetch, over all its connections (curl syntax:"
-                    + " 500K, 10M, 1.5M; K/M/G are 1024-based as in curl).")
     String limitRate;
-
-    @Option(names = {"-w", "--wait"}, description = "Then wait like 'bgfetch wait': progress, exit code from the result.")
     boolean waitForResult;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "fetch",
+                "Register a background fetch and return at once; the worker downloads it. "
+                + "Prints the id on stdout (or the registration with --json).");
+        m.parameter("id", "ID").index("0").description("A name for the fetch, unique among active fetches.");
+        m.parameter("urls", "URL").index("1..*").arity("0..*").description("http or https URLs to download.");
+        m.option("title", "-t", "--title").paramLabel("TITLE").description("A title shown in list, get and watch.");
+        m.option("icons", "--icon").paramLabel("SRC[,sizes=WxH][,type=MIME]")
+                .description("An icon of the fetch (metadata only; repeatable).");
+        m.option("downloadTotal", "--download-total").paramLabel("SIZE")
+                .description("Expected total in bytes (K/M/G, Ki/Mi/Gi suffixes; 0 = unknown). A hard cap.");
+        m.option("dir", "-d", "--dir").paramLabel("DIR")
+                .description("Where files go (default: the current directory).").converters(new PathOption.ToPath());
+        m.option("inputFile", "-i", "--input-file").paramLabel("FILE|-")
+                .description("Read URLs from FILE (or stdin): one a line, # comments, aria2-style option lines"
+                        + " (out=NAME, checksum=ALGO=HEX, header=Name: value).")
+                .converters(new PathOption.ToFileOrDash());
+        m.option("headers", "-H", "--header").paramLabel("'Name: value'")
+                .description("A request header for every URL (repeatable).");
+        m.option("checksum", "--checksum").paramLabel("ALGO=HEX")
+                .description("Expected digest of the single URL's body: sha-256=, sha-512=, or the weak sha-1= / md5=.");
+        m.option("user", "-u", "--user").paramLabel("USER[:PASSWORD]")
+                .description("HTTP Basic credentials for the URLs' own hosts (never sent after a redirect to another"
+                        + " origin; stored privately, shown masked). Without :PASSWORD it is asked for.");
+        m.option("netrcFile", "--netrc-file").paramLabel("FILE")
+                .description("Take logins from FILE instead of ~/.netrc (used when there is no -u; it must be"
+                        + " private, mode 600).")
+                .converters(new PathOption.ToPath());
+        m.option("caCertificate", "--ca-certificate").paramLabel("FILE")
+                .description("Also trust the CA certificates of this PEM file for this fetch (like curl --cacert,"
+                        + " but added to the default trust, as wget does); its text is kept with the fetch.")
+                .converters(new PathOption.ToPath());
+        m.option("contentDisposition", "--content-disposition")
+                .description("Name files from the Content-Disposition header when present.");
+        m.option("onSuccess", "--on-success").paramLabel("CMD")
+                .description("Run CMD (/bin/sh -c, in DIR) when the fetch succeeds.");
+        m.option("onFail", "--on-fail").paramLabel("CMD").description("Run CMD when the fetch fails (not by abort).");
+        m.option("onAbort", "--on-abort").paramLabel("CMD").description("Run CMD when the fetch is aborted.");
+        m.option("maxConnections", "--max-connections").paramLabel("N")
+                .description("At most N transfers of this fetch at once (default 16).");
+        m.option("maxPerHost", "--max-per-host").paramLabel("N")
+                .description("At most N transfers of this fetch per host (default 6).");
+        m.option("split", "-s", "--split").paramLabel("N")
+                .description("A large file whose server serves ranges uses up to N connections at once, within the"
+                        + " per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection).");
+        m.option("minSplitSize", "-k", "--min-split-size").paramLabel("SIZE")
+                .description("Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size"
+                        + " setting).");
+        m.option("proxy", "--proxy").paramLabel("URL")
+                .description("Use this http proxy for http and https URLs (https through CONNECT); credentials may"
+                        + " be in it (http://user:pass@host:port). Default: http_proxy / https_proxy / no_proxy.");
+        m.option("noProxy", "--no-proxy").description("Connect directly, whatever the proxy variables say.");
+        m.option("limitRate", "--limit-rate").paramLabel("SIZE")
+                .description("At most SIZE bytes per second for this fetch, over all its connections (curl syntax:"
+                        + " 500K, 10M, 1.5M; K/M/G are 1024-based as in curl).");
+        m.option("waitForResult", "-w", "--wait")
+                .description("Then wait like 'bgfetch wait': progress, exit code from the result.");
+        CommandSpec spec = m.build();
+        spec.usageMessage().sortOptions(false);
+        return spec;
+    }
 
     @Override
     public Integer call() throws IOException {

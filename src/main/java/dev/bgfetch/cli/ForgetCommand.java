@@ -5,18 +5,19 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Views;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "forget", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Drop a settled fetch from the store (its files stay on disk).")
 public final class ForgetCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(paramLabel = "ID")
+    final CommandContext ctx = new CommandContext();
     String id;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "forget",
+                "Drop a settled fetch from the store (its files stay on disk).");
+        m.parameter("id", "ID");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

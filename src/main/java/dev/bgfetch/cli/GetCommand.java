@@ -12,19 +12,20 @@ import dev.bgfetch.state.Rec;
 import dev.bgfetch.state.Views;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "get", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Show one fetch: its fields, progress and records. "
-                + "The active fetch with that id, else the most recently settled one still retained.")
 public final class GetCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(paramLabel = "ID")
+    final CommandContext ctx = new CommandContext();
     String id;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "get",
+                "Show one fetch: its fields, progress and records. "
+                + "The active fetch with that id, else the most recently settled one still retained.");
+        m.parameter("id", "ID");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

@@ -1,7 +1,6 @@
 package dev.bgfetch.cli;
 
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -9,22 +8,26 @@ import picocli.CommandLine.ScopeType;
  * into each subcommand but binds them to this one instance of the top command's mixin.
  */
 public final class GlobalOptions {
-    @Option(names = "--home", scope = ScopeType.INHERIT, paramLabel = "DIR", converter = PathOption.ToPath.class,
-            description = "The store (env BGFETCH_HOME; default $${XDG_STATE_HOME:-~/.local/state}/bgfetch).")
     Path home;
-
-    @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON on stdout.")
     boolean json;
-
-    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "No progress or notices on stderr.")
     boolean quiet;
-
-    @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (also when NO_COLOR is set).")
     boolean noColor;
-
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-            description = "Show stack traces and details of errors.")
     boolean verbose;
+
+    /** Declares these options to the top command, as the mixin "globals". */
+    void declare(CommandModel m) {
+        m.bindTo(this);
+        m.option("home", "--home").scopeType(ScopeType.INHERIT).paramLabel("DIR").converters(new PathOption.ToPath())
+                .description("The store (env BGFETCH_HOME; default $${XDG_STATE_HOME:-~/.local/state}/bgfetch).");
+        m.option("json", "--json").scopeType(ScopeType.INHERIT).description("Print JSON on stdout.");
+        m.option("quiet", "-q", "--quiet").scopeType(ScopeType.INHERIT)
+                .description("No progress or notices on stderr.");
+        m.option("noColor", "--no-color").scopeType(ScopeType.INHERIT)
+                .description("No colour (also when NO_COLOR is set).");
+        m.option("verbose", "-v", "--verbose").scopeType(ScopeType.INHERIT)
+                .description("Show stack traces and details of errors.");
+        m.mixin("globals");
+    }
 
     public boolean json() {
         return json;

@@ -12,20 +12,21 @@ import dev.bgfetch.state.Store;
 import dev.bgfetch.state.Views;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "list", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Ids of active fetches, one a line, in registration order (getIds). "
-                + "On a terminal: a table with title, progress, speed and state, as wide as the terminal, "
-                + "states in colour (not with --no-color or NO_COLOR).")
 public final class ListCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Option(names = {"-a", "--all"}, description = "Also the settled fetches still retained.")
+    final CommandContext ctx = new CommandContext();
     boolean all;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "list",
+                "Ids of active fetches, one a line, in registration order (getIds). "
+                + "On a terminal: a table with title, progress, speed and state, as wide as the terminal, "
+                + "states in colour (not with --no-color or NO_COLOR).");
+        m.option("all", "-a", "--all").description("Also the settled fetches still retained.");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

@@ -16,29 +16,26 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "match", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "The records of a fetch (request, response, file), all or those matching URL. "
-                + "The URL's fragment is ignored; --ignore-search also ignores the query.")
 public final class MatchCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(index = "0", paramLabel = "ID")
+    final CommandContext ctx = new CommandContext();
     String id;
-
-    @Parameters(index = "1", paramLabel = "URL", arity = "0..1")
     String url;
-
-    @Option(names = "--ignore-search", description = "Ignore the query string when matching.")
     boolean ignoreSearch;
-
-    @Option(names = "--body", description = "Write the first matching record's file to stdout.")
     boolean body;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "match",
+                "The records of a fetch (request, response, file), all or those matching URL. "
+                + "The URL's fragment is ignored; --ignore-search also ignores the query.");
+        m.parameter("id", "ID").index("0");
+        m.parameter("url", "URL").index("1").arity("0..1");
+        m.option("ignoreSearch", "--ignore-search").description("Ignore the query string when matching.");
+        m.option("body", "--body").description("Write the first matching record's file to stdout.");
+        return m.build();
+    }
 
     @Override
     public Integer call() throws IOException {

@@ -4,18 +4,19 @@ import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Views;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "pause", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Hold an active fetch: transfers close, partial data stays; 'resume' continues it.")
 public final class PauseCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(paramLabel = "ID")
+    final CommandContext ctx = new CommandContext();
     String id;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "pause",
+                "Hold an active fetch: transfers close, partial data stays; 'resume' continues it.");
+        m.parameter("id", "ID");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

@@ -7,25 +7,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "wait", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Block until the fetches settle; the live view of watch on a terminal. "
+public final class WaitCommand implements Callable<Integer> {
+    final CommandContext ctx = new CommandContext();
+    List<String> ids;
+    String timeout;
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "wait",
+                "Block until the fetches settle; the live view of watch on a terminal. "
                 + "On any other stderr: a line every 5 s and one per settled fetch (nothing with -q). "
                 + "Exit code from the result: 0 success, 20-24 by failure reason, 124 on --timeout. "
-                + "With --json: one fetch prints one object, several print an array in argument order.")
-public final class WaitCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
-
-    @Parameters(paramLabel = "ID", arity = "1..*")
-    List<String> ids;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up after this long (e.g. 30s, 5m, 500ms); exit 124.")
-    String timeout;
+                + "With --json: one fetch prints one object, several print an array in argument order.");
+        m.parameter("ids", "ID").arity("1..*");
+        m.option("timeout", "--timeout").paramLabel("DURATION")
+                .description("Give up after this long (e.g. 30s, 5m, 500ms); exit 124.");
+        return m.build();
+    }
 
     @Override
     public Integer call() {

@@ -15,30 +15,30 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "worker", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Report on or stop the background worker; it starts automatically when needed. "
-                + "Settings: environment variables or HOME/config.properties (see README).")
 public final class WorkerCommand implements Callable<Integer> {
-    @Mixin
-    CommandContext ctx;
+    final CommandContext ctx = new CommandContext();
+    final Action action = new Action();
 
-    @ArgGroup(exclusive = true)
-    Action action = new Action();
-
+    /** What to do: one of these at most. */
     static final class Action {
-        @Option(names = "--status", description = "Whether a worker runs, its pid and the active fetches (default).")
         boolean status;
-
-        @Option(names = "--stop", description = "Stop the worker; transfers keep their partial data.")
         boolean stop;
-
-        @Option(names = "--run", hidden = true, description = "Run the worker in this process (used by the launcher).")
         boolean run;
+    }
+
+    /** This command's picocli model (see {@link CommandModel}). */
+    CommandSpec model() {
+        CommandModel m = CommandModel.of(this, ctx, "worker",
+                "Report on or stop the background worker; it starts automatically when needed. "
+                + "Settings: environment variables or HOME/config.properties (see README).");
+        m.group().exclusive(true).multiplicity("0..1");
+        m.bindTo(action);
+        m.option("status", "--status").description("Whether a worker runs, its pid and the active fetches (default).");
+        m.option("stop", "--stop").description("Stop the worker; transfers keep their partial data.");
+        m.option("run", "--run").hidden(true).description("Run the worker in this process (used by the launcher).");
+        return m.endGroup().build();
     }
 
     @Override

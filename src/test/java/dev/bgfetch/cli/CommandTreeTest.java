@@ -9,7 +9,6 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,14 +26,8 @@ class CommandTreeTest {
     Path tmp;
 
     @Test
-    void theLazyListIsTheAnnotatedOneTheDocumentationToolsRead() {
-        Map<String, CommandLine> annotated = new CommandLine(new BgfetchCommand.WithSubcommands()).getSubcommands();
-        Map<String, CommandLine> built = BgfetchCommand.all().getSubcommands();
-        assertEquals(new ArrayList<>(annotated.keySet()), new ArrayList<>(built.keySet()), "same names, same order");
-        for (String name : annotated.keySet()) {
-            assertEquals(annotated.get(name).getCommandSpec().userObject().getClass(),
-                    built.get(name).getCommandSpec().userObject().getClass(), name);
-        }
+    void theWholeTreeHasEverySubcommandInHelpOrder() {
+        assertEquals(BgfetchCommand.SUBCOMMANDS, new ArrayList<>(BgfetchCommand.all().getSubcommands().keySet()));
     }
 
     @Test
