@@ -1,10 +1,12 @@
 package dev.bgfetch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.bgfetch.Main;
 import java.io.PrintWriter;
+import java.lang.reflect.Field;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The command line bin/bgfetch builds holds only the subcommand its arguments name, and behaves as
@@ -28,6 +31,16 @@ class CommandTreeTest {
     @Test
     void theWholeTreeHasEverySubcommandInHelpOrder() {
         assertEquals(BgfetchCommand.SUBCOMMANDS, new ArrayList<>(BgfetchCommand.all().getSubcommands().keySet()));
+    }
+
+    @Test
+    void aSpecMakesItsNegatableOptionTransformerOnlyWhenAsked() throws ReflectiveOperationException {
+        CommandSpec spec = Main.createCommandLine("get", "x").getCommandSpec().subcommands().get("get").getCommandSpec();
+        Field made = CommandSpec.class.getDeclaredField("negatableOptionTransformer");
+        made.setAccessible(true);
+        assertNull(made.get(spec), "pom.xml's picocli-patch: its regular expressions are compiled at first use");
+        assertEquals("--no-x", spec.negatableOptionTransformer().makeNegative("--x", spec));
+        assertNotNull(made.get(spec));
     }
 
     @Test
