@@ -302,14 +302,18 @@ class LauncherIT {
         // What a cold start paid for nothing (async-profiler, 10 runs each): picocli's reflective java.sql
         // converters, a lambda class per subcommand, and the proxy class the JDK generates for each annotation
         // type read (the command models are built by hand). (Its look for Groovy fails to load, so no log shows it.)
-        run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true"), "fetch", "t", "http://127.0.0.1:2/x.bin",
-                "-d", tmp.resolve("dl").toString());
+        // And lambdas and streams on the way of every fetch and get (1-7 ms each, linked at every start).
         Path log = tmp.resolve("classes.txt");
-        for (String[] args : List.of(new String[] {"--version"}, new String[] {"get", "t"}, new String[] {"list"})) {
+        for (String[] args : List.of(new String[] {"fetch", "t", "http://127.0.0.1:2/x.bin", "-d", tmp.resolve("dl").toString()},
+                new String[] {"--version"}, new String[] {"get", "t"}, new String[] {"list"})) {
             Run r = run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true -Xlog:class+load=info:file=" + log), args);
             assertEquals(0, r.exit(), r.err());
             String loaded = Files.readString(log);
-            for (String c : List.of(" java.sql.", " dev.bgfetch.cli.BgfetchCommand$$Lambda", "source: __dynamic_proxy__")) {
+            for (String c : List.of(" java.sql.", " dev.bgfetch.cli.BgfetchCommand$$Lambda", "source: __dynamic_proxy__",
+                    " dev.bgfetch.cli.VersionProvider$$Lambda", " dev.bgfetch.cli.Registration$$Lambda",
+                    " dev.bgfetch.http.Hosts$$Lambda", " dev.bgfetch.http.UrlRules$$Lambda", " dev.bgfetch.state.Fetch$$Lambda",
+                    " dev.bgfetch.state.FetchResult$$Lambda", " dev.bgfetch.state.FetchState$$Lambda",
+                    " dev.bgfetch.state.RecordResult$$Lambda", " dev.bgfetch.state.FailureReason$$Lambda")) {
                 assertNull(loaded.lines().filter(l -> l.contains(c)).findFirst().orElse(null), String.join(" ", args) + " loaded " + c);
             }
         }

@@ -25,7 +25,19 @@ public final class VersionProvider implements IVersionProvider {
      * prints {@code {"schema": 1, "version": "..."}} instead, so every --json output is JSON (SPEC §2).
      */
     public static CommandLine.IExecutionStrategy jsonAware(CommandLine.IExecutionStrategy inner) {
-        return parsed -> {
+        return new JsonAware(inner);
+    }
+
+    /** A class, not a lambda: every command runs through it, and a lambda's call site is linked at each start (~5 ms). */
+    private static final class JsonAware implements CommandLine.IExecutionStrategy {
+        private final CommandLine.IExecutionStrategy inner;
+
+        JsonAware(CommandLine.IExecutionStrategy inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int execute(ParseResult parsed) {
             boolean version = false;
             boolean usage = false;
             for (ParseResult p = parsed; p != null; p = p.subcommand()) {
@@ -47,6 +59,6 @@ public final class VersionProvider implements IVersionProvider {
             }
             parsed.commandSpec().commandLine().getOut().flush();
             return ExitCodes.OK;
-        };
+        }
     }
 }

@@ -117,8 +117,7 @@ final class Hosts {
             throw new BadUrlException("IPv6 address '" + raw + "' has no closing ']'");
         }
         String inner = raw.substring(1, raw.length() - 1);
-        if (inner.isEmpty() || inner.indexOf('%') >= 0 || !inner.chars().allMatch(c ->
-                c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+        if (inner.isEmpty() || inner.indexOf('%') >= 0 || !allDigitsOr(inner, 16, ":.")) {
             throw new BadUrlException("'" + raw + "' is not an IPv6 address");
         }
         try {
@@ -136,11 +135,33 @@ final class Hosts {
     static boolean endsInNumber(String host) {
         List<String> parts = labels(host);
         String last = parts.get(parts.size() - 1);
-        if (!last.isEmpty() && last.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (!last.isEmpty() && allDigits(last, 10)) {
             return true;
         }
-        return (last.startsWith("0x") || last.startsWith("0X"))
-                && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        return (last.startsWith("0x") || last.startsWith("0X")) && allDigits(last.substring(2), 16);
+    }
+
+    /**
+     * Whether every character (of none, too) is an ASCII digit in {@code radix}. Loops, not streams,
+     * in the checks every registration makes: a cold command paid ~11 ms for two such streams and
+     * their lambdas (async-profiler, fetch).
+     */
+    static boolean allDigits(String s, int radix) {
+        return allDigitsOr(s, radix, "");
+    }
+
+    /** As {@link #allDigits}, or one of {@code others}. ASCII only: Character.digit takes other scripts' digits. */
+    private static boolean allDigitsOr(String s, int radix, String others) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            int d = c >= '0' && c <= '9' ? c - '0'
+                    : c >= 'a' && c <= 'z' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 99;
+            if (d >= radix && others.indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<String> labels(String host) {
@@ -193,8 +214,7 @@ final class Hosts {
             }
             return 0;
         }
-        int r = radix;
-        if (!digits.chars().allMatch(c -> Character.digit(c, r) >= 0)) {
+        if (!allDigits(digits, radix)) {
             throw new BadUrlException("'" + raw + "' is not an IPv4 address: '" + part + "' is not a number");
         }
         String significant = UrlRules.withoutLeadingZeros(digits);

@@ -200,7 +200,7 @@ public final class UrlRules {
         if (text == null || text.isEmpty()) {
             return -1;
         }
-        if (!text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (!Hosts.allDigits(text, 10)) {
             throw new BadUrlException("bad port '" + Escapes.terminal(text) + "' in URL '" + shown + "': not a number");
         }
         String digits = withoutLeadingZeros(text);
@@ -275,10 +275,10 @@ public final class UrlRules {
         }
         String name = text.substring(0, colon).trim();
         String value = text.substring(colon + 1).trim();
-        if (name.isEmpty() || !name.chars().allMatch(UrlRules::isTokenChar)) {
+        if (name.isEmpty() || !allTokenChars(name)) {
             throw new BadUrlException("bad header name in '" + text + "'");
         }
-        if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf(0) >= 0) {
             throw new BadUrlException("bad header value in '" + name + "': control characters");
         }
         String lower = name.toLowerCase(Locale.ROOT);
@@ -289,7 +289,13 @@ public final class UrlRules {
         return new String[] {name, value};
     }
 
-    private static boolean isTokenChar(int c) {
-        return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    private static boolean allTokenChars(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= 32 || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

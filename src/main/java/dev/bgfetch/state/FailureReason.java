@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Why a fetch failed (the web API's {@code failureReason}); {@link #NONE} while it has not. */
-public enum FailureReason {
+public enum FailureReason implements WireNames.Named {
     NONE(""),
     ABORTED("aborted"),
     BAD_STATUS("bad-status"),
@@ -19,6 +19,7 @@ public enum FailureReason {
     }
 
     /** The name in the state files, JSON output and human output ("" for none). */
+    @Override
     @JsonValue
     public String wire() {
         return wire;
@@ -27,7 +28,7 @@ public enum FailureReason {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static FailureReason of(String wire) {
-        return WireNames.of(values(), FailureReason::wire, wire, "failure reason");
+        return WireNames.of(values(), wire, "failure reason");
     }
 
     @Override

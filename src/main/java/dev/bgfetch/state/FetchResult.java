@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** A fetch's result (the web API's {@code result}): none until it settles, then success or failure. */
-public enum FetchResult {
+public enum FetchResult implements WireNames.Named {
     NONE(""),
     SUCCESS("success"),
     FAILURE("failure");
@@ -16,6 +16,7 @@ public enum FetchResult {
     }
 
     /** The name in the state files, JSON output and human output ("" for none). */
+    @Override
     @JsonValue
     public String wire() {
         return wire;
@@ -24,7 +25,7 @@ public enum FetchResult {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static FetchResult of(String wire) {
-        return WireNames.of(values(), FetchResult::wire, wire, "result");
+        return WireNames.of(values(), wire, "result");
     }
 
     @Override

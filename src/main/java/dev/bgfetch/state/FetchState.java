@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Where a fetch is in its life (SPEC §1's CLI extra {@code state}); stored and printed by its wire name. */
-public enum FetchState {
+public enum FetchState implements WireNames.Named {
     PENDING("pending"),
     DOWNLOADING("downloading"),
     PAUSED("paused"),
@@ -18,6 +18,7 @@ public enum FetchState {
     }
 
     /** The name in the state files, JSON output and human output. */
+    @Override
     @JsonValue
     public String wire() {
         return wire;
@@ -26,7 +27,7 @@ public enum FetchState {
     /** The state with this wire name; an unknown one is damage the reader reports, not a default. */
     @JsonCreator
     public static FetchState of(String wire) {
-        return WireNames.of(values(), FetchState::wire, wire, "fetch state");
+        return WireNames.of(values(), wire, "fetch state");
     }
 
     @Override

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** How one record ended: success, or the failure reason it gives its fetch; {@link #NONE} while it runs. */
-public enum RecordResult {
+public enum RecordResult implements WireNames.Named {
     NONE(""),
     SUCCESS("success"),
     ABORTED("aborted"),
@@ -20,6 +20,7 @@ public enum RecordResult {
     }
 
     /** The name in the state files, JSON output and human output ("" for none). */
+    @Override
     @JsonValue
     public String wire() {
         return wire;
@@ -28,7 +29,7 @@ public enum RecordResult {
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
     @JsonCreator
     public static RecordResult of(String wire) {
-        return WireNames.of(values(), RecordResult::wire, wire, "record result");
+        return WireNames.of(values(), wire, "record result");
     }
 
     @Override

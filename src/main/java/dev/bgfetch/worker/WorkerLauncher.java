@@ -121,7 +121,11 @@ public final class WorkerLauncher {
 
     private static boolean spawnedAndStarting(Store store) {
         long pid = spawnedPid(store);
-        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (pid <= 0) {
+            return false;
+        }
+        Optional<ProcessHandle> spawned = ProcessHandle.of(pid);
+        return spawned.isPresent() && spawned.get().isAlive();
     }
 
     /**
