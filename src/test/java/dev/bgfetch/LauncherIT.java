@@ -317,6 +317,16 @@ class LauncherIT {
                 assertNull(loaded.lines().filter(l -> l.contains(c)).findFirst().orElse(null), String.join(" ", args) + " loaded " + c);
             }
         }
+        // --json output without an ObjectMapper, whose class initialisation was 25-50 ms of each such command
+        for (String[] args : List.of(new String[] {"list", "--json"}, new String[] {"get", "t", "--json"},
+                new String[] {"--json", "--version"})) {
+            Run r = run(Map.of("BGFETCH_JAVA_OPTS", "-Dbgfetch.launcher=/bin/true -Xlog:class+load=info:file=" + log), args);
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().startsWith("{"), r.out());
+            String c = " com.fasterxml.jackson.databind.ObjectMapper ";
+            assertNull(Files.readString(log).lines().filter(l -> l.contains(c)).findFirst().orElse(null),
+                    String.join(" ", args) + " loaded" + c);
+        }
     }
 
     @Test

@@ -30,7 +30,7 @@ public final class AbortCommand implements Callable<Integer> {
         }
         ctx.ensureWorker();
         if (ctx.globals().json()) {
-            ctx.printJson(Views.fetch(Views.mapper(), f, true));
+            ctx.printJson(Views.fetch(f, true));
         } else {
             ctx.info("aborted '" + Escapes.terminal(id) + "'");
         }

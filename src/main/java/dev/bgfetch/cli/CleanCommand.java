@@ -20,7 +20,7 @@ public final class CleanCommand implements Callable<Integer> {
     public Integer call() {
         List<Fetch> gone = ctx.store().clean();
         if (ctx.globals().json()) {
-            ctx.printJson(Views.forgotten(Views.mapper(), gone));
+            ctx.printJson(Views.forgotten(gone));
         } else {
             int n = gone.size();
             ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es"));

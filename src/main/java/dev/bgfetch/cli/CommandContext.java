@@ -1,7 +1,7 @@
 package dev.bgfetch.cli;
 
 import dev.bgfetch.state.Views;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
@@ -89,13 +89,9 @@ public final class CommandContext {
         }
     }
 
-    public void printJson(Object node) {
-        try {
-            out().println(Views.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
-            out().flush();
-        } catch (JsonProcessingException e) {
-            throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
-        }
+    public void printJson(JsonNode node) {
+        out().println(Views.pretty(node));
+        out().flush();
     }
 
     public Fetch find(String id) {

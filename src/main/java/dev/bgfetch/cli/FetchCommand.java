@@ -165,7 +165,7 @@ public final class FetchCommand implements Callable<Integer> {
             return new LiveView(ctx, LiveView.Mode.WAIT).follow(List.of(stored.key));
         }
         if (ctx.globals().json()) {
-            ctx.printJson(Views.fetch(Views.mapper(), stored, true));
+            ctx.printJson(Views.fetch(stored, true));
         } else {
             ctx.out().println(Escapes.terminal(stored.id));
         }

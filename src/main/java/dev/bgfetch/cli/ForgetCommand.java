@@ -23,7 +23,7 @@ public final class ForgetCommand implements Callable<Integer> {
     public Integer call() {
         List<Fetch> gone = ctx.store().forget(id);
         if (ctx.globals().json()) {
-            ctx.printJson(Views.forgotten(Views.mapper(), gone));
+            ctx.printJson(Views.forgotten(gone));
         } else {
             int n = gone.size();
             ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(id) + "'");

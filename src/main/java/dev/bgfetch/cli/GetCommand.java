@@ -33,7 +33,7 @@ public final class GetCommand implements Callable<Integer> {
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {
-            ctx.printJson(Views.fetch(Views.mapper(), f, true));
+            ctx.printJson(Views.fetch(f, true));
             return ExitCodes.OK;
         }
         // Every string below may come from a user or a server: shown escaped (SPEC §2).

@@ -43,11 +43,11 @@ public final class ListCommand implements Callable<Integer> {
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {
-            ObjectNode root = Views.mapper().createObjectNode();
+            ObjectNode root = Views.object();
             root.put("schema", Store.SCHEMA);
             ArrayNode arr = root.putArray("fetches");
             for (Fetch f : fetches) {
-                arr.add(Views.fetch(Views.mapper(), f, false));
+                arr.add(Views.fetch(f, false));
             }
             ctx.printJson(root);
         } else if (Terminals.isTerminal(1)) {

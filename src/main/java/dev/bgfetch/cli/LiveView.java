@@ -1,8 +1,5 @@
 package dev.bgfetch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgfetch.progress.FileProgress;
@@ -76,8 +73,6 @@ final class LiveView {
         TerminalView tv = !quiet && ctx.interactive() ? TerminalView.open(ctx.globals().color()) : null;
         boolean plain = tv == null && !quiet;
         boolean detail = tv != null || jsonLines; // every poll reads byte counts, not only settles
-        ObjectMapper m = Views.mapper();
-        ObjectWriter compact = m.writer().without(SerializationFeature.INDENT_OUTPUT);
         Tracker tracker = new Tracker();
         Map<String, FetchFollower> followers = new HashMap<>();
         Map<String, String> lastJson = new HashMap<>();
@@ -121,8 +116,7 @@ final class LiveView {
                     Fetch f = read.get();
                     Snapshot s = tracker.snapshot(f);
                     if (jsonLines) {
-                        ObjectNode n = node(m, f, s);
-                        String line = compact.writeValueAsString(n);
+                        String line = Views.compact(node(f, s));
                         Long at = lastJsonAt.get(key);
                         boolean due = at == null || now - at >= JSON_EVERY_MS * 1_000_000;
                         if (!line.equals(lastJson.get(key)) && (due || f.hasSettled())) {
@@ -175,8 +169,6 @@ final class LiveView {
                     return ExitCodes.INTERRUPTED;
                 }
             }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
         } finally {
             if (tv != null) {
                 tv.close();
@@ -187,17 +179,16 @@ final class LiveView {
     /** The exit code of the first failure in argument order, after wait --json printed the fetches. */
     private int finish(List<String> keys, Map<String, Integer> codes) {
         if (mode == Mode.WAIT && ctx.globals().json()) {
-            ObjectMapper m = Views.mapper();
             List<ObjectNode> docs = new ArrayList<>();
             for (String key : keys) {
                 Fetch f = ctx.store().byKey(key).orElseThrow(() ->
                         new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting"));
-                docs.add(Views.fetch(m, f, true));
+                docs.add(Views.fetch(f, true));
             }
             if (docs.size() == 1) {
                 ctx.printJson(docs.get(0)); // one fetch is an object, as it always was
             } else {
-                ArrayNode all = m.createArrayNode(); // several are an array in argument order
+                ArrayNode all = Views.array(); // several are an array in argument order
                 docs.forEach(all::add);
                 ctx.printJson(all);
             }
@@ -223,8 +214,8 @@ final class LiveView {
     }
 
     /** The §1 fields plus eta and the running files' progress: one line of {@code watch --json}. */
-    static ObjectNode node(ObjectMapper m, Fetch f, Snapshot s) {
-        ObjectNode n = Views.fetch(m, f, false);
+    static ObjectNode node(Fetch f, Snapshot s) {
+        ObjectNode n = Views.fetch(f, false);
         n.put("eta", s.eta());
         ArrayNode running = n.putArray("running");
         for (FileProgress p : s.running) {

@@ -68,7 +68,7 @@ public final class MatchCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         if (ctx.globals().json()) {
-            ctx.printJson(Views.records(Views.mapper(), recs));
+            ctx.printJson(Views.records(recs));
         } else {
             for (Rec r : recs) {
                 // Paths and URLs may hold anything a server or user put there: escaped (SPEC §2).

@@ -22,7 +22,7 @@ public final class PauseCommand implements Callable<Integer> {
     public Integer call() {
         Fetch f = ctx.store().pause(id);
         if (ctx.globals().json()) {
-            ctx.printJson(Views.fetch(Views.mapper(), f, true));
+            ctx.printJson(Views.fetch(f, true));
         } else {
             ctx.info("paused '" + Escapes.terminal(id) + "'");
         }

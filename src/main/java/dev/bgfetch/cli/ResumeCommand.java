@@ -23,7 +23,7 @@ public final class ResumeCommand implements Callable<Integer> {
         Fetch f = ctx.store().resume(id);
         ctx.ensureWorker();
         if (ctx.globals().json()) {
-            ctx.printJson(Views.fetch(Views.mapper(), f, true));
+            ctx.printJson(Views.fetch(f, true));
         } else {
             ctx.info("resumed '" + Escapes.terminal(id) + "'");
         }

@@ -1,9 +1,8 @@
 package dev.bgfetch.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgfetch.state.Store;
+import dev.bgfetch.state.Views;
 import picocli.CommandLine;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.ParseResult;
@@ -48,15 +47,10 @@ public final class VersionProvider implements IVersionProvider {
             if (!version || usage || !(top instanceof BgfetchCommand) || !((BgfetchCommand) top).globals.json()) {
                 return inner.execute(parsed);
             }
-            ObjectMapper m = new ObjectMapper();
-            ObjectNode n = m.createObjectNode();
+            ObjectNode n = Views.object();
             n.put("schema", Store.SCHEMA);
             n.put("version", version());
-            try {
-                parsed.commandSpec().commandLine().getOut().println(m.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-            } catch (JsonProcessingException e) {
-                throw new CliException(ExitCodes.FAILURE, "cannot write JSON: " + e.getMessage());
-            }
+            parsed.commandSpec().commandLine().getOut().println(Views.pretty(n));
             parsed.commandSpec().commandLine().getOut().flush();
             return ExitCodes.OK;
         }

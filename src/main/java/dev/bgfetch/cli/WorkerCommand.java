@@ -53,7 +53,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
             }
             if (ctx.globals().json()) {
-                ObjectNode n = Views.mapper().createObjectNode();
+                ObjectNode n = Views.object();
                 n.put("schema", Store.SCHEMA);
                 n.put("stopped", wasRunning);
                 ctx.printJson(n);
@@ -66,7 +66,7 @@ public final class WorkerCommand implements Callable<Integer> {
         int active = store.active().size();
         Optional<String> failedStart = WorkerLauncher.failedStart(store, false);
         if (ctx.globals().json()) {
-            ObjectNode n = Views.mapper().createObjectNode();
+            ObjectNode n = Views.object();
             n.put("schema", Store.SCHEMA);
             n.put("running", WorkerLauncher.isRunning(store));
             if (pid.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.bgfetch.state;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -507,8 +508,8 @@ public final class Store {
     public Path writeHookRecords(Fetch f) throws IOException {
         Path records = hookRecords(f.key);
         DurableFiles.mkdirPrivate(records.getParent());
-        DurableFiles.writeAtomic(records, Views.mapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(Views.records(Views.mapper(), f.records)));
+        byte[] text = Views.pretty(Views.records(f.records)).getBytes(StandardCharsets.UTF_8);
+        DurableFiles.writeAtomic(records, text);
         return records;
     }
 

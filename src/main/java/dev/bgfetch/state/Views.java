@@ -1,10 +1,15 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
@@ -14,23 +19,106 @@ import java.util.Map;
  */
 public final class Views {
     /**
-     * One mapper for the CLI's JSON output, made once per process (building one costs a cold JVM
-     * several milliseconds). It builds and writes trees only: the state files go through StateJson.
+     * Trees are built with Jackson's node factory and written with its streaming generator, never
+     * through an ObjectMapper: its class initialisation (a default date format with its locale data,
+     * the annotation introspector) was ~25-50 ms of every --json command on a cold JVM
+     * (async-profiler, list --json). The text is what ObjectMapper's default pretty printer wrote.
      */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final JsonFactory JSON = new JsonFactory();
 
     private Views() {
     }
 
-    /** The mapper to build and write the JSON documents with. */
-    public static ObjectMapper mapper() {
-        return MAPPER;
+    public static ObjectNode object() {
+        return NODES.objectNode();
     }
 
-    public static ObjectNode fetch(ObjectMapper m, Fetch f, boolean withRecords) {
-        ObjectNode n = m.createObjectNode();
+    public static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    /** The document as the CLI prints it: indented, "name" : value, empty arrays as [ ]. */
+    public static String pretty(JsonNode n) {
+        return text(n, true);
+    }
+
+    /** The document on one line (watch --json). */
+    public static String compact(JsonNode n) {
+        return text(n, false);
+    }
+
+    private static String text(JsonNode n, boolean pretty) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            if (pretty) {
+                g.setPrettyPrinter(new DefaultPrettyPrinter());
+            }
+            write(g, n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    private static void write(JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.getNodeType()) {
+            case OBJECT:
+                g.writeStartObject();
+                for (Map.Entry<String, JsonNode> e : n.properties()) {
+                    g.writeFieldName(e.getKey());
+                    write(g, e.getValue());
+                }
+                g.writeEndObject();
+                break;
+            case ARRAY:
+                g.writeStartArray();
+                for (JsonNode item : n) {
+                    write(g, item);
+                }
+                g.writeEndArray();
+                break;
+            case STRING:
+                g.writeString(n.textValue());
+                break;
+            case NUMBER:
+                writeNumber(g, n);
+                break;
+            case BOOLEAN:
+                g.writeBoolean(n.booleanValue());
+                break;
+            case NULL:
+                g.writeNull();
+                break;
+            default:
+                throw new IllegalArgumentException("no JSON text for a " + n.getNodeType() + " node");
+        }
+    }
+
+    private static void writeNumber(JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.numberType()) {
+            case INT:
+                g.writeNumber(n.intValue());
+                break;
+            case LONG:
+                g.writeNumber(n.longValue());
+                break;
+            case FLOAT:
+                g.writeNumber(n.floatValue());
+                break;
+            case DOUBLE:
+                g.writeNumber(n.doubleValue());
+                break;
+            case BIG_INTEGER:
+                g.writeNumber(n.bigIntegerValue());
+                break;
+            default:
+                g.writeNumber(n.decimalValue());
+        }
+    }
+
+    public static ObjectNode fetch(Fetch f, boolean withRecords) {
+        ObjectNode n = object();
         n.put("schema", Store.SCHEMA);
         n.put("id", f.id);
         n.put("uploadTotal", f.uploadTotal);
@@ -64,32 +152,32 @@ public final class Views {
             opts.put("maxPerHost", f.options.maxPerHost);
         }
         if (withRecords) {
-            n.set("records", records(m, f.records));
+            n.set("records", records(f.records));
         }
         return n;
     }
 
     /** What forget and clean dropped: {@code {"schema": 1, "forgotten": [fetch without records...]}}. */
-    public static ObjectNode forgotten(ObjectMapper m, List<Fetch> gone) {
-        ObjectNode n = m.createObjectNode();
+    public static ObjectNode forgotten(List<Fetch> gone) {
+        ObjectNode n = object();
         n.put("schema", Store.SCHEMA);
         ArrayNode a = n.putArray("forgotten");
         for (Fetch f : gone) {
-            a.add(fetch(m, f, false));
+            a.add(fetch(f, false));
         }
         return n;
     }
 
-    public static ArrayNode records(ObjectMapper m, List<Rec> recs) {
-        ArrayNode a = m.createArrayNode();
+    public static ArrayNode records(List<Rec> recs) {
+        ArrayNode a = array();
         for (Rec r : recs) {
-            a.add(record(m, r));
+            a.add(record(r));
         }
         return a;
     }
 
-    public static ObjectNode record(ObjectMapper m, Rec r) {
-        ObjectNode n = m.createObjectNode();
+    public static ObjectNode record(Rec r) {
+        ObjectNode n = object();
         n.put("index", r.index);
         ObjectNode req = n.putObject("request");
         req.put("url", r.request.url);

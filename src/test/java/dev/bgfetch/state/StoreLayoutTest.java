@@ -70,8 +70,8 @@ class StoreLayoutTest {
             // The public view of each fetch is exactly what the schema-1 code showed.
             Fetch before = StateJson.readFetch(schema1(name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             Fetch after = s.find(before.id).orElseThrow();
-            assertEquals(Views.fetch(JSON, before, true), Views.fetch(JSON, after, true), name);
-            assertEquals(Views.fetch(JSON, before, false), Views.fetch(JSON,
+            assertEquals(Views.fetch(before, true), Views.fetch(after, true), name);
+            assertEquals(Views.fetch(before, false), Views.fetch(
                     s.all().stream().filter(f -> f.key.equals(before.key)).findFirst().orElseThrow(), false), name);
         }
         Fetch paused = s.find("paused").orElseThrow();
