@@ -1,8 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** Why a fetch failed (the web API's {@code failureReason}); {@link #NONE} while it has not. */
 public enum FailureReason implements WireNames.Named {
     NONE(""),
@@ -20,13 +17,11 @@ public enum FailureReason implements WireNames.Named {
 
     /** The name in the state files, JSON output and human output ("" for none). */
     @Override
-    @JsonValue
     public String wire() {
         return wire;
     }
 
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
-    @JsonCreator
     public static FailureReason of(String wire) {
         return WireNames.of(values(), wire, "failure reason");
     }

@@ -1,8 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** A fetch's result (the web API's {@code result}): none until it settles, then success or failure. */
 public enum FetchResult implements WireNames.Named {
     NONE(""),
@@ -17,13 +14,11 @@ public enum FetchResult implements WireNames.Named {
 
     /** The name in the state files, JSON output and human output ("" for none). */
     @Override
-    @JsonValue
     public String wire() {
         return wire;
     }
 
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
-    @JsonCreator
     public static FetchResult of(String wire) {
         return WireNames.of(values(), wire, "result");
     }

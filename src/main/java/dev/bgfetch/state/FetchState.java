@@ -1,8 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** Where a fetch is in its life (SPEC §1's CLI extra {@code state}); stored and printed by its wire name. */
 public enum FetchState implements WireNames.Named {
     PENDING("pending"),
@@ -19,13 +16,11 @@ public enum FetchState implements WireNames.Named {
 
     /** The name in the state files, JSON output and human output. */
     @Override
-    @JsonValue
     public String wire() {
         return wire;
     }
 
     /** The state with this wire name; an unknown one is damage the reader reports, not a default. */
-    @JsonCreator
     public static FetchState of(String wire) {
         return WireNames.of(values(), wire, "fetch state");
     }

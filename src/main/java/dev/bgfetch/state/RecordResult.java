@@ -1,8 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 /** How one record ended: success, or the failure reason it gives its fetch; {@link #NONE} while it runs. */
 public enum RecordResult implements WireNames.Named {
     NONE(""),
@@ -21,13 +18,11 @@ public enum RecordResult implements WireNames.Named {
 
     /** The name in the state files, JSON output and human output ("" for none). */
     @Override
-    @JsonValue
     public String wire() {
         return wire;
     }
 
     /** The value with this wire name (null reads as none); an unknown one is damage the reader reports. */
-    @JsonCreator
     public static RecordResult of(String wire) {
         return WireNames.of(values(), wire, "record result");
     }
