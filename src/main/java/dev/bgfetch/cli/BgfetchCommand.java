@@ -15,17 +15,17 @@ import picocli.CommandLine.ParameterException;
  */
 public final class BgfetchCommand implements Runnable {
     /**
-     * The subcommands in the order --help lists them. Picocli builds a command's model by reflection
-     * over its annotations (~5 ms a command on a cold JVM, ~60 ms for all of them), so a command
-     * line is built with only the subcommand it names.
+     * The subcommands in the order --help lists them. A command line is built with only the
+     * subcommand it names: each model is work on a cold JVM (loading and running its model code).
      */
     static final List<String> SUBCOMMANDS = List.of("fetch", "list", "get", "abort", "wait", "watch", "match",
             "pause", "resume", "forget", "clean", "worker", "help");
 
     /**
-     * A new subcommand's model (the help command's picocli reads from its annotations). A switch, not a map of constructor references: thirteen method
-     * references in a static initialiser link thirteen call sites at every start (~10 ms of every
-     * command on a cold JVM, async-profiler), --version included.
+     * A new subcommand's model (picocli reads the help command's from its annotations). A switch, not
+     * a map of constructor references: thirteen method references in a static initialiser link
+     * thirteen call sites at every start (~10 ms of every command on a cold JVM, async-profiler),
+     * --version included.
      */
     static Object subcommand(String name) {
         switch (name) {

@@ -76,8 +76,9 @@ final class CommandModel {
     PositionalParamSpec.Builder parameter(String field, String label) {
         Field f = field(field);
         Binding binding = new Binding(f, target);
-        PositionalParamSpec.Builder b = PositionalParamSpec.builder().type(f.getType()).auxiliaryTypes(auxiliaryTypes(f))
-                .getter(binding).setter(binding).initialValue(binding.initial()).hasInitialValue(true).paramLabel(label);
+        PositionalParamSpec.Builder b = PositionalParamSpec.builder().type(f.getType())
+                .auxiliaryTypes(auxiliaryTypes(f)).getter(binding).setter(binding)
+                .initialValue(binding.initial()).hasInitialValue(true).paramLabel(label);
         pending.add(b);
         return b;
     }
@@ -112,9 +113,11 @@ final class CommandModel {
         flush();
         CommandSpec help = CommandSpec.wrapWithoutInspection(null);
         help.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).paramLabel("<helpRequested>")
-                .initialValue(false).descriptionKey("mixinStandardHelpOptions.help").description("Show this help message and exit.").build());
+                .initialValue(false).descriptionKey("mixinStandardHelpOptions.help")
+                .description("Show this help message and exit.").build());
         help.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).paramLabel("<versionRequested>")
-                .initialValue(false).descriptionKey("mixinStandardHelpOptions.version").description("Print version information and exit.").build());
+                .initialValue(false).descriptionKey("mixinStandardHelpOptions.version")
+                .description("Print version information and exit.").build());
         spec.addMixin("mixinStandardHelpOptions", help);
         return spec;
     }
