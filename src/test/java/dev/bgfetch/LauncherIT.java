@@ -316,6 +316,14 @@ class LauncherIT {
                     " dev.bgfetch.state.RecordResult$$Lambda", " dev.bgfetch.state.FailureReason$$Lambda")) {
                 assertNull(loaded.lines().filter(l -> l.contains(c)).findFirst().orElse(null), String.join(" ", args) + " loaded " + c);
             }
+            if (args[0].equals("fetch")) {
+                // The registration and the worker's spawn link no lambda of ours (the first of a JVM sets up the
+                // JDK's method-handle machinery, ~6 ms), and its timestamp needs none of java.time's formatters.
+                for (String c : List.of("$$Lambda", " java.time.format.DateTimeFormatter ")) {
+                    assertNull(loaded.lines().filter(l -> l.contains(c) && (l.contains(" dev.bgfetch.") || !c.startsWith("$")))
+                            .findFirst().orElse(null), "fetch loaded " + c);
+                }
+            }
         }
         // --json output without an ObjectMapper, whose class initialisation was 25-50 ms of each such command
         for (String[] args : List.of(new String[] {"list", "--json"}, new String[] {"get", "t", "--json"},

@@ -15,6 +15,8 @@ public final class CommandContext {
     CommandSpec spec; // the command's, set by CommandModel
 
     private Store store;
+    /** What {@link #prepareWorker} saw: a worker holding the store's lock. */
+    private boolean workerSeenRunning;
 
     public PrintWriter out() {
         return spec.commandLine().getOut();
@@ -69,17 +71,110 @@ public final class CommandContext {
         if (WorkerLauncher.isRunning(store()) || !knownNeeded && !store().needsWorker()) {
             return false;
         }
-        Optional<String> failed = WorkerLauncher.failedStart(store(), true);
-        failed.ifPresent(why -> {
-            err().println("bgfetch: warning: " + why + "\n(nothing is lost: starting it again)");
-            err().flush();
-        });
+        boolean failed = reportFailedStart(WorkerLauncher.failedStart(store(), true).orElse(null));
+        request(store());
+        return failed;
+    }
+
+    /**
+     * Before a registration: notes whether a worker runs, and when none does, has the JDK's process
+     * set-up begin on a thread of its own (see {@link WorkerLauncher#prepareSpawn}).
+     */
+    public void prepareWorker() {
+        workerSeenRunning = WorkerLauncher.prepareSpawn(globals().home());
+    }
+
+    /**
+     * Registers {@code f} and makes sure a worker runs for it. With no worker seen running at
+     * {@link #prepareWorker}, one is asked for on a thread of its own while the registration is
+     * written: on a cold start the spawn was ~30 ms of a ~150 ms `fetch` (bench/RESULTS.md,
+     * 2026-12-07, third session). Unless a worker was spawned so, a second look follows the
+     * registration, for a worker that retired meanwhile, as {@link #ensureWorker} alone would; a
+     * worker spawned before the registration was durable reads the store after it took its lock, and
+     * again every second.
+     */
+    public Fetch registerWithWorker(Fetch f) {
+        if (workerSeenRunning) {
+            Fetch stored = store().register(f);
+            ensureWorker(true);
+            return stored;
+        }
+        WorkerSoon soon = new WorkerSoon(store());
+        soon.start();
+        Fetch stored;
         try {
-            WorkerLauncher.request(store());
+            stored = store().register(f);
+        } finally {
+            soon.await();
+        }
+        if (soon.error != null) {
+            throw soon.error;
+        }
+        reportFailedStart(soon.failedStart);
+        if (!soon.spawned) {
+            ensureWorker(true); // one ran and may have retired before the registration (a spawned one syncs after it)
+        }
+        return stored;
+    }
+
+    /** A worker asked for unless one runs, on its own thread; what it found is read after {@link #await}. */
+    private static final class WorkerSoon extends Thread {
+        private final Store store;
+        private String failedStart;
+        private boolean spawned;
+        private CliException error;
+
+        WorkerSoon(Store store) {
+            super("worker-request");
+            this.store = store;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (!WorkerLauncher.isRunning(store)) {
+                    failedStart = WorkerLauncher.failedStart(store, true).orElse(null);
+                    spawned = request(store);
+                }
+            } catch (CliException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                error = new CliException(ExitCodes.FAILURE, "cannot start the worker: " + e.getMessage()
+                        + "\n(nothing is lost: the next bgfetch command starts the worker again)");
+            }
+        }
+
+        void await() {
+            boolean interrupted = false;
+            while (isAlive()) {
+                try {
+                    join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link WorkerLauncher#request}, its failure a command's error; true if it spawned a worker. */
+    private static boolean request(Store store) {
+        try {
+            return WorkerLauncher.request(store);
         } catch (WorkerLauncher.StartException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage() + "\n(nothing is lost: the next bgfetch command starts the worker again)");
         }
-        return failed.isPresent();
+    }
+
+    private boolean reportFailedStart(String why) {
+        if (why == null) {
+            return false;
+        }
+        err().println("bgfetch: warning: " + why + "\n(nothing is lost: starting it again)");
+        err().flush();
+        return true;
     }
 
     public void info(String message) {

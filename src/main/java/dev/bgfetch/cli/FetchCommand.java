@@ -107,6 +107,7 @@ public final class FetchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ctx.prepareWorker(); // while the registration is checked and written
         Registration reg = Registration.forId(id).headers(headers).urls(urls);
         if (inputFile != null) {
             reg.inputFile(inputFile, System.in);
@@ -159,8 +160,7 @@ public final class FetchCommand implements Callable<Integer> {
                     + " is more than the " + Format.bytes(free) + " free in " + Escapes.terminal(f.dir));
         }
 
-        Fetch stored = ctx.store().register(f);
-        ctx.ensureWorker(true); // a fetch just registered is work for it
+        Fetch stored = ctx.registerWithWorker(f);
         if (waitForResult) {
             return new LiveView(ctx, LiveView.Mode.WAIT).follow(List.of(stored.key));
         }

@@ -106,7 +106,7 @@ public final class Fetch {
         result = failureReason == FailureReason.NONE ? FetchResult.SUCCESS : FetchResult.FAILURE;
         state = FetchState.SETTLED;
         speed = 0;
-        settled = java.time.Instant.now().toString();
+        settled = Timestamps.now();
     }
 
     /** Aborts: unfinished records become aborted, and abort wins over any earlier failure (§4.12). */

@@ -31,7 +31,12 @@ public final class StateJson {
 
     /** A fetch without its records: the summary file. */
     static byte[] summary(Fetch f) throws IOException {
-        return write(g -> writeFetch(g, f, true));
+        // no lambda (as write() takes) on a registration's path: see the comment at writer()
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = writer(out)) {
+            writeFetch(g, f, true);
+        }
+        return out.toByteArray();
     }
 
     /** The summary without the numbers that change with every byte (progress.bin carries those), to compare. */
@@ -41,7 +46,11 @@ public final class StateJson {
 
     /** One record: a journal line. */
     static byte[] record(Rec r) throws IOException {
-        return write(g -> writeRec(g, r));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = writer(out)) {
+            writeRec(g, r);
+        }
+        return out.toByteArray();
     }
 
     public static Fetch readFetch(byte[] data) throws IOException {
@@ -388,7 +397,8 @@ public final class StateJson {
 
     /** A flat object of numbers and strings (the worker's start and spawn records). */
     static byte[] flat(Map<String, Object> fields) throws IOException {
-        return write(g -> {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = writer(out)) {
             g.writeStartObject();
             for (Map.Entry<String, Object> e : fields.entrySet()) {
                 if (e.getValue() instanceof Number n) {
@@ -398,7 +408,8 @@ public final class StateJson {
                 }
             }
             g.writeEndObject();
-        });
+        }
+        return out.toByteArray();
     }
 
     /**
@@ -457,10 +468,19 @@ public final class StateJson {
 
     private static byte[] write(Body body) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        try (JsonGenerator g = writer(out)) {
             body.write(g);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * A generator into {@code out}. The files a registration writes (summary, record, the spawn
+     * record) are written with it directly, not through {@link #write}'s lambda: a process's first
+     * lambda links the JDK's method-handle machinery, ~4-6 ms of a `fetch` (bench/RESULTS.md).
+     */
+    private static JsonGenerator writer(ByteArrayOutputStream out) throws IOException {
+        return JSON.createGenerator(out);
     }
 
     private static JsonToken start(JsonParser p) throws IOException {

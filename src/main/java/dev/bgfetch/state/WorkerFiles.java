@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /**
  * The worker's own files in the store: the lock one worker holds, what a started worker wrote of
@@ -24,8 +25,10 @@ public final class WorkerFiles {
     private static final String SPAWN = "worker.spawn";
     private static final String LOG = "worker.log";
     private static final String IDLE = "worker.idle";
+    private static final String SPAWN_LOCK = "worker.spawn.lock";
 
     private final Path home;
+    private final StoreLock spawnLock;
 
     /** A worker that took the lock: its pid and when it wrote so. */
     public static final class Started {
@@ -40,6 +43,16 @@ public final class WorkerFiles {
 
     WorkerFiles(Path home) {
         this.home = home;
+        this.spawnLock = new StoreLock(home, SPAWN_LOCK, true); // polled: see StoreLock
+    }
+
+    /**
+     * Runs {@code body} under the lock that decides spawns: whether to start a worker and the record of
+     * one started, so that a hundred commands at once start one. Not the store lock, so that a `fetch`
+     * can spawn the worker while it registers (bench/RESULTS.md, 2026-12-07, third session).
+     */
+    public <T> T spawnLocked(Callable<T> body) {
+        return spawnLock.call(body);
     }
 
     /** Opens (creating it private) the file whose OS lock one worker holds. */
@@ -48,10 +61,29 @@ public final class WorkerFiles {
                 DurableFiles.fileAttrs());
     }
 
+    /**
+     * Whether a worker holds the lock of the store at {@code home}, found without opening the store
+     * (which would create it): a missing store or lock file is no worker.
+     */
+    public static boolean lockHeld(Path home) {
+        try (FileChannel ch = FileChannel.open(home.resolve(LOCK), StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Records, durably, that the worker with this pid holds the lock now. */
     public void writeStarted(long pid) throws IOException {
         DurableFiles.writeAtomic(home.resolve(STARTED), StateJson.flat(Map.of(
-                "schema", Store.SCHEMA, "pid", pid, "started", Instant.now().toString())));
+                "schema", Store.SCHEMA, "pid", pid, "started", Timestamps.now())));
     }
 
     /** What the last worker to start wrote of itself, if anything readable. */

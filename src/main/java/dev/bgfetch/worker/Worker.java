@@ -84,11 +84,11 @@ public final class Worker {
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
             // Started: the spawn record must go now, or a command registering while this JVM exits
             // (after it gave up the lock) takes it for a worker still starting and spawns none.
-            store.locked(() -> {
+            store.workerFiles().spawnLocked(() -> {
                 WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
-                store.workerStarting();
                 return null;
             });
+            store.workerStarting();
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
             engines.start(pool);
             try {

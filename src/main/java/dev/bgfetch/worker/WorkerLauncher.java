@@ -82,6 +82,36 @@ public final class WorkerLauncher {
         return Optional.empty();
     }
 
+    /**
+     * For a command about to make work: true if a worker runs for the store at {@code home}; else the
+     * JDK's process classes are initialised now on a daemon thread, overlapping the command's own
+     * work. The first ProcessBuilder.start of a JVM sets up the process reaper, CompletableFuture and
+     * the JDK's first lambdas, ~15 ms on JDK 17 (bench/RESULTS.md, 2026-12-07, third session); with a
+     * worker running that would be CPU spent for nothing. Starts no process.
+     */
+    public static boolean prepareSpawn(Path home) {
+        if (WorkerFiles.lockHeld(home)) {
+            return true;
+        }
+        Thread t = new Thread(new PrepareSpawn(), "spawn-prepare");
+        t.setDaemon(true);
+        t.start();
+        return false;
+    }
+
+    private static final class PrepareSpawn implements Runnable {
+        @Override
+        public void run() {
+            try {
+                ProcessHandle.of(ProcessHandle.current().pid()); // the reaper's executor, the JDK's lambdas
+                Class.forName("java.lang.ProcessImpl", true, null);
+                Class.forName("java.util.concurrent.CompletableFuture", true, null);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // a JDK without them spawns the slower way
+            }
+        }
+    }
+
     /** Starts a worker unless one runs and waits until it holds its lock; returns true if this call started it. */
     public static boolean ensureRunning(Store store) throws StartException {
         return awaitStarted(store, spawn(store));
@@ -90,12 +120,31 @@ public final class WorkerLauncher {
     /**
      * Asks for a worker without waiting for its JVM (a second JVM start per command otherwise): spawns
      * one unless one runs or one spawned earlier is still starting. The spawn is recorded in
-     * {@code worker.spawn}, under the store lock so a hundred concurrent commands start one worker, and
-     * {@link #failedStart} reads it back when the worker died before it took its lock.
+     * {@code worker.spawn}, under the spawn lock so a hundred concurrent commands start one worker, and
+     * {@link #failedStart} reads it back when the worker died before it took its lock. Returns true if
+     * this call spawned one.
      */
-    public static void request(Store store) throws StartException {
-        StartException[] failed = new StartException[1];
-        store.locked(() -> {
+    public static boolean request(Store store) throws StartException {
+        SpawnUnlessRunning step = new SpawnUnlessRunning(store);
+        store.workerFiles().spawnLocked(step);
+        if (step.failed != null) {
+            throw step.failed;
+        }
+        return step.spawned;
+    }
+
+    /** {@link #request}'s step under the spawn lock; a class, not a lambda, as on the rest of fetch's path. */
+    private static final class SpawnUnlessRunning implements java.util.concurrent.Callable<Void> {
+        private final Store store;
+        private boolean spawned;
+        private StartException failed;
+
+        SpawnUnlessRunning(Store store) {
+            this.store = store;
+        }
+
+        @Override
+        public Void call() throws IOException {
             if (isRunning(store) || spawnedAndStarting(store)) {
                 return null;
             }
@@ -103,14 +152,12 @@ public final class WorkerLauncher {
                 long pid = spawn(store);
                 if (pid > 0) {
                     store.workerFiles().writeSpawn(pid);
+                    spawned = true;
                 }
             } catch (StartException e) {
-                failed[0] = e;
+                failed = e;
             }
             return null;
-        });
-        if (failed[0] != null) {
-            throw failed[0];
         }
     }
 
@@ -138,8 +185,8 @@ public final class WorkerLauncher {
         if (pid <= 0 || spawnedAndStarting(store) || isRunning(store)) {
             return Optional.empty();
         }
-        long started = store.workerFiles().started().map(s -> s.pid).orElse(-1L);
-        if (started == pid) {
+        Optional<WorkerFiles.Started> started = store.workerFiles().started();
+        if (started.isPresent() && started.get().pid == pid) {
             clearSpawn(store, pid);
             return Optional.empty();
         }

@@ -145,6 +145,29 @@ class WorkerProcessTest {
     }
 
     @Test
+    void fetchesFromSeparateProcessesWithNoWorkerRunningStartOneWorker() throws Exception {
+        // Each fetch asks for the worker while it registers, under the spawn lock rather than the store
+        // lock: still one spawn for all of them, and every fetch is downloaded.
+        cli.config("worker.idle", "60s");
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ps.add(Proc.start(cli.home(), "fetch", "f" + i, server.url("/data.bin"), "-d", dl.resolve("d" + i).toString()));
+        }
+        for (Process p : ps) {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes()));
+        }
+        for (int i = 0; i < 8; i++) {
+            assertEquals("success", cli.await("f" + i, Fetch::hasSettled, T).result.wire());
+            assertArrayEquals(data, Files.readAllBytes(dl.resolve("d" + i).resolve("data.bin")));
+        }
+        String log = cli.workerLog();
+        assertEquals(1, log.lines().filter(l -> l.contains(" started for ")).count(), log);
+        assertFalse(log.contains("another worker owns"), log);
+        assertEquals(0, cli.run("worker", "--stop").code);
+    }
+
+    @Test
     void statusAndStop() throws Exception {
         Cli.Result none = cli.run("worker", "--status");
         assertTrue(none.out.startsWith("not running"), none.out);
