@@ -2,8 +2,6 @@ package dev.bgfetch.state;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The state files' JSON, written and read field by field with jackson-core's streaming API.
+ * The state files' JSON, written field by field with jackson-core's generator and read with
+ * {@link JsonReader} (Jackson's own parser costs ~23 ms on JDK 25: see there).
  *
  * <p>Why not databind: every command is a fresh JVM, and setting up bean serializers and
  * deserializers for {@link Fetch} and {@link Rec} cost a client about a third of {@code fetch}'s
@@ -54,18 +53,24 @@ public final class StateJson {
     }
 
     public static Fetch readFetch(byte[] data) throws IOException {
-        try (JsonParser p = JSON.createParser(data)) {
+        JsonReader p = new JsonReader(data);
+        try {
             Fetch f = readFetch(p, start(p));
             end(p);
             return f;
+        } catch (IllegalArgumentException e) { // an unknown state, result or reason name
+            throw p.error(e.getMessage());
         }
     }
 
     public static Rec readRec(String line) throws IOException {
-        try (JsonParser p = JSON.createParser(line)) {
+        JsonReader p = new JsonReader(line);
+        try {
             Rec r = readRec(p, start(p));
             end(p);
             return r;
+        } catch (IllegalArgumentException e) {
+            throw p.error(e.getMessage());
         }
     }
 
@@ -159,7 +164,7 @@ public final class StateJson {
         g.writeEndObject();
     }
 
-    private static Fetch readFetch(JsonParser p, JsonToken t) throws IOException {
+    private static Fetch readFetch(JsonReader p, JsonToken t) throws IOException {
         expect(p, t, JsonToken.START_OBJECT);
         Fetch f = new Fetch();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -176,9 +181,9 @@ public final class StateJson {
                 case "downloadTotal" -> f.downloadTotal = longValue(p, v, 0);
                 case "downloaded" -> f.downloaded = longValue(p, v, 0);
                 case "speed" -> f.speed = longValue(p, v, 0);
-                case "result" -> f.result = wire(p, () -> FetchResult.of(text(p, v)));
-                case "failureReason" -> f.failureReason = wire(p, () -> FailureReason.of(text(p, v)));
-                case "state" -> f.state = wire(p, () -> FetchState.of(text(p, v)));
+                case "result" -> f.result = FetchResult.of(text(p, v));
+                case "failureReason" -> f.failureReason = FailureReason.of(text(p, v));
+                case "state" -> f.state = FetchState.of(text(p, v));
                 case "dir" -> f.dir = text(p, v);
                 case "created" -> f.created = text(p, v);
                 case "settled" -> f.settled = text(p, v);
@@ -196,7 +201,7 @@ public final class StateJson {
         return f;
     }
 
-    private static List<Fetch.Icon> icons(JsonParser p, JsonToken t) throws IOException {
+    private static List<Fetch.Icon> icons(JsonReader p, JsonToken t) throws IOException {
         List<Fetch.Icon> icons = new ArrayList<>();
         if (t == JsonToken.VALUE_NULL) {
             return icons;
@@ -220,7 +225,7 @@ public final class StateJson {
         return icons;
     }
 
-    private static Fetch.Options options(JsonParser p, JsonToken t) throws IOException {
+    private static Fetch.Options options(JsonReader p, JsonToken t) throws IOException {
         Fetch.Options o = new Fetch.Options();
         if (t == JsonToken.VALUE_NULL) {
             return o;
@@ -249,7 +254,7 @@ public final class StateJson {
         return o;
     }
 
-    private static List<Rec> records(JsonParser p, JsonToken t) throws IOException {
+    private static List<Rec> records(JsonReader p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return null; // migration tells a schema-1 file without records from one with none
         }
@@ -261,7 +266,7 @@ public final class StateJson {
         return records;
     }
 
-    private static Rec readRec(JsonParser p, JsonToken t) throws IOException {
+    private static Rec readRec(JsonReader p, JsonToken t) throws IOException {
         expect(p, t, JsonToken.START_OBJECT);
         Rec r = new Rec();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -274,7 +279,7 @@ public final class StateJson {
                 case "path" -> r.path = text(p, v);
                 case "downloaded" -> r.downloaded = longValue(p, v, 0);
                 case "total" -> r.total = longOrNull(p, v);
-                case "result" -> r.result = wire(p, () -> RecordResult.of(text(p, v)));
+                case "result" -> r.result = RecordResult.of(text(p, v));
                 case "out" -> r.out = text(p, v);
                 case "checksum" -> r.checksum = text(p, v);
                 case "target" -> r.target = text(p, v);
@@ -289,7 +294,7 @@ public final class StateJson {
         return r;
     }
 
-    private static Rec.Request request(JsonParser p, JsonToken t) throws IOException {
+    private static Rec.Request request(JsonReader p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -308,7 +313,7 @@ public final class StateJson {
         return q;
     }
 
-    private static Rec.Response response(JsonParser p, JsonToken t) throws IOException {
+    private static Rec.Response response(JsonReader p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -350,26 +355,25 @@ public final class StateJson {
     }
 
     public static SegmentMap readSegments(byte[] data) throws IOException {
-        try (JsonParser p = JSON.createParser(data)) {
-            expect(p, start(p), JsonToken.START_OBJECT);
-            SegmentMap m = new SegmentMap();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (name) {
-                    case "schema" -> m.schema = (int) longValue(p, v, m.schema);
-                    case "validator" -> m.validator = text(p, v);
-                    case "total" -> m.total = longValue(p, v, 0);
-                    case "segments" -> m.segments = parts(p, v);
-                    default -> p.skipChildren();
-                }
+        JsonReader p = new JsonReader(data);
+        expect(p, start(p), JsonToken.START_OBJECT);
+        SegmentMap m = new SegmentMap();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "schema" -> m.schema = (int) longValue(p, v, m.schema);
+                case "validator" -> m.validator = text(p, v);
+                case "total" -> m.total = longValue(p, v, 0);
+                case "segments" -> m.segments = parts(p, v);
+                default -> p.skipChildren();
             }
-            end(p);
-            return m;
         }
+        end(p);
+        return m;
     }
 
-    private static List<SegmentMap.Part> parts(JsonParser p, JsonToken t) throws IOException {
+    private static List<SegmentMap.Part> parts(JsonReader p, JsonToken t) throws IOException {
         List<SegmentMap.Part> parts = new ArrayList<>();
         if (t == JsonToken.VALUE_NULL) {
             return parts;
@@ -418,19 +422,18 @@ public final class StateJson {
      */
     static Map<String, String> readFlat(byte[] data) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
-        try (JsonParser p = JSON.createParser(data)) {
-            expect(p, start(p), JsonToken.START_OBJECT);
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken v = p.nextToken();
-                if (v.isScalarValue()) {
-                    m.put(name, v == JsonToken.VALUE_NULL ? null : p.getText());
-                } else {
-                    p.skipChildren();
-                }
+        JsonReader p = new JsonReader(data);
+        expect(p, start(p), JsonToken.START_OBJECT);
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (v.isScalarValue()) {
+                m.put(name, v == JsonToken.VALUE_NULL ? null : p.getText());
+            } else {
+                p.skipChildren();
             }
-            end(p);
         }
+        end(p);
         return m;
     }
 
@@ -440,30 +443,25 @@ public final class StateJson {
      * summary at once (is this id taken?), where a whole parse of each costs ~0.2 ms on a cold JVM.
      */
     static String peekId(byte[] data) throws IOException {
-        try (JsonParser p = JSON.createParser(data)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                boolean id = "id".equals(p.currentName());
-                JsonToken v = p.nextToken();
-                if (id) {
-                    return v == JsonToken.VALUE_STRING ? p.getText() : null;
-                }
-                p.skipChildren();
-            }
+        JsonReader p = new JsonReader(data);
+        if (p.nextToken() != JsonToken.START_OBJECT) {
             return null;
         }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            boolean id = "id".equals(p.currentName());
+            JsonToken v = p.nextToken();
+            if (id) {
+                return v == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren();
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- helpers
 
     private interface Body {
         void write(JsonGenerator g) throws IOException;
-    }
-
-    private interface Named<T> {
-        T get() throws IOException;
     }
 
     private static byte[] write(Body body) throws IOException {
@@ -483,33 +481,33 @@ public final class StateJson {
         return JSON.createGenerator(out);
     }
 
-    private static JsonToken start(JsonParser p) throws IOException {
+    private static JsonToken start(JsonReader p) throws IOException {
         JsonToken t = p.nextToken();
         if (t == null) {
-            throw new JsonParseException(p, "empty");
+            throw p.error("empty");
         }
         return t;
     }
 
     /** Nothing but white space may follow the value: a second document is damage, not data. */
-    private static void end(JsonParser p) throws IOException {
+    private static void end(JsonReader p) throws IOException {
         if (p.nextToken() != null) {
-            throw new JsonParseException(p, "unexpected data after the end of the object");
+            throw p.error("unexpected data after the end of the object");
         }
     }
 
-    private static void expect(JsonParser p, JsonToken actual, JsonToken wanted) throws IOException {
+    private static void expect(JsonReader p, JsonToken actual, JsonToken wanted) throws IOException {
         if (actual != wanted) {
-            throw new JsonParseException(p, "expected " + wanted + ", found " + actual);
+            throw p.error("expected " + wanted + ", found " + actual);
         }
     }
 
-    private static String text(JsonParser p, JsonToken t) throws IOException {
+    private static String text(JsonReader p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
         if (!t.isScalarValue()) {
-            throw new JsonParseException(p, "expected text for '" + p.currentName() + "', found " + t);
+            throw p.error("expected text for '" + p.currentName() + "', found " + t);
         }
         return p.getText();
     }
@@ -518,43 +516,35 @@ public final class StateJson {
         return s == null ? "" : s;
     }
 
-    private static long longValue(JsonParser p, JsonToken t, long ifNull) throws IOException {
+    private static long longValue(JsonReader p, JsonToken t, long ifNull) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return ifNull;
         }
         if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw new JsonParseException(p, "expected a whole number for '" + p.currentName() + "', found " + t);
+            throw p.error("expected a whole number for '" + p.currentName() + "', found " + t);
         }
         return p.getLongValue();
     }
 
-    private static Long longOrNull(JsonParser p, JsonToken t) throws IOException {
+    private static Long longOrNull(JsonReader p, JsonToken t) throws IOException {
         return t == JsonToken.VALUE_NULL ? null : longValue(p, t, 0);
     }
 
-    private static Integer intOrNull(JsonParser p, JsonToken t) throws IOException {
+    private static Integer intOrNull(JsonReader p, JsonToken t) throws IOException {
         return t == JsonToken.VALUE_NULL ? null : (int) longValue(p, t, 0);
     }
 
-    private static boolean bool(JsonParser p, JsonToken t) throws IOException {
+    private static boolean bool(JsonReader p, JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NULL) {
             return false;
         }
         if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
-            throw new JsonParseException(p, "expected true or false for '" + p.currentName() + "', found " + t);
+            throw p.error("expected true or false for '" + p.currentName() + "', found " + t);
         }
         return t == JsonToken.VALUE_TRUE;
     }
 
-    private static <T> T wire(JsonParser p, Named<T> lookup) throws IOException {
-        try {
-            return lookup.get();
-        } catch (IllegalArgumentException e) {
-            throw new JsonParseException(p, e.getMessage());
-        }
-    }
-
-    private static Map<String, String> map(JsonParser p, JsonToken t) throws IOException {
+    private static Map<String, String> map(JsonReader p, JsonToken t) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         if (t == JsonToken.VALUE_NULL) {
             return m;
