@@ -105,7 +105,8 @@ final class StoreLock {
             closeQuietly(ch);
             jvmLock.unlock();
             if (e instanceof IOException) {
-                throw new StateException(StateException.Kind.IO, "store " + home + ": " + IoReason.of((IOException) e), e);
+                throw new StateException(StateException.Kind.IO, "store " + home + ": cannot lock " + file.getFileName() + ": "
+                        + IoReason.of((IOException) e), e);
             }
             throw (RuntimeException) e;
         }
