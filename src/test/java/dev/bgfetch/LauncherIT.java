@@ -316,6 +316,12 @@ class LauncherIT {
                     " dev.bgfetch.state.RecordResult$$Lambda", " dev.bgfetch.state.FailureReason$$Lambda")) {
                 assertNull(loaded.lines().filter(l -> l.contains(c)).findFirst().orElse(null), String.join(" ", args) + " loaded " + c);
             }
+            // Options are bound without reflective field access (cli/Fields): on JDK 18+ each field's first
+            // access builds a method-handle accessor, ~20 ms a command on JDK 25.
+            java.util.regex.Pattern accessor = java.util.regex.Pattern.compile(
+                    " jdk\\.internal\\.reflect\\.(Unsafe|MethodHandle)(Qualified)?(Object|Boolean|Byte|Char|Short|Int|Long|Float|Double)FieldAccessorImpl ");
+            assertNull(loaded.lines().filter(l -> accessor.matcher(l).find()).findFirst().orElse(null),
+                    String.join(" ", args) + " read or wrote a field by reflection");
             if (args[0].equals("fetch")) {
                 // The registration and the worker's spawn link no lambda of ours (the first of a JVM sets up the
                 // JDK's method-handle machinery, ~6 ms), and its timestamp needs none of java.time's formatters.

@@ -8,7 +8,7 @@ import dev.bgfetch.worker.WorkerLauncher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class AbortCommand implements Callable<Integer> {
+public final class AbortCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
 
@@ -35,5 +35,21 @@ public final class AbortCommand implements Callable<Integer> {
             ctx.info("aborted '" + Escapes.terminal(id) + "'");
         }
         return ExitCodes.OK;
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -62,7 +62,7 @@ final class CommandModel {
     /** An option bound to the field {@code field} of the current target; the builder is picocli's. */
     OptionSpec.Builder option(String field, String... names) {
         Field f = field(field);
-        Binding binding = new Binding(f, target);
+        Binding binding = new Binding(f, fields());
         OptionSpec.Builder b = OptionSpec.builder(names).type(f.getType()).auxiliaryTypes(auxiliaryTypes(f))
                 .getter(binding).setter(binding).initialValue(binding.initial()).hasInitialValue(true);
         if (f.getType() == boolean.class) {
@@ -75,7 +75,7 @@ final class CommandModel {
     /** A positional parameter bound to the field {@code field} of the current target. */
     PositionalParamSpec.Builder parameter(String field, String label) {
         Field f = field(field);
-        Binding binding = new Binding(f, target);
+        Binding binding = new Binding(f, fields());
         PositionalParamSpec.Builder b = PositionalParamSpec.builder().type(f.getType())
                 .auxiliaryTypes(auxiliaryTypes(f)).getter(binding).setter(binding)
                 .initialValue(binding.initial()).hasInitialValue(true).paramLabel(label);
@@ -148,14 +148,20 @@ final class CommandModel {
         pending.clear();
     }
 
+    /** The field's declaration, for its type; its value is read and written through {@link Fields}. */
     private Field field(String name) {
         try {
-            Field f = target.getClass().getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
+            return target.getClass().getDeclaredField(name);
         } catch (NoSuchFieldException e) {
             throw new IllegalStateException("no field " + name + " in " + target.getClass().getName(), e);
         }
+    }
+
+    private Fields fields() {
+        if (!(target instanceof Fields)) {
+            throw new IllegalStateException(target.getClass().getName() + " binds options but is not Fields");
+        }
+        return (Fields) target;
     }
 
     /** The element types picocli reads from a field's type: List<String> has String. */
@@ -175,33 +181,29 @@ final class CommandModel {
     /** Reads and writes one field of one object: what picocli's own field binding does. */
     private static final class Binding implements IGetter, ISetter {
         private final Field field;
-        private final Object owner;
+        private final Fields owner;
 
-        Binding(Field field, Object owner) {
+        Binding(Field field, Fields owner) {
             this.field = field;
             this.owner = owner;
         }
 
         /** The field's value before parsing, which picocli restores when the command line is parsed again. */
         Object initial() {
-            try {
-                return field.get(owner);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            return owner.get(field.getName());
         }
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> T get() throws IllegalAccessException {
-            return (T) field.get(owner);
+        public <T> T get() {
+            return (T) owner.get(field.getName());
         }
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> T set(T value) throws IllegalAccessException {
-            T old = (T) field.get(owner);
-            field.set(owner, value);
+        public <T> T set(T value) {
+            T old = (T) owner.get(field.getName());
+            owner.set(field.getName(), value);
             return old;
         }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class FetchCommand implements Callable<Integer> {
+public final class FetchCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
     List<String> urls = new ArrayList<>();
@@ -262,5 +262,68 @@ public final class FetchCommand implements Callable<Integer> {
             return IoReason.of(e);
         }
         return IoReason.of(e) + " (" + Escapes.terminal(file) + ")";
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            case "urls" -> urls;
+            case "title" -> title;
+            case "icons" -> icons;
+            case "downloadTotal" -> downloadTotal;
+            case "dir" -> dir;
+            case "inputFile" -> inputFile;
+            case "headers" -> headers;
+            case "checksum" -> checksum;
+            case "user" -> user;
+            case "netrcFile" -> netrcFile;
+            case "caCertificate" -> caCertificate;
+            case "contentDisposition" -> contentDisposition;
+            case "onSuccess" -> onSuccess;
+            case "onFail" -> onFail;
+            case "onAbort" -> onAbort;
+            case "maxConnections" -> maxConnections;
+            case "maxPerHost" -> maxPerHost;
+            case "split" -> split;
+            case "minSplitSize" -> minSplitSize;
+            case "proxy" -> proxy;
+            case "noProxy" -> noProxy;
+            case "limitRate" -> limitRate;
+            case "waitForResult" -> waitForResult;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            case "urls" -> urls = (List<String>) value;
+            case "title" -> title = (String) value;
+            case "icons" -> icons = (List<String>) value;
+            case "downloadTotal" -> downloadTotal = (String) value;
+            case "dir" -> dir = (Path) value;
+            case "inputFile" -> inputFile = (String) value;
+            case "headers" -> headers = (List<String>) value;
+            case "checksum" -> checksum = (String) value;
+            case "user" -> user = (String) value;
+            case "netrcFile" -> netrcFile = (Path) value;
+            case "caCertificate" -> caCertificate = (Path) value;
+            case "contentDisposition" -> contentDisposition = (Boolean) value;
+            case "onSuccess" -> onSuccess = (String) value;
+            case "onFail" -> onFail = (String) value;
+            case "onAbort" -> onAbort = (String) value;
+            case "maxConnections" -> maxConnections = (Integer) value;
+            case "maxPerHost" -> maxPerHost = (Integer) value;
+            case "split" -> split = (Integer) value;
+            case "minSplitSize" -> minSplitSize = (String) value;
+            case "proxy" -> proxy = (String) value;
+            case "noProxy" -> noProxy = (Boolean) value;
+            case "limitRate" -> limitRate = (String) value;
+            case "waitForResult" -> waitForResult = (Boolean) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class ForgetCommand implements Callable<Integer> {
+public final class ForgetCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
 
@@ -29,5 +29,21 @@ public final class ForgetCommand implements Callable<Integer> {
             ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(id) + "'");
         }
         return ExitCodes.OK;
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -14,7 +14,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class GetCommand implements Callable<Integer> {
+public final class GetCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
 
@@ -74,5 +74,21 @@ public final class GetCommand implements Callable<Integer> {
             return "---";
         }
         return r.response.status + (r.response.statusText.isEmpty() ? "" : " " + terminal(r.response.statusText));
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

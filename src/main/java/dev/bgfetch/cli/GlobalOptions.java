@@ -7,7 +7,7 @@ import picocli.CommandLine.ScopeType;
  * Options every command accepts, before or after the command name. Picocli copies inherited options
  * into each subcommand but binds them to this one instance of the top command's mixin.
  */
-public final class GlobalOptions {
+public final class GlobalOptions implements Fields {
     Path home;
     boolean json;
     boolean quiet;
@@ -70,5 +70,29 @@ public final class GlobalOptions {
         String h = env.get("HOME");
         Path base = h != null && Path.of(h).isAbsolute() ? Path.of(h) : Path.of(userHome);
         return base.resolve(".local").resolve("state").resolve("bgfetch").toAbsolutePath();
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "home" -> home;
+            case "json" -> json;
+            case "quiet" -> quiet;
+            case "noColor" -> noColor;
+            case "verbose" -> verbose;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "home" -> home = (Path) value;
+            case "json" -> json = (Boolean) value;
+            case "quiet" -> quiet = (Boolean) value;
+            case "noColor" -> noColor = (Boolean) value;
+            case "verbose" -> verbose = (Boolean) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

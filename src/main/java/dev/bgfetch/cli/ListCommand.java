@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class ListCommand implements Callable<Integer> {
+public final class ListCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     boolean all;
 
@@ -98,5 +98,21 @@ public final class ListCommand implements Callable<Integer> {
             lines.add(Format.fit(b.toString(), width));
         }
         return lines;
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "all" -> all;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "all" -> all = (Boolean) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class MatchCommand implements Callable<Integer> {
+public final class MatchCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
     String url;
@@ -96,5 +96,27 @@ public final class MatchCommand implements Callable<Integer> {
         }
         int q = s.indexOf('?');
         return ignoreSearch && q >= 0 ? s.substring(0, q) : s;
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            case "url" -> url;
+            case "ignoreSearch" -> ignoreSearch;
+            case "body" -> body;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            case "url" -> url = (String) value;
+            case "ignoreSearch" -> ignoreSearch = (Boolean) value;
+            case "body" -> body = (Boolean) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -6,7 +6,7 @@ import dev.bgfetch.state.Views;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class PauseCommand implements Callable<Integer> {
+public final class PauseCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     String id;
 
@@ -27,5 +27,21 @@ public final class PauseCommand implements Callable<Integer> {
             ctx.info("paused '" + Escapes.terminal(id) + "'");
         }
         return ExitCodes.OK;
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "id" -> id;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    public void set(String field, Object value) {
+        switch (field) {
+            case "id" -> id = (String) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class WaitCommand implements Callable<Integer> {
+public final class WaitCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     List<String> ids;
     String timeout;
@@ -44,6 +44,25 @@ public final class WaitCommand implements Callable<Integer> {
             return Units.duration(text);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "--timeout: " + Escapes.terminal(e.getMessage()));
+        }
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "ids" -> ids;
+            case "timeout" -> timeout;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String field, Object value) {
+        switch (field) {
+            case "ids" -> ids = (List<String>) value;
+            case "timeout" -> timeout = (String) value;
+            default -> throw Fields.unknown(this, field);
         }
     }
 }

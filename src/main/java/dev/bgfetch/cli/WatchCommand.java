@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class WatchCommand implements Callable<Integer> {
+public final class WatchCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
     List<String> ids;
 
@@ -36,5 +36,22 @@ public final class WatchCommand implements Callable<Integer> {
         }
         ctx.ensureWorker();
         return new LiveView(ctx, LiveView.Mode.WATCH).follow(keys);
+    }
+
+    @Override
+    public Object get(String field) {
+        return switch (field) {
+            case "ids" -> ids;
+            default -> throw Fields.unknown(this, field);
+        };
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void set(String field, Object value) {
+        switch (field) {
+            case "ids" -> ids = (List<String>) value;
+            default -> throw Fields.unknown(this, field);
+        }
     }
 }

@@ -22,10 +22,30 @@ public final class WorkerCommand implements Callable<Integer> {
     final Action action = new Action();
 
     /** What to do: one of these at most. */
-    static final class Action {
+    static final class Action implements Fields {
         boolean status;
         boolean stop;
         boolean run;
+
+        @Override
+        public Object get(String field) {
+            return switch (field) {
+                case "status" -> status;
+                case "stop" -> stop;
+                case "run" -> run;
+                default -> throw Fields.unknown(this, field);
+            };
+        }
+
+        @Override
+        public void set(String field, Object value) {
+            switch (field) {
+                case "status" -> status = (Boolean) value;
+                case "stop" -> stop = (Boolean) value;
+                case "run" -> run = (Boolean) value;
+                default -> throw Fields.unknown(this, field);
+            }
+        }
     }
 
     /** This command's picocli model (see {@link CommandModel}). */
