@@ -190,8 +190,11 @@ public final class CommandContext {
     }
 
     public Fetch find(String id) {
-        return store().find(id).orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND,
-                "no fetch with the id '" + Escapes.terminal(id) + "'"));
+        Optional<Fetch> f = store().find(id); // not orElseThrow(lambda): get's path links no lambda (LauncherIT)
+        if (f.isEmpty()) {
+            throw new CliException(ExitCodes.NOT_FOUND, "no fetch with the id '" + Escapes.terminal(id) + "'");
+        }
+        return f.get();
     }
 
     /**

@@ -83,13 +83,26 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
      * the message escapes it itself, so a newline in it cannot forge a line here.
      */
     private static String lines(String msg) {
-        return String.join("\n", java.util.Arrays.stream(String.valueOf(msg).split("\n", -1))
-                .map(Escapes::terminal).toArray(String[]::new));
+        String[] lines = String.valueOf(msg).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) { // a loop, not a stream: errors are a common exit (get of no such id)
+            lines[i] = Escapes.terminal(lines[i]);
+        }
+        return String.join("\n", lines);
     }
 
     private static boolean verbose(ParseResult parsed) {
         ParseResult top = parsed;
-        return top != null && top.hasMatchedOption("--verbose")
-                || top != null && top.subcommands().stream().anyMatch(s -> s.hasMatchedOption("--verbose"));
+        if (top == null) {
+            return false;
+        }
+        if (top.hasMatchedOption("--verbose")) {
+            return true;
+        }
+        for (ParseResult s : top.subcommands()) {
+            if (s.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

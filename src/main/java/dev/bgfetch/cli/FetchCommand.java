@@ -112,7 +112,9 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         if (inputFile != null) {
             reg.inputFile(inputFile, System.in);
         }
-        reg.user(user, System.console());
+        if (user != null) {
+            reg.user(user, System.console()); // asked only then: JDK 22+ looks a console provider up, ~4 ms
+        }
         if (!reg.hasUser()) {
             reg.netrc(netrc());
         }

@@ -36,7 +36,9 @@ public final class ListCommand implements Callable<Integer>, Fields {
             List<String> ids = store.activeIds();
             ctx.reportWarnings();
             ctx.ensureWorker();
-            ids.forEach(id -> ctx.out().println(Escapes.terminal(id)));
+            for (String id : ids) { // loops, not forEach(lambda): list links no lambda (LauncherIT)
+                ctx.out().println(Escapes.terminal(id));
+            }
             return ExitCodes.OK;
         }
         List<Fetch> fetches = all ? store.all() : store.active();
@@ -57,7 +59,9 @@ public final class ListCommand implements Callable<Integer>, Fields {
                 ctx.out().println(color ? Colors.ansi(line) : line);
             }
         } else {
-            fetches.forEach(f -> ctx.out().println(Escapes.terminal(f.id)));
+            for (Fetch f : fetches) {
+                ctx.out().println(Escapes.terminal(f.id));
+            }
         }
         return ExitCodes.OK;
     }

@@ -120,6 +120,10 @@ public final class Fetch {
         settle();
     }
 
+    /** Work for a worker: active and not paused, or settled with its hook still to run. */
+    public boolean needsWorker() {
+        return isActive() ? state != FetchState.PAUSED : pendingHook() != null;
+    }
 
     /** The settle hook this fetch still owes, or null. */
     public String pendingHook() {

@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Predicate;
 
 /**
  * The fetch directories on disk, for {@link Store}: where a fetch lives, how its summary, journal and
@@ -106,9 +105,18 @@ final class FetchFiles {
      * moves to settled/ in one rename; a crash before it leaves a settled summary in active/, which
      * every reader takes as settled.
      */
+    /** The records' bytes; a loop, not a stream: a JVM's first stream costs `get` ~4 ms on JDK 25 (DurableFiles). */
+    private static long downloaded(List<Rec> records) {
+        long sum = 0;
+        for (Rec r : records) {
+            sum += r.downloaded;
+        }
+        return sum;
+    }
+
     void writeWhole(Path dir, Fetch f) throws IOException {
         f.summarize();
-        f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+        f.downloaded = downloaded(f.records);
         DurableFiles.writeAtomic(dir.resolve(JOURNAL), journalBytes(f.records));
         DurableFiles.writeAtomic(dir.resolve(SUMMARY), summaryBytes(f));
         if (f.hasSettled() && dir.getParent().equals(activeDir)) {
@@ -153,7 +161,10 @@ final class FetchFiles {
         List<Fetch> out = new ArrayList<>();
         Listing active = listing(activeDir);
         for (Path d : mayHoldId(id, active.dirs(), known)) {
-            readSummary(d).filter(f -> f.isActive() && f.id.equals(id)).ifPresent(out::add);
+            Optional<Fetch> f = readSummary(d);
+            if (f.isPresent() && f.get().isActive() && f.get().id.equals(id)) {
+                out.add(f.get());
+            }
         }
         skipNewer(active.files());
         return out;
@@ -177,7 +188,10 @@ final class FetchFiles {
         for (Path dir : List.of(activeDir, settledDir)) {
             Listing l = listing(dir);
             for (Path d : mayHoldId(id, l.dirs(), known)) {
-                readSummary(d).filter(f -> f.id.equals(id)).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
+                Optional<Fetch> f = readSummary(d); // no lambdas on get's path (LauncherIT)
+                if (f.isPresent() && f.get().id.equals(id)) {
+                    byKey.put(f.get().key, withProgress(d, f.get()));
+                }
             }
             skipNewer(l.files());
         }
@@ -249,7 +263,10 @@ final class FetchFiles {
         for (Path dir : settledToo ? List.of(activeDir, settledDir) : List.of(activeDir)) {
             Listing l = listing(dir);
             for (Path d : l.dirs()) {
-                readSummary(d).ifPresent(f -> byKey.put(f.key, withProgress(d, f)));
+                Optional<Fetch> f = readSummary(d); // no lambdas on list's path (LauncherIT)
+                if (f.isPresent()) {
+                    byKey.put(f.get().key, withProgress(d, f.get()));
+                }
             }
             skipNewer(l.files()); // left by a newer bgfetch (a schema-1 file was migrated on open)
         }
@@ -257,15 +274,16 @@ final class FetchFiles {
     }
 
     /**
-     * Whether a readable summary passes {@code test}, active/ read before settled/ and the reading
-     * stopped at the first that does: a question about "any fetch" costs one file when the answer is
-     * near the front, not the whole store. Byte counts are not read.
+     * Whether a readable summary {@link Fetch#needsWorker needs a worker}, active/ read before settled/
+     * and the reading stopped at the first that does: it costs one file when the answer is near the
+     * front, not the whole store. Byte counts are not read. (No predicate lambda: every command that
+     * finds no worker running asks this, and a lambda is ~6 ms of a cold JVM: LauncherIT.)
      */
-    boolean anySummary(Predicate<Fetch> test) {
+    boolean anyNeedingWorker() {
         for (Path dir : List.of(activeDir, settledDir)) {
             for (Path d : fetchDirs(dir)) {
                 Optional<Fetch> f = readSummary(d);
-                if (f.isPresent() && test.test(f.get())) {
+                if (f.isPresent() && f.get().needsWorker()) {
                     return true;
                 }
             }
@@ -291,10 +309,11 @@ final class FetchFiles {
     /** An active fetch's summary with its published byte counts (a read of the file's header). */
     Fetch withProgress(Path dir, Fetch f) {
         if (f.isActive()) {
-            ProgressFile.read(dir.resolve(PROGRESS), f.files, false).ifPresent(p -> {
-                f.downloaded = p.downloaded;
-                f.speed = p.speed;
-            });
+            Optional<ProgressFile.Progress> p = ProgressFile.read(dir.resolve(PROGRESS), f.files, false);
+            if (p.isPresent()) { // not ifPresent(lambda): list and get link no lambda (LauncherIT)
+                f.downloaded = p.get().downloaded;
+                f.speed = p.get().speed;
+            }
         }
         return f;
     }
@@ -367,13 +386,14 @@ final class FetchFiles {
         }
         f.records = new ArrayList<>(List.of(recs));
         if (f.isActive()) {
-            ProgressFile.read(dir.resolve(PROGRESS), recs.length, true).ifPresent(p -> {
+            Optional<ProgressFile.Progress> progress = ProgressFile.read(dir.resolve(PROGRESS), recs.length, true);
+            if (progress.isPresent()) { // not ifPresent(lambda): get's path links no lambda (LauncherIT)
                 for (int i = 0; i < recs.length; i++) {
-                    recs[i].downloaded = Math.max(0, p.perRecord[i]);
+                    recs[i].downloaded = Math.max(0, progress.get().perRecord[i]);
                 }
-                f.speed = p.speed;
-            });
-            f.downloaded = f.records.stream().mapToLong(r -> r.downloaded).sum();
+                f.speed = progress.get().speed;
+            }
+            f.downloaded = downloaded(f.records);
         }
         f.summarize();
         return Optional.of(f);
@@ -492,6 +512,24 @@ final class FetchFiles {
     }
 
     List<Path> entries(Path dir) {
+        // java.io's list, not a DirectoryStream: closing JDK 21+'s secure directory stream links a
+        // lambda, the first of a `get` on JDK 25 (~4 ms). The stream is asked only for why a list failed.
+        String[] names = dir.toFile().list();
+        if (names == null) {
+            return entriesOrWhyNot(dir);
+        }
+        List<Path> out = new ArrayList<>(names.length);
+        for (String n : names) {
+            if (!n.startsWith(".")) {
+                out.add(dir.resolve(n));
+            }
+        }
+        // Paths of one directory compare as their names do; no comparator lambda to spin up at every start.
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    private static List<Path> entriesOrWhyNot(Path dir) {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -504,7 +542,6 @@ final class FetchFiles {
         } catch (IOException e) {
             throw new StateException(StateException.Kind.IO, "cannot list " + dir + ": " + IoReason.of(e), e);
         }
-        // Paths of one directory compare as their names do; no comparator lambda to spin up at every start.
         java.util.Collections.sort(out);
         return out;
     }

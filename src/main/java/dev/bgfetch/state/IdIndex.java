@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -73,7 +73,7 @@ final class IdIndex {
         if (ids.isEmpty()) {
             return;
         }
-        try (FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), DurableFiles.fileAttrs())) {
             DurableFiles.writeFully(ch, ByteBuffer.wrap(lines(ids)));
         }
@@ -82,7 +82,7 @@ final class IdIndex {
     /** Replaces the file with exactly these lines (temp file and rename, not fsynced). */
     void rewrite(Map<String, String> ids) throws IOException {
         Path tmp = file.resolveSibling("." + FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE,
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), DurableFiles.fileAttrs())) {
             DurableFiles.writeFully(ch, ByteBuffer.wrap(lines(ids)));
         }

@@ -6,7 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -43,7 +43,7 @@ final class ProgressFile {
             b.putLong(n);
         }
         b.flip();
-        try (FileChannel ch = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 DurableFiles.fileAttrs())) {
             long pos = 0;
             while (b.hasRemaining()) {

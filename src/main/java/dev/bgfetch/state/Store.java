@@ -334,7 +334,7 @@ public final class Store {
         if (idleWord()) {
             return false;
         }
-        return dirs.anySummary(f -> f.isActive() ? f.state != FetchState.PAUSED : f.pendingHook() != null);
+        return dirs.anyNeedingWorker();
     }
 
     // ---------------------------------------------------------------- changes

@@ -7,7 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -94,7 +94,7 @@ final class StoreLock {
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file,
-                    EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), DurableFiles.fileAttrs());
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), DurableFiles.fileAttrs());
             if (polled) {
                 poll(ch);
             } else {

@@ -9,7 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -57,7 +57,7 @@ public final class WorkerFiles {
 
     /** Opens (creating it private) the file whose OS lock one worker holds. */
     public FileChannel openLock() throws IOException {
-        return FileChannel.open(home.resolve(LOCK), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        return FileChannel.open(home.resolve(LOCK), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 DurableFiles.fileAttrs());
     }
 
@@ -102,7 +102,7 @@ public final class WorkerFiles {
      * that no worker is needed. Not fsynced: if a crash loses it, commands look as before.
      */
     void markIdle() throws IOException {
-        Files.newByteChannel(home.resolve(IDLE), EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+        Files.newByteChannel(home.resolve(IDLE), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
                 DurableFiles.fileAttrs()).close();
     }
 

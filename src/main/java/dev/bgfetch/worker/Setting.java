@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +54,7 @@ public enum Setting {
      * {@code HOME/config.properties}, the user's config file (see {@link #userFile}), the default.
      */
     public static final class Values {
-        private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+        private final Map<Setting, String> values = new java.util.HashMap<>(); // not EnumMap: see DurableFiles
         private final List<String> warnings = new ArrayList<>();
 
         public static Values load(Path home, Map<String, String> env) {

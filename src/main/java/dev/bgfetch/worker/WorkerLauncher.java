@@ -224,8 +224,9 @@ public final class WorkerLauncher {
         try {
             if (!Files.exists(log)) {
                 // The log may hold URLs with tokens: private like the rest of the store.
-                Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(log, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.util.Set.of(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE))); // Set.of: see DurableFiles
             }
         } catch (IOException e) {
             throw new StartException("cannot create " + log + ": " + dev.bgfetch.state.IoReason.of(e));
