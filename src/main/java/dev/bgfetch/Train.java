@@ -1,5 +1,8 @@
 package dev.bgfetch;
 
+import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
+import dev.bgfetch.state.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -50,10 +53,31 @@ public final class Train {
                 List.of("--version"));
         PrintWriter nowhere = new PrintWriter(Writer.nullWriter());
         for (List<String> command : commands) {
+            if (command.get(0).equals("get")) {
+                worked(Path.of(home)); // before the reads: what a worker leaves is read too
+            }
             CommandLine cl = Main.createCommandLine(command.toArray(new String[0]));
             cl.setOut(nowhere);
             cl.setErr(nowhere);
             cl.execute(command.toArray(new String[0]));
         }
+    }
+
+    /**
+     * What a worker would have left of ep5: a response on its first record and published byte
+     * counts, so that get and list load the classes that read them (one class from the jar costs
+     * a command the jar's opening, ~6 ms).
+     */
+    private static void worked(Path home) {
+        Store s = Store.open(home);
+        Fetch ep5 = s.find("ep5").orElseThrow();
+        s.update(ep5.key, f -> {
+            Rec.Response r = new Rec.Response();
+            r.url = f.records.get(0).request.url;
+            r.status = 200;
+            r.statusText = "OK";
+            f.records.get(0).response = r;
+        });
+        s.publishProgress(ep5.key, 1000, 100, new long[] {1000, 0});
     }
 }

@@ -43,6 +43,12 @@ final class JsonReader {
     }
 
     private static String decode(byte[] utf8) throws IOException {
+        // The JDK's own decoding is fast (intrinsics) but replaces bad bytes with U+FFFD instead of
+        // failing; only a text with that character, rare in our files, is decoded again strictly.
+        String quick = new String(utf8, StandardCharsets.UTF_8);
+        if (quick.indexOf('\uFFFD') < 0) {
+            return quick;
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(utf8)).toString();

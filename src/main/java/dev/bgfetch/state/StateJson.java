@@ -21,7 +21,10 @@ import java.util.Map;
  * of the wrong type or an unknown state name is damage, reported as an {@link IOException}.
  */
 public final class StateJson {
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Made at the first write: the commands that only read (get, list) never need it (~2-3 ms). */
+    private static final class Writers {
+        static final JsonFactory JSON = new JsonFactory();
+    }
 
     private StateJson() {
     }
@@ -478,7 +481,7 @@ public final class StateJson {
      * lambda links the JDK's method-handle machinery, ~4-6 ms of a `fetch` (bench/RESULTS.md).
      */
     private static JsonGenerator writer(ByteArrayOutputStream out) throws IOException {
-        return JSON.createGenerator(out);
+        return Writers.JSON.createGenerator(out);
     }
 
     private static JsonToken start(JsonReader p) throws IOException {
