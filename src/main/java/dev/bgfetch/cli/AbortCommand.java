@@ -8,22 +8,22 @@ import dev.bgfetch.worker.WorkerLauncher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class AbortCommand implements Callable<Integer>, Fields {
+public final class AbortCommand implements Callable<Integer> {
     final CommandContext ctx = new CommandContext();
-    String id;
+    final IdArguments args = new IdArguments();
 
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
         CommandModel m = CommandModel.of(this, ctx, "abort",
                 "Abort an active fetch: transfers stop, unfinished records become aborted, "
                 + "finished files stay, the abort hook runs. The id is free for a new fetch at once.");
-        m.parameter("id", "ID");
+        m.bindTo(args).parameter("id", "ID");
         return m.build();
     }
 
     @Override
     public Integer call() {
-        Fetch f = ctx.store().abort(id);
+        Fetch f = ctx.store().abort(args.id);
         if (!WorkerLauncher.isRunning(ctx.store())) {
             // No worker means no transfer can be writing: the partial files can go now.
             Parts.deleteUnfinished(f);
@@ -32,24 +32,8 @@ public final class AbortCommand implements Callable<Integer>, Fields {
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(f, true));
         } else {
-            ctx.info("aborted '" + Escapes.terminal(id) + "'");
+            ctx.info("aborted '" + Escapes.terminal(args.id) + "'");
         }
         return ExitCodes.OK;
-    }
-
-    @Override
-    public Object get(String field) {
-        return switch (field) {
-            case "id" -> id;
-            default -> throw Fields.unknown(this, field);
-        };
-    }
-
-    @Override
-    public void set(String field, Object value) {
-        switch (field) {
-            case "id" -> id = (String) value;
-            default -> throw Fields.unknown(this, field);
-        }
     }
 }

@@ -7,43 +7,27 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class ForgetCommand implements Callable<Integer>, Fields {
+public final class ForgetCommand implements Callable<Integer> {
     final CommandContext ctx = new CommandContext();
-    String id;
+    final IdArguments args = new IdArguments();
 
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
         CommandModel m = CommandModel.of(this, ctx, "forget",
                 "Drop a settled fetch from the store (its files stay on disk).");
-        m.parameter("id", "ID");
+        m.bindTo(args).parameter("id", "ID");
         return m.build();
     }
 
     @Override
     public Integer call() {
-        List<Fetch> gone = ctx.store().forget(id);
+        List<Fetch> gone = ctx.store().forget(args.id);
         if (ctx.globals().json()) {
             ctx.printJson(Views.forgotten(gone));
         } else {
             int n = gone.size();
-            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(id) + "'");
+            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(args.id) + "'");
         }
         return ExitCodes.OK;
-    }
-
-    @Override
-    public Object get(String field) {
-        return switch (field) {
-            case "id" -> id;
-            default -> throw Fields.unknown(this, field);
-        };
-    }
-
-    @Override
-    public void set(String field, Object value) {
-        switch (field) {
-            case "id" -> id = (String) value;
-            default -> throw Fields.unknown(this, field);
-        }
     }
 }

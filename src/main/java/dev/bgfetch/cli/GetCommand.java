@@ -14,22 +14,22 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class GetCommand implements Callable<Integer>, Fields {
+public final class GetCommand implements Callable<Integer> {
     final CommandContext ctx = new CommandContext();
-    String id;
+    final IdArguments args = new IdArguments();
 
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
         CommandModel m = CommandModel.of(this, ctx, "get",
                 "Show one fetch: its fields, progress and records. "
                 + "The active fetch with that id, else the most recently settled one still retained.");
-        m.parameter("id", "ID");
+        m.bindTo(args).parameter("id", "ID");
         return m.build();
     }
 
     @Override
     public Integer call() {
-        Fetch f = ctx.find(id);
+        Fetch f = ctx.find(args.id);
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {
@@ -74,21 +74,5 @@ public final class GetCommand implements Callable<Integer>, Fields {
             return "---";
         }
         return r.response.status + (r.response.statusText.isEmpty() ? "" : " " + terminal(r.response.statusText));
-    }
-
-    @Override
-    public Object get(String field) {
-        return switch (field) {
-            case "id" -> id;
-            default -> throw Fields.unknown(this, field);
-        };
-    }
-
-    @Override
-    public void set(String field, Object value) {
-        switch (field) {
-            case "id" -> id = (String) value;
-            default -> throw Fields.unknown(this, field);
-        }
     }
 }

@@ -6,42 +6,26 @@ import dev.bgfetch.state.Views;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class PauseCommand implements Callable<Integer>, Fields {
+public final class PauseCommand implements Callable<Integer> {
     final CommandContext ctx = new CommandContext();
-    String id;
+    final IdArguments args = new IdArguments();
 
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
         CommandModel m = CommandModel.of(this, ctx, "pause",
                 "Hold an active fetch: transfers close, partial data stays; 'resume' continues it.");
-        m.parameter("id", "ID");
+        m.bindTo(args).parameter("id", "ID");
         return m.build();
     }
 
     @Override
     public Integer call() {
-        Fetch f = ctx.store().pause(id);
+        Fetch f = ctx.store().pause(args.id);
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(f, true));
         } else {
-            ctx.info("paused '" + Escapes.terminal(id) + "'");
+            ctx.info("paused '" + Escapes.terminal(args.id) + "'");
         }
         return ExitCodes.OK;
-    }
-
-    @Override
-    public Object get(String field) {
-        return switch (field) {
-            case "id" -> id;
-            default -> throw Fields.unknown(this, field);
-        };
-    }
-
-    @Override
-    public void set(String field, Object value) {
-        switch (field) {
-            case "id" -> id = (String) value;
-            default -> throw Fields.unknown(this, field);
-        }
     }
 }

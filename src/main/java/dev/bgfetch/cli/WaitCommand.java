@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 public final class WaitCommand implements Callable<Integer>, Fields {
     final CommandContext ctx = new CommandContext();
-    List<String> ids;
+    final IdArguments args = new IdArguments();
     String timeout;
 
     /** This command's picocli model (see {@link CommandModel}). */
@@ -21,8 +21,8 @@ public final class WaitCommand implements Callable<Integer>, Fields {
                 + "On any other stderr: a line every 5 s and one per settled fetch (nothing with -q). "
                 + "Exit code from the result: 0 success, 20-24 by failure reason, 124 on --timeout. "
                 + "With --json: one fetch prints one object, several print an array in argument order.");
-        m.parameter("ids", "ID").arity("1..*");
-        m.option("timeout", "--timeout").paramLabel("DURATION")
+        m.bindTo(args).parameter("ids", "ID").arity("1..*");
+        m.bindTo(this).option("timeout", "--timeout").paramLabel("DURATION")
                 .description("Give up after this long (e.g. 30s, 5m, 500ms); exit 124.");
         return m.build();
     }
@@ -31,7 +31,7 @@ public final class WaitCommand implements Callable<Integer>, Fields {
     public Integer call() {
         Duration limit = timeout == null ? null : parseDuration(timeout);
         List<String> keys = new ArrayList<>();
-        for (String id : ids) {
+        for (String id : args.ids) {
             Fetch f = ctx.find(id);
             keys.add(f.key);
         }
@@ -50,17 +50,14 @@ public final class WaitCommand implements Callable<Integer>, Fields {
     @Override
     public Object get(String field) {
         return switch (field) {
-            case "ids" -> ids;
             case "timeout" -> timeout;
             default -> throw Fields.unknown(this, field);
         };
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public void set(String field, Object value) {
         switch (field) {
-            case "ids" -> ids = (List<String>) value;
             case "timeout" -> timeout = (String) value;
             default -> throw Fields.unknown(this, field);
         }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 
-public final class WatchCommand implements Callable<Integer>, Fields {
+public final class WatchCommand implements Callable<Integer> {
     final CommandContext ctx = new CommandContext();
-    List<String> ids;
+    final IdArguments args = new IdArguments();
 
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
@@ -18,16 +18,16 @@ public final class WatchCommand implements Callable<Integer>, Fields {
                 + "Ctrl-C detaches (exit 130) and leaves the fetches running. With --json: one compact "
                 + "JSON object per line on stdout per change (at most 4 a second per fetch), the last "
                 + "line of each fetch being its final state.");
-        m.parameter("ids", "ID").arity("0..*").description("Fetches to watch (default: every active one).");
+        m.bindTo(args).parameter("ids", "ID").arity("0..*").description("Fetches to watch (default: every active one).");
         return m.build();
     }
 
     @Override
     public Integer call() {
         List<String> keys = null;
-        if (ids != null && !ids.isEmpty()) {
+        if (args.ids != null && !args.ids.isEmpty()) {
             keys = new ArrayList<>();
-            for (String id : ids) {
+            for (String id : args.ids) {
                 keys.add(ctx.find(id).key);
             }
         } else if (ctx.store().active().isEmpty()) {
@@ -36,22 +36,5 @@ public final class WatchCommand implements Callable<Integer>, Fields {
         }
         ctx.ensureWorker();
         return new LiveView(ctx, LiveView.Mode.WATCH).follow(keys);
-    }
-
-    @Override
-    public Object get(String field) {
-        return switch (field) {
-            case "ids" -> ids;
-            default -> throw Fields.unknown(this, field);
-        };
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public void set(String field, Object value) {
-        switch (field) {
-            case "ids" -> ids = (List<String>) value;
-            default -> throw Fields.unknown(this, field);
-        }
     }
 }

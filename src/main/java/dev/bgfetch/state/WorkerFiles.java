@@ -63,7 +63,8 @@ public final class WorkerFiles {
 
     /**
      * Whether a worker holds the lock of the store at {@code home}, found without opening the store
-     * (which would create it): a missing store or lock file is no worker.
+     * (which would create it): a missing store or lock file is no worker. The one probe of the lock:
+     * WorkerLauncher.isRunning asks it too.
      */
     public static boolean lockHeld(Path home) {
         try (FileChannel ch = FileChannel.open(home.resolve(LOCK), StandardOpenOption.WRITE)) {

@@ -4,9 +4,6 @@ import dev.bgfetch.state.Store;
 import dev.bgfetch.state.WorkerFiles;
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,18 +34,7 @@ public final class WorkerLauncher {
 
     /** True while a worker holds the store's worker lock. */
     public static boolean isRunning(Store store) {
-        try (FileChannel ch = store.workerFiles().openLock()) {
-            FileLock l = ch.tryLock();
-            if (l == null) {
-                return true;
-            }
-            l.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return WorkerFiles.lockHeld(store.home());
     }
 
     /**
