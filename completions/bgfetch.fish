@@ -37,7 +37,7 @@ complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l on-fail -r -d 'Run
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l on-abort -r -d 'Run CMD when the fetch is aborted.'
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l max-connections -r -d 'At most N transfers of this fetch at once (default 16).'
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l max-per-host -r -d 'At most N transfers of this fetch per host (default 6).'
-complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -s s -l split -r -d 'A large file whose server serves ranges uses up to N connections at once, within the per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection).'
+complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -s s -l split -r -d 'A large file whose server serves ranges uses up to N connections at once, within the per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection): one per core first, the rest only while each is slow.'
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -s k -l min-split-size -r -d 'Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size setting).'
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l proxy -r -d 'Use this http proxy for http and https URLs (https through CONNECT); credentials may be in it (http://user:pass@host:port).'
 complete -c bgfetch -n '__fish_seen_subcommand_from fetch' -l no-proxy -d 'Connect directly, whatever the proxy variables say.'

@@ -87,7 +87,8 @@ public final class FetchCommand implements Callable<Integer>, Fields {
                 .description("At most N transfers of this fetch per host (default 6).");
         m.option("split", "-s", "--split").paramLabel("N")
                 .description("A large file whose server serves ranges uses up to N connections at once, within the"
-                        + " per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection).");
+                        + " per-host and total limits (aria2 -s; default 16, the split setting; 1 = one connection):"
+                        + " one per core first, the rest only while each is slow.");
         m.option("minSplitSize", "-k", "--min-split-size").paramLabel("SIZE")
                 .description("Split only into segments of at least SIZE (aria2 -k; default 4Mi, the min-split-size"
                         + " setting).");

@@ -156,10 +156,17 @@ final class Scheduler {
                 }
                 long rRunning = r.running();
                 int rHost = r.runningOn(j.host);
+                boolean wasWide = s.wide();
+                int width = s.width(limit, now);
+                if (!wasWide && s.wide()) {
+                    Log.info("'" + r.fetch.id + "' #" + j.index + " may use " + limit
+                            + " connections: each of its connections ran under "
+                            + (SplitWidth.FAST_PER_SECOND >> 20) + " MiB/s");
+                }
                 List<Segments.Piece> go = new ArrayList<>();
                 while (slots.running() + go.size() < slots.maxTotal
                         && slots.onHost(j.host) + go.size() < slots.maxPerHost
-                        && rRunning + go.size() < rMax && rHost + go.size() < rPerHost && s.live + go.size() < limit) {
+                        && rRunning + go.size() < rMax && rHost + go.size() < rPerHost && s.live + go.size() < width) {
                     Segments.Piece p = s.idle(now, go);
                     if (p == null && !j.noSplit) {
                         p = s.split(min);

@@ -44,6 +44,8 @@ final class Segments {
 
     final RecordJob job;
     final List<Piece> pieces = new ArrayList<>();
+    /** How many of the split limit's connections the record may use now. */
+    private final SplitWidth width = SplitWidth.forThisMachine();
     /** Transfers of this record running now. */
     int live;
     /** The whole body is on disk and the finish step (length, checksum) runs. */
@@ -141,6 +143,27 @@ final class Segments {
         pieces.add(p);
         unsaved = true;
         return p;
+    }
+
+    /**
+     * How many connections the record may have at once within the split {@code limit} (see
+     * {@link SplitWidth}); judged only once it may split, so the first request's wait is no sign of a slow link.
+     */
+    int width(int limit, long now) {
+        boolean splittable = false;
+        List<SplitWidth.Probe> running = new ArrayList<>(live);
+        for (Piece p : pieces) {
+            splittable |= p.range.splittable();
+            if (p.transfer != null) {
+                running.add(new SplitWidth.Probe(p.transfer, p.range.done()));
+            }
+        }
+        return splittable ? width.allowed(limit, now, running) : limit;
+    }
+
+    /** The record was found slow enough for every connection of the split limit. */
+    boolean wide() {
+        return width.wide();
     }
 
     /** A split made new pieces: their map must be on disk before they write (see {@link SegmentMap}). */
