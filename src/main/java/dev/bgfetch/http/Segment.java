@@ -79,6 +79,18 @@ public final class Segment {
         return upper;
     }
 
+    /**
+     * Takes back the range a split gave away, {@code [end, newEnd)}, while this segment still reads
+     * up to its end; false when it is done with it (then the range stays a segment of its own).
+     */
+    public synchronized boolean extend(long newEnd) {
+        if (end == Long.MAX_VALUE || newEnd <= end || start + claimed >= end) {
+            return false;
+        }
+        end = newEnd;
+        return true;
+    }
+
     public synchronized long start() {
         return start;
     }

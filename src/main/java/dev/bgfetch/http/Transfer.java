@@ -87,6 +87,10 @@ public final class Transfer {
     /** The URL of the hop in flight, and whether it has answered (set on the transfer's own thread). */
     private URI hopUrl;
     private boolean answered;
+    /** The current response's body is being copied (which ends or drops it); else it is discarded. */
+    private boolean bodyTaken;
+    /** An unwanted body up to this size is read to its end, so its connection can be used again. */
+    static final long KEEP_ALIVE_DRAIN = 64 * 1024;
     private final PartFile part;
 
     public Transfer(HttpEngine engine, Job job, TransferListener listener) {
@@ -226,9 +230,41 @@ public final class Transfer {
             }
             break;
         }
-        try (ClassicHttpResponse r = resp) {
-            return ranged ? segmentBody(uri, r, have, rangeEnd) : body(uri, r, have);
+        bodyTaken = false;
+        try {
+            return ranged ? segmentBody(uri, resp, have, rangeEnd) : body(uri, resp, have);
+        } finally {
+            if (!bodyTaken && dropUnwanted(resp.getEntity())) {
+                try {
+                    resp.close();
+                } catch (IOException | RuntimeException e) {
+                    // its connection is being discarded anyway
+                }
+            } else {
+                resp.close();
+            }
         }
+    }
+
+    /**
+     * Drops a body that is not wanted (an error page, a 200 to a segment's range, an answer that
+     * does not fit) with its connection, unless it is small enough to read and keep the connection;
+     * true if dropped. Closing the response would read all of it first: a 40 MiB answer to a segment
+     * held the record's restart back by as long as that body took to arrive.
+     */
+    private boolean dropUnwanted(HttpEntity entity) {
+        if (entity == null) {
+            return false;
+        }
+        long n = entity.getContentLength();
+        if (n >= 0 && n <= KEEP_ALIVE_DRAIN) {
+            return false; // the close reads it
+        }
+        HttpGet c = current;
+        if (c != null) {
+            c.cancel();
+        }
+        return true;
     }
 
     /**
@@ -387,6 +423,7 @@ public final class Transfer {
      * (which a split may move while it runs); the connection is then dropped, not drained.
      */
     private long copy(HttpEntity entity, long start, boolean canSplit, long total) throws IOException, DiskError {
+        bodyTaken = true; // from here the copy reads the body to its end or drops the connection
         Segment seg = job.segment;
         boolean ranged = seg != null && seg.ranged();
         if (entity == null) {

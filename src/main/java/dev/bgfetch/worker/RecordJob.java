@@ -234,9 +234,14 @@ final class RecordJob implements TransferListener {
         retrying(why, notBefore);
     }
 
-    /** One more retry of a status the server asked to retry (429, 503); returns how many so far. */
+    /**
+     * One more retry of a status the server asked to retry (429, 503); returns how many in a row. An
+     * attempt that brought bytes (a segmented one whose other connections were served) starts the
+     * count over, as a network failure after progress does.
+     */
     int statusRetried() {
-        return ++statusRetries;
+        statusRetries = downloaded.get() > downloadedAtLaunch ? 1 : statusRetries + 1;
+        return statusRetries;
     }
 
     /** Queued again, not to start before {@code at} (epoch ms). */

@@ -151,14 +151,14 @@ final class Scheduler {
             long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
             for (RecordJob j : r.runningJobs()) {
                 Segments s = j.segments;
-                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0) {
+                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0 || s.ending()) {
                     continue;
                 }
                 long rRunning = r.running();
                 int rHost = r.runningOn(j.host);
                 boolean wasWide = s.wide();
                 int width = s.width(limit, now);
-                if (!wasWide && s.wide()) {
+                if (!wasWide && s.wide() && width > s.live) {
                     Log.info("'" + r.fetch.id + "' #" + j.index + " may use " + limit
                             + " connections: each of its connections ran under "
                             + (SplitWidth.FAST_PER_SECOND >> 20) + " MiB/s");
@@ -168,7 +168,7 @@ final class Scheduler {
                         && slots.onHost(j.host) + go.size() < slots.maxPerHost
                         && rRunning + go.size() < rMax && rHost + go.size() < rPerHost && s.live + go.size() < width) {
                     Segments.Piece p = s.idle(now, go);
-                    if (p == null && !j.noSplit) {
+                    if (p == null && !j.noSplit && !s.waiting(now)) {
                         p = s.split(min);
                     }
                     if (p == null) {

@@ -117,6 +117,40 @@ final class Segments {
         return etag != null && !etag.startsWith("W/") ? etag : lastModified;
     }
 
+    /**
+     * The record is ending its attempt (a segment's answer failed it, or it was stopped): nothing
+     * more is started or split until its last transfer is back and the outcome is applied.
+     */
+    boolean ending() {
+        return fatal != null || cancelled;
+    }
+
+    /** A segment waits out its backoff (the server asked to wait, or the network failed): no new split meanwhile. */
+    boolean waiting(long now) {
+        for (Piece p : pieces) {
+            if (p.transfer == null && !p.range.complete() && p.notBefore > now) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Hands an untouched piece back to the running piece that ends where it starts (the one it was
+     * split from), so that connection reads on through it; true if taken.
+     */
+    private boolean giveBack(Piece p) {
+        for (Piece q : pieces) {
+            if (q != p && q.transfer != null && q.range.end() == p.range.start() && q.range.extend(p.range.end())) {
+                // The map on disk still has both: safe, as the owner's bytes past its old end are
+                // not claimed there and would be fetched again; the next map write merges them.
+                pieces.remove(p);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A piece to (re)start now: not running, not complete, its backoff over; null when none. */
     Piece idle(long now, List<Piece> chosen) {
         for (Piece p : pieces) {
@@ -235,8 +269,18 @@ final class Segments {
         switch (o.kind) {
             case SEGMENT_DONE:
                 break;
-            case NETWORK:
             case RETRY_LATER:
+                if (live > 0) {
+                    // Refused while others are served (a server's limit of connections per client):
+                    // the record keeps to the connections it has, and this segment waits for one,
+                    // or goes back to the connection it was split from if that one still reads.
+                    width.limitTo(live);
+                    if (p.range.done() == 0 && giveBack(p)) {
+                        return null;
+                    }
+                }
+                // fall through: retried with its own backoff
+            case NETWORK:
                 // Network trouble on one segment retries that segment, with its own backoff.
                 p.failures = p.range.done() > p.doneAtLaunch ? 1 : p.failures + 1;
                 p.notBefore = now + (o.retryAfterMillis >= 0 ? o.retryAfterMillis : backoff.applyAsLong(p.failures));

@@ -44,6 +44,8 @@ final class SplitWidth {
     private final int narrow;
     private final CpuTimes cpu;
     private boolean wide;
+    /** At most this many, once the server refused one more (429, 503 while others ran). */
+    private int cap = Integer.MAX_VALUE;
     private long windowStart = -1;
     private long[] cpuAtStart;
     private final Map<Object, Long> atStart = new IdentityHashMap<>();
@@ -64,6 +66,15 @@ final class SplitWidth {
      * (its length is known), so the first window does not take the request's own wait for slowness.
      */
     int allowed(int limit, long nowMillis, List<Probe> running) {
+        return Math.min(cap, unlimited(limit, nowMillis, running));
+    }
+
+    /** The server refused a connection beyond {@code n}: never more than that from now on. */
+    void limitTo(int n) {
+        cap = Math.max(1, Math.min(cap, n));
+    }
+
+    private int unlimited(int limit, long nowMillis, List<Probe> running) {
         if (wide || limit <= narrow) {
             return limit;
         }

@@ -113,6 +113,72 @@ class SegmentTest {
         assertEquals(1, server.requests("/big.bin").size(), "3 MB < 2 x 2 MB");
     }
 
+    /** Starts a fetch in 4 segments of small steps and waits until they run, so later requests are work steals. */
+    private void fourSegmentsRunning(String id) throws Exception {
+        server.throttle("/big.bin", 100_000);
+        assertEquals(0, cli.run("fetch", id, server.url("/big.bin"), "-d", dl.toString(), "--split", "4",
+                "--min-split-size", "16Ki").code);
+        long deadline = System.nanoTime() + T.toNanos();
+        while (!cli.workerLog().contains("in 4 segments")) {
+            assertTrue(System.nanoTime() < deadline, cli.workerLog());
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aSegmentRefusedForGoodStopsTheRecordInsteadOfAskingAgainAndAgain() throws Exception {
+        // an expired presigned URL: the first connection is cut while the others run, and its
+        // retry (like any range asked from then on) gets 403
+        server.dropAfter("/big.bin", 300_000, 1);
+        fourSegmentsRunning("gone");
+        int before = server.requests("/big.bin").size();
+        server.failWith("/big.bin", 403, 100_000, null);
+        assertEquals(21, cli.run("wait", "gone", "--timeout", "50s").code, cli.workerLog());
+        assertTrue(cli.store().find("gone").orElseThrow().records.get(0).error.contains("403"), cli.workerLog());
+        // a refused segment used to be started again at once while the others ran: hundreds a second
+        int refused = server.requests("/big.bin").size() - before;
+        assertTrue(refused >= 1 && refused <= 4, "requests refused: " + refused);
+    }
+
+    @Test
+    void anUnwantedAnswerToASegmentIsDroppedNotReadToItsEnd() throws Exception {
+        // If-Range fails once the resource changed: each segment gets the new 3 MB at 30 kB/s, ~100 s
+        // to read, where its connection should be dropped and the record start over at once
+        server.throttle("/big.bin", 300_000);
+        assertEquals(0, cli.run(fetch("drop")).code);
+        cli.await("drop", f -> f.downloaded > 300_000, T);
+        assertTrue(ranged().size() >= 2, "split before the change");
+        byte[] changed = TestServer.randomBytes(data.length, 80);
+        server.throttle("/big.bin", 30_000);
+        server.changeContent("/big.bin", changed);
+        server.stop(); // every segment's connection is cut; their resumes meet the new ETag and get 200
+        server.clearRequests();
+        server.restart();
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (server.requests("/big.bin").stream().noneMatch(r -> r.header("Range") == null)) {
+            assertTrue(System.nanoTime() < deadline, "no plain GET to start over: " + cli.workerLog());
+            Thread.sleep(50);
+        }
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("wait", "drop", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(changed, Files.readAllBytes(dl.resolve("big.bin")), "the new content, wholly");
+        assertTrue(cli.workerLog().contains("starts over on one connection"), cli.workerLog());
+    }
+
+    @Test
+    void aServerThatRefusesMoreConnectionsGetsTheFileOverTheOnesItServes() throws Exception {
+        // a limit of connections per client, answered 503: each further split is refused
+        fourSegmentsRunning("limit");
+        int before = server.requests("/big.bin").size();
+        server.failWith("/big.bin", 503, 100_000, 1);
+        assertEquals(0, cli.run("wait", "limit", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        // each refused range went back to the connection it was split from, and the record kept to
+        // the connections it had: at most one refusal per connection that ended
+        int refused = server.requests("/big.bin").size() - before;
+        assertTrue(refused <= 4, "requests refused: " + refused);
+    }
+
     @Test
     void aChangeOfTheResourceMidSegmentsRestartsTheRecordNeverSplices() throws Exception {
         server.throttle("/big.bin", 300_000);
