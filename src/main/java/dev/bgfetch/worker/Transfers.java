@@ -162,7 +162,10 @@ final class Transfers {
         if (last == null) {
             slots.give(j.host);
             j.run.dirty = true;
-            if (o.kind == Outcome.Kind.NETWORK || o.kind == Outcome.Kind.RETRY_LATER) {
+            if (!s.pieces.contains(p)) {
+                Log.info("'" + j.run.fetch.id + "' #" + j.index + " segment at " + p.range.next() + " refused ("
+                        + o.message + "): its range goes back to the connection it was split from");
+            } else if (o.kind == Outcome.Kind.NETWORK || o.kind == Outcome.Kind.RETRY_LATER) {
                 Log.info("'" + j.run.fetch.id + "' #" + j.index + " segment at " + p.range.next() + " retries: " + o.message);
             }
             return;

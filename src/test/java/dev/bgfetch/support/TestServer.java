@@ -394,6 +394,15 @@ public final class TestServer implements AutoCloseable {
     }
 
     /**
+     * Every request at {@code path} with a {@code Range} header gets {@code status} (with
+     * {@code Retry-After} if non-null) while plain GETs are served, like a server that allows one
+     * connection per client or whose signed URL expired after the first request. 0 turns it off.
+     */
+    public void failRanges(String path, int status, Integer retryAfterSeconds) {
+        faults(path).rangeFailure = status == 0 ? null : new Failure(status, retryAfterSeconds);
+    }
+
+    /**
      * Paces file bodies at {@code path} to about {@code bytesPerSecond} (small chunks, each flushed).
      * Takes effect on running transfers too, so a test can slow a download down and later release it
      * with 0 (= unthrottled).
@@ -417,6 +426,7 @@ public final class TestServer implements AutoCloseable {
         final Countdown<Stall> stall = new Countdown<>();
         final Countdown<Failure> fail = new Countdown<>();
         volatile boolean ignoreRange;
+        volatile Failure rangeFailure;
         volatile long bytesPerSecond;
         volatile long headerDelayMillis;
     }
@@ -547,6 +557,14 @@ public final class TestServer implements AutoCloseable {
         if (f != null) {
             long delay = f.headerDelayMillis;
             if (delay > 0 && !gen.pause(TimeUnit.MILLISECONDS.toNanos(delay))) {
+                return;
+            }
+            Failure ranged = f.rangeFailure;
+            if (ranged != null && ex.getRequestHeaders().getFirst("Range") != null) {
+                if (ranged.retryAfterSeconds() != null) {
+                    ex.getResponseHeaders().set("Retry-After", ranged.retryAfterSeconds().toString());
+                }
+                sendSimple(ex, ranged.status(), "injected " + ranged.status() + " to a range\n");
                 return;
             }
             Failure failure = f.fail.take();

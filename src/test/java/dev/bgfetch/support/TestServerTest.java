@@ -187,6 +187,19 @@ class TestServerTest {
     }
 
     @Test
+    void failRangesRefusesOnlyRequestsWithARange() throws Exception {
+        server.failRanges("/data.bin", 503, 1);
+        HttpResponse<byte[]> plain = get("/data.bin");
+        assertEquals(200, plain.statusCode());
+        assertArrayEquals(DATA, plain.body());
+        HttpResponse<byte[]> ranged = get("/data.bin", "Range", "bytes=10-19");
+        assertEquals(503, ranged.statusCode());
+        assertEquals("1", header(ranged, "Retry-After"));
+        server.failRanges("/data.bin", 0, null);
+        assertEquals(206, get("/data.bin", "Range", "bytes=10-19").statusCode());
+    }
+
+    @Test
     void failWithAnswersStatusKTimesThenServesNormally() throws Exception {
         server.failWith("/data.bin", 503, 2, 7);
 
