@@ -19,6 +19,11 @@ public final class Segment {
     private boolean ranged;
     /** The first response allowed splitting: ranges, a strong validator, a known total. */
     private boolean splittable;
+    /**
+     * Exclusive end of what the request in flight asked for: the whole body for the first, plain
+     * request; for a ranged one, its end when the request was made (a split may shrink it since).
+     */
+    private long requested;
 
     private Segment(long start, long end, long done, boolean ranged) {
         this.start = start;
@@ -26,6 +31,13 @@ public final class Segment {
         this.done = done;
         this.claimed = done;
         this.ranged = ranged;
+        this.requested = ranged ? 0 : Long.MAX_VALUE;
+    }
+
+    /** The end to ask for now ({@code Range: bytes=next-(end-1)}), remembered as what this request covers. */
+    public synchronized long request() {
+        requested = end;
+        return end;
     }
 
     /** The record's first request: a plain GET (or the single-connection resume) from byte 0. */
@@ -81,11 +93,12 @@ public final class Segment {
 
     /**
      * Takes back the range a split gave away, {@code [end, newEnd)}, while this segment still reads
-     * up to its end; false when it is done with it (then the range stays a segment of its own).
+     * up to its end and its request covers the new one; false otherwise (the range then stays a
+     * segment of its own).
      */
     public synchronized boolean extend(long newEnd) {
-        if (end == Long.MAX_VALUE || newEnd <= end || start + claimed >= end) {
-            return false;
+        if (end == Long.MAX_VALUE || newEnd <= end || start + claimed >= end || newEnd > requested) {
+            return false; // done with its range, or its request stops before the new end
         }
         end = newEnd;
         return true;

@@ -169,7 +169,7 @@ public final class Transfer {
             // The .part is sparse beyond this segment's data: its length proves nothing here.
             part.attributes();
             have = seg.next();
-            rangeEnd = seg.end() - 1;
+            rangeEnd = seg.request() - 1;
             if (validator == null || job.knownTotal < 0) {
                 return Outcome.of(Outcome.Kind.CHANGED, "no validator to resume a segment with");
             }
