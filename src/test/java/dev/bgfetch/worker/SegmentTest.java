@@ -140,29 +140,43 @@ class SegmentTest {
         assertTrue(refused >= 1 && refused <= 4, "requests refused: " + refused);
     }
 
+    /**
+     * Starts a fetch, waits until it is split, then changes the resource and cuts every connection,
+     * so the segments' resumes meet the new ETag (and get 200); returns the new content.
+     */
+    private byte[] changeMidSegments(String id, int seed, long rateAfter) throws Exception {
+        server.throttle("/big.bin", 300_000);
+        assertEquals(0, cli.run(fetch(id)).code);
+        cli.await(id, f -> f.downloaded > 300_000, T);
+        assertTrue(ranged().size() >= 2, "split before the change");
+        byte[] changed = TestServer.randomBytes(data.length, seed);
+        server.throttle("/big.bin", rateAfter);
+        server.changeContent("/big.bin", changed);
+        server.stop();
+        server.clearRequests();
+        server.restart();
+        return changed;
+    }
+
+    /** The fetch ends with the new content, wholly, after starting over on one connection. */
+    private void assertStartedOverWith(String id, byte[] changed) throws Exception {
+        assertEquals(0, cli.run("wait", id, "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(changed, Files.readAllBytes(dl.resolve("big.bin")), "the new content, wholly");
+        assertTrue(cli.workerLog().contains("starts over on one connection"), cli.workerLog());
+    }
+
     @Test
     void anUnwantedAnswerToASegmentIsDroppedNotReadToItsEnd() throws Exception {
         // If-Range fails once the resource changed: each segment gets the new 3 MB at 30 kB/s, ~100 s
         // to read, where its connection should be dropped and the record start over at once
-        server.throttle("/big.bin", 300_000);
-        assertEquals(0, cli.run(fetch("drop")).code);
-        cli.await("drop", f -> f.downloaded > 300_000, T);
-        assertTrue(ranged().size() >= 2, "split before the change");
-        byte[] changed = TestServer.randomBytes(data.length, 80);
-        server.throttle("/big.bin", 30_000);
-        server.changeContent("/big.bin", changed);
-        server.stop(); // every segment's connection is cut; their resumes meet the new ETag and get 200
-        server.clearRequests();
-        server.restart();
+        byte[] changed = changeMidSegments("drop", 80, 30_000);
         long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
         while (server.requests("/big.bin").stream().noneMatch(r -> r.header("Range") == null)) {
             assertTrue(System.nanoTime() < deadline, "no plain GET to start over: " + cli.workerLog());
             Thread.sleep(50);
         }
         server.throttle("/big.bin", 0);
-        assertEquals(0, cli.run("wait", "drop", "--timeout", "50s").code, cli.workerLog());
-        assertArrayEquals(changed, Files.readAllBytes(dl.resolve("big.bin")), "the new content, wholly");
-        assertTrue(cli.workerLog().contains("starts over on one connection"), cli.workerLog());
+        assertStartedOverWith("drop", changed);
     }
 
     @Test
@@ -179,18 +193,8 @@ class SegmentTest {
 
     @Test
     void aChangeOfTheResourceMidSegmentsRestartsTheRecordNeverSplices() throws Exception {
-        server.throttle("/big.bin", 300_000);
-        assertEquals(0, cli.run(fetch("chg")).code);
-        cli.await("chg", f -> f.downloaded > 300_000, T);
-        assertTrue(ranged().size() >= 2, "split before the change");
-        byte[] changed = TestServer.randomBytes(data.length, 78);
-        server.changeContent("/big.bin", changed);
-        server.stop(); // every segment's connection is cut; their resumes meet the new ETag
-        server.throttle("/big.bin", 0);
-        server.restart();
-        assertEquals(0, cli.run("wait", "chg", "--timeout", "50s").code, cli.workerLog());
-        assertArrayEquals(changed, Files.readAllBytes(dl.resolve("big.bin")), "the new content, wholly");
-        assertTrue(cli.workerLog().contains("starts over on one connection"), cli.workerLog());
+        byte[] changed = changeMidSegments("chg", 78, 0);
+        assertStartedOverWith("chg", changed);
     }
 
     @Test
