@@ -1,9 +1,5 @@
 package dev.bgfetch.worker;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,26 +15,23 @@ import java.util.Map;
  * loopback took 2.11 s with 6 connections against 1.72 s with 2, and 1 GiB over https 4.20
  * against 3.66 s (bench/RESULTS.md). So a record starts at the narrow width and is widened for good
  * once a window of {@link #WINDOW_MS} shows every connection that ran through it below
- * {@link #FAST_PER_SECOND} while the CPU had at least {@link #IDLE_PERCENT}% idle. The fastest
- * connection decides, not the average: one still in its handshake says nothing about the link. The
- * CPU is asked because a fresh worker's first https bytes are slow for want of compiled code (its
- * first windows ran at 34-38 MiB/s on the benchmark's loopback with both cores busy).
+ * {@link #FAST_PER_SECOND} while the worker left at least {@link #IDLE_PERCENT}% of the cores idle.
+ * The fastest connection decides, not the average: one still in its handshake says nothing about
+ * the link. The CPU is asked because a fresh worker's first https bytes are slow for want of
+ * compiled code (its first windows ran at 34-38 MiB/s on the benchmark's loopback with both cores
+ * busy); the worker's own time, not the machine's, so another program's load does not keep a slow
+ * link narrow.
  */
 final class SplitWidth {
     /** A connection faster than this is taken to be limited by the CPU or the disk, not the link. */
     static final long FAST_PER_SECOND = 48L << 20;
     /** How long a connection must run before its rate is judged. */
     static final long WINDOW_MS = 100;
-    /** Below this share of idle CPU (all cores, iowait and steal not idle) more connections cannot help. */
+    /** When the worker leaves less than this share of the cores idle, more connections cannot help. */
     static final int IDLE_PERCENT = 25;
 
     /** One running connection of the record: its identity (the transfer) and its bytes so far. */
     record Probe(Object connection, long done) {
-    }
-
-    /** The machine's CPU time so far: {idle, total} in any unit, or null when it cannot tell. */
-    interface CpuTimes {
-        long[] read();
     }
 
     private final int narrow;
@@ -55,9 +48,10 @@ final class SplitWidth {
         this.cpu = cpu;
     }
 
-    /** The machine's: {@link Runtime#availableProcessors()} (a container's CPU limit included) and /proc/stat. */
+    /** The machine's: {@link Runtime#availableProcessors()} (a container's CPU limit included) and this process's CPU time. */
     static SplitWidth forThisMachine() {
-        return new SplitWidth(Runtime.getRuntime().availableProcessors(), SplitWidth::procStat);
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new SplitWidth(cores, CpuTimes.ofThisProcess(cores));
     }
 
     /**
@@ -105,13 +99,7 @@ final class SplitWidth {
 
     /** Whether the CPU had room over the window; true when that cannot be told (the rate alone decides). */
     private boolean cpuIdle() {
-        long[] now = cpu.read();
-        if (now == null || cpuAtStart == null) {
-            return true;
-        }
-        long total = now[1] - cpuAtStart[1];
-        long idle = now[0] - cpuAtStart[0];
-        return total <= 0 || idle * 100 >= total * IDLE_PERCENT;
+        return CpuTimes.idle(cpuAtStart, cpu.read(), IDLE_PERCENT);
     }
 
     private void newWindow(long nowMillis, List<Probe> running) {
@@ -126,39 +114,5 @@ final class SplitWidth {
     /** Widened for good: the connections were slow and the machine had room. */
     boolean wide() {
         return wide;
-    }
-
-    /** {idle, total} jiffies of all CPUs from the first line of /proc/stat (Linux); null elsewhere. */
-    static long[] procStat() {
-        String line;
-        try {
-            byte[] b = Files.readAllBytes(Path.of("/proc/stat"));
-            int eol = 0;
-            while (eol < b.length && b[eol] != '\n') {
-                eol++;
-            }
-            line = new String(b, 0, eol, StandardCharsets.US_ASCII);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return parseCpuLine(line);
-    }
-
-    /** "cpu  user nice system idle iowait irq softirq steal ..." to {idle, total}; null if not that. */
-    static long[] parseCpuLine(String line) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length < 5 || !f[0].equals("cpu")) {
-            return null;
-        }
-        long total = 0;
-        try {
-            // guest and guest_nice (9, 10) are already counted in user and nice
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                total += Long.parseLong(f[i]);
-            }
-            return new long[] {Long.parseLong(f[4]), total};
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }

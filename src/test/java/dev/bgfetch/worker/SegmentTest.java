@@ -150,9 +150,11 @@ class SegmentTest {
         cli.await(id, f -> f.downloaded > 300_000, T);
         assertTrue(ranged().size() >= 2, "split before the change");
         byte[] changed = TestServer.randomBytes(data.length, seed);
-        server.throttle("/big.bin", rateAfter);
         server.changeContent("/big.bin", changed);
         server.stop();
+        // only now: a faster rate would apply to the running segments too, and they could finish
+        // the old content before the change
+        server.throttle("/big.bin", rateAfter);
         server.clearRequests();
         server.restart();
         return changed;

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class SplitWidthTest {
     static final long MIB = 1 << 20;
-    static final SplitWidth.CpuTimes NO_CPU = () -> null;
+    static final CpuTimes NO_CPU = () -> null;
     final Object a = new Object();
     final Object b = new Object();
     final Object c = new Object();
@@ -102,16 +102,20 @@ class SplitWidthTest {
     }
 
     @Test
-    void theCpuLineOfProcStat() {
-        long[] t = SplitWidth.parseCpuLine("cpu  1842042 0 513101 3075720 37054 0 31264 29340 7 7");
-        assertEquals(3075720, t[0]);
-        assertEquals(1842042L + 513101 + 3075720 + 37054 + 31264 + 29340, t[1], "guest time is in user already");
-        assertEquals(null, SplitWidth.parseCpuLine("cpu0 1 2 3 4 5"));
-        assertEquals(null, SplitWidth.parseCpuLine("cpu x y z w"));
-        assertEquals(null, SplitWidth.parseCpuLine(""));
-        long[] here = SplitWidth.procStat();
-        if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/stat"))) {
-            assertTrue(here != null && here[1] >= here[0] && here[0] > 0, "this machine's");
+    void thisProcessCpuTimeCountsItsOwnWork() throws Exception {
+        CpuTimes cpu = CpuTimes.ofThisProcess(1);
+        long[] before = cpu.read();
+        long until = System.nanoTime() + 300_000_000L;
+        long x = 0;
+        while (System.nanoTime() < until) {
+            x += Long.numberOfTrailingZeros(x + System.nanoTime());
         }
+        long[] busy = cpu.read();
+        assertTrue(x != 0);
+        assertFalse(CpuTimes.idle(before, busy, 90), "a spinning thread on one core is not 90% idle");
+        Thread.sleep(300);
+        long[] after = cpu.read();
+        assertTrue(CpuTimes.idle(busy, after, 50), "a sleeping one is");
+        assertTrue(CpuTimes.idle(null, after, 50), "unknown: idle");
     }
 }
