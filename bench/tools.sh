@@ -48,3 +48,8 @@ have_bgfetch_base() { [[ -x ${BGFETCH_BASE_BIN:-} ]]; }
 tool_bgfetch_base() {
   BGFETCH_BIN=$BGFETCH_BASE_BIN BGFETCH_HOME=${BGFETCH_HOME}-base tool_bgfetch "$@"
 }
+TOOL_DESC[bgfetch_jdktls]="bgfetch ... with the JDK's TLS instead of BoringSSL (-Dbgfetch.tls=jdk)"
+have_bgfetch_jdktls() { have_bgfetch; }
+tool_bgfetch_jdktls() {
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -Dbgfetch.tls=jdk" BGFETCH_HOME=${BGFETCH_HOME}-jdktls tool_bgfetch "$@"
+}

@@ -11,6 +11,9 @@ import java.net.UnknownHostException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -86,7 +89,7 @@ final class Failures {
             return silent("TLS handshake with " + host + " timed out", hopUrl, engine);
         }
         if (answered && (find(e, SocketException.class) != null || find(e, EOFException.class) != null)) {
-            return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: " + e.getMessage());
+            return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: " + oneLine(e.getMessage()));
         }
         if (e instanceof SSLHandshakeException && find(e, EOFException.class) != null) {
             return silent("TLS handshake with " + host + " failed: the server closed the connection", hopUrl, engine);
@@ -112,16 +115,42 @@ final class Failures {
         return false;
     }
 
-    /** The JDK's reason without its class names: "Received fatal alert: handshake_failure" → "the server refused (handshake_failure)". */
+    /**
+     * The reason of the JDK or of BoringSSL in the same words, without class names, pointers or source
+     * lines: "Received fatal alert: handshake_failure" and BoringSSL's "...:SSLV3_ALERT_HANDSHAKE_FAILURE
+     * (../ssl/tls_record.cc:594 0x7f...)" are both "the server refused (handshake_failure)".
+     */
     static String tlsReason(SSLException e) {
         String m = String.valueOf(e.getMessage());
-        if (m.contains("Unsupported or unrecognized SSL message")) {
+        if (m.contains("Unsupported or unrecognized SSL message") || m.contains("Unable to parse TLS packet header")
+                || m.contains(":WRONG_VERSION_NUMBER")) {
             return "the server does not speak TLS (is it an http port?)";
         }
         if (m.startsWith("Received fatal alert: ")) {
             return "the server refused (" + m.substring("Received fatal alert: ".length()) + ")";
         }
-        return m.replaceAll("(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
+        Matcher boring = BORINGSSL_REASON.matcher(m);
+        if (boring.find()) {
+            String reason = boring.group(1).toLowerCase(Locale.ROOT);
+            Matcher alert = BORINGSSL_ALERT.matcher(reason);
+            return alert.matches() ? "the server refused (" + alert.group(1) + ")" : reason.replace('_', ' ');
+        }
+        return oneLine(m).replaceAll("(?:[a-z]\\w*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
+    }
+
+    /** BoringSSL's error line: "error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE". */
+    private static final Pattern BORINGSSL_REASON =
+            Pattern.compile("error:[0-9A-Fa-f]+:[^:\\n]*:[^:\\n]*:([A-Z0-9_]+)");
+    private static final Pattern BORINGSSL_ALERT = Pattern.compile("(?:sslv3|tlsv1\\d?)_alert_(.+)");
+
+    /** The first line of a TLS library's message, without BoringSSL's "Read error: ssl=0x7f...: " prefix. */
+    static String oneLine(String message) {
+        String m = String.valueOf(message);
+        int nl = m.indexOf('\n');
+        if (nl >= 0) {
+            m = m.substring(0, nl);
+        }
+        return m.replaceFirst("^(?:(?:Read|Write) error: )?ssl=0x[0-9a-fA-F]+: ", "");
     }
 
     private static <T extends Throwable> T find(Throwable e, Class<T> type) {

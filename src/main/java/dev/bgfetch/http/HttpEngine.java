@@ -178,7 +178,7 @@ public final class HttpEngine implements Closeable {
         }
 
         static TrustOnFirstUse jdk() {
-            return new TrustOnFirstUse(DefaultClientTlsStrategy::createDefault);
+            return new TrustOnFirstUse(() -> new DefaultClientTlsStrategy(Trust.defaults()));
         }
 
         /** The JDK's trust and the certificates of {@code pem}, which are read now. */

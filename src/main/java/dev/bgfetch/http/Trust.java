@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -78,11 +80,22 @@ public final class Trust {
             }
             X509ExtendedTrustManager defaults = trustManager(null);
             X509ExtendedTrustManager added = trustManager(ks);
-            SSLContext c = SSLContext.getInstance("TLS");
+            SSLContext c = TlsProvider.newContext();
             c.init(null, new TrustManager[] {new Either(defaults, added)}, null);
             return c;
         } catch (GeneralSecurityException | IOException e) {
             throw new BadCaFile("cannot use the CA certificates of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An SSL context trusting the JDK's default trust store. */
+    static SSLContext defaults() throws IOException {
+        try {
+            SSLContext c = TlsProvider.newContext();
+            c.init(null, new TrustManager[] {trustManager(null)}, null);
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use the default trust store: " + e.getMessage(), e);
         }
     }
 
@@ -139,16 +152,30 @@ public final class Trust {
             void run(X509ExtendedTrustManager tm) throws CertificateException;
         }
 
+        /**
+         * The default's refusal when both refuse the chain; the added certificates' refusal when they
+         * trusted the chain and refused it for something else (the name of the host: else a
+         * certificate of --ca-certificate for another name would be reported as not trusted).
+         */
         private void either(Check c) throws CertificateException {
             try {
                 c.run(first);
             } catch (CertificateException e) {
                 try {
                     c.run(second);
-                } catch (CertificateException ignored) {
-                    throw e;
+                } catch (CertificateException fromAdded) {
+                    throw isPathFailure(fromAdded) ? e : fromAdded;
                 }
             }
+        }
+
+        private static boolean isPathFailure(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

@@ -1,0 +1,145 @@
+package dev.bgfetch.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpsServer;
+import dev.bgfetch.support.RawServer;
+import dev.bgfetch.support.SelfSignedTls;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's TLS is BoringSSL (Conscrypt) where its native library loads, and its failures read as
+ * the JDK's did: the same words for a refused handshake, a name mismatch, a server that does not
+ * speak TLS. Real HTTPS servers on 127.0.0.1.
+ */
+class TlsProviderTest {
+    @TempDir
+    Path tmp;
+
+    static boolean linuxX64() {
+        return System.getProperty("os.name").startsWith("Linux")
+                && (System.getProperty("os.arch").equals("amd64") || System.getProperty("os.arch").equals("x86_64"));
+    }
+
+    Outcome get(HttpEngine e, String url) {
+        Transfer.Job j = new Transfer.Job();
+        j.url = URI.create(url);
+        j.part = tmp.resolve("x.part");
+        j.fsync = false;
+        return new Transfer(e, j, new TransferTest.Listener()).run();
+    }
+
+    HttpEngine engine(Path ca) throws Trust.BadCaFile {
+        return HttpEngine.create(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "bgfetch-test", ca);
+    }
+
+    @Test
+    void theWorkersTlsIsBoringSslOnLinuxX64AndDownloadsThroughIt() throws Exception {
+        assumeTrue(linuxX64(), "Conscrypt's uber jar carries BoringSSL for linux x86-64");
+        assertEquals("BoringSSL (Conscrypt)", TlsProvider.name());
+        SelfSignedTls cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
+        byte[] body = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(7).nextBytes(body);
+        HttpsServer https = cert.serve(body);
+        Path pem = cert.pem(tmp.resolve("ca.pem"));
+        try (HttpEngine e = engine(pem)) {
+            HttpEngine.TrustOnFirstUse trust = HttpEngine.TrustOnFirstUse.withExtraCa(pem);
+            try (Socket s = new Socket("127.0.0.1", https.getAddress().getPort())) {
+                SSLSocket tls = trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null);
+                assertTrue(tls.getClass().getName().startsWith("org.conscrypt."), tls.getClass().getName());
+            }
+            Outcome o = get(e, "https://127.0.0.1:" + https.getAddress().getPort() + "/f");
+            assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+            assertArrayEquals(body, Files.readAllBytes(tmp.resolve("x.part")));
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @Test
+    void aCertificateOfTheGivenCaForAnotherNameDoesNotMatch() throws Exception {
+        SelfSignedTls cert = SelfSignedTls.create(tmp, "dns:localhost");
+        HttpsServer https = cert.serve("secret".getBytes(StandardCharsets.UTF_8));
+        try (HttpEngine e = engine(cert.pem(tmp.resolve("ca.pem")))) {
+            Outcome o = get(e, "https://127.0.0.1:" + https.getAddress().getPort() + "/f");
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertEquals("certificate does not match 127.0.0.1", o.message);
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @Test
+    void aServerThatRefusesTheHandshakeSaysWhyInOneLine() throws Exception {
+        // a fatal handshake_failure alert (TLS record 21, level 2, description 40) in answer to the ClientHello
+        byte[] alert = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+        try (RawServer refusing = RawServer.banner(alert); HttpEngine e = engine(null)) {
+            Outcome o = get(e, "https://127.0.0.1:" + refusing.port() + "/f");
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertEquals("TLS handshake with 127.0.0.1 failed: the server refused (handshake_failure)", o.message);
+        }
+    }
+
+    @Test
+    void aServerThatAnswersInPlainHttpDoesNotSpeakTls() throws Exception {
+        try (RawServer plain = RawServer.banner(RawServer.bytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))) {
+            try (HttpEngine e = engine(null)) {
+                Outcome o = get(e, "https://127.0.0.1:" + plain.port() + "/f");
+                assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+                assertEquals("TLS handshake with 127.0.0.1 failed: the server does not speak TLS (is it an http port?)", o.message);
+            }
+        }
+    }
+
+    @Test
+    void aTlsConnectionCutMidBodyIsNetworkTroubleWithTheBytesKept() throws Exception {
+        SelfSignedTls cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
+        byte[] body = new byte[2 * 1024 * 1024];
+        new java.util.Random(3).nextBytes(body);
+        HttpsServer https = cert.serve(body);
+        https.removeContext("/");
+        https.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body, 0, body.length / 3);
+            ex.getResponseBody().flush();
+            ex.getHttpContext().getServer().stop(0); // cuts the connection mid-body
+        });
+        try (HttpEngine e = engine(cert.pem(tmp.resolve("ca.pem")))) {
+            Outcome o = get(e, "https://127.0.0.1:" + https.getAddress().getPort() + "/f");
+            assertEquals(Outcome.Kind.NETWORK, o.kind, o.toString());
+            long kept = Files.size(tmp.resolve("x.part"));
+            assertTrue(kept > 0 && kept <= body.length / 3, "kept " + kept);
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    @Test
+    void boringSslReasonsReadAsTheJdksWithoutPointersOrSourceLines() {
+        assertEquals("the server refused (handshake_failure)", Failures.tlsReason(new SSLException(
+                "Read error: ssl=0x7f124809d468: Failure in SSL library, usually a protocol error\n"
+                        + "error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE"
+                        + " (../ssl/tls_record.cc:594 0x7f12480ba588:0x00000001)\n"
+                        + "error:1000009a:SSL routines:OPENSSL_internal:HANDSHAKE_FAILURE_ON_CLIENT_HELLO")));
+        assertEquals("the server refused (certificate_required)", Failures.tlsReason(new SSLException(
+                "error:1000045c:SSL routines:OPENSSL_internal:TLSV1_ALERT_CERTIFICATE_REQUIRED (../ssl/tls_record.cc:594)")));
+        assertEquals("no shared cipher", Failures.tlsReason(new SSLException(
+                "error:100000b8:SSL routines:OPENSSL_internal:NO_SHARED_CIPHER")));
+        assertEquals("the server does not speak TLS (is it an http port?)",
+                Failures.tlsReason(new SSLException("Unable to parse TLS packet header")));
+        assertEquals("I/O error during system call, Connection reset by peer", Failures.oneLine(
+                "Read error: ssl=0x7f1: I/O error during system call, Connection reset by peer\nmore"));
+    }
+}
