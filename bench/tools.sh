@@ -53,3 +53,8 @@ have_bgfetch_jdktls() { have_bgfetch; }
 tool_bgfetch_jdktls() {
   BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -Dbgfetch.tls=jdk" BGFETCH_HOME=${BGFETCH_HOME}-jdktls tool_bgfetch "$@"
 }
+TOOL_DESC[bgfetch_nodirect]="bgfetch ... with large bodies through the page cache (-Dbgfetch.direct-io=false)"
+have_bgfetch_nodirect() { have_bgfetch; }
+tool_bgfetch_nodirect() {
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -Dbgfetch.direct-io=false" BGFETCH_HOME=${BGFETCH_HOME}-nodirect tool_bgfetch "$@"
+}

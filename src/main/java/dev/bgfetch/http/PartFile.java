@@ -139,6 +139,43 @@ final class PartFile {
         }
     }
 
+    Path path() {
+        return path;
+    }
+
+    /**
+     * The .part opened again for writing with O_DIRECT, checked to be the file {@link #open} opened;
+     * null where the file system (tmpfs) or the JDK refuses it, or anything else is off: the caller
+     * then writes through the page cache.
+     */
+    FileChannel openDirect() {
+        if (key == null) {
+            return null;
+        }
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT,
+                    LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            a = null;
+        }
+        if (a == null || !a.isRegularFile() || !Objects.equals(a.fileKey(), key)) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // not used
+            }
+            return null;
+        }
+        return ch;
+    }
+
     /** Fails the transfer when the .part (or its directory) was deleted or replaced since it was opened. */
     void checkStillThere() throws DiskError {
         BasicFileAttributes a;

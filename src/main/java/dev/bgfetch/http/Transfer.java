@@ -69,6 +69,11 @@ public final class Transfer {
         /** Force the data to disk before reporting COMPLETE. */
         public boolean fsync = true;
         /**
+         * A large body may bypass the page cache (O_DIRECT, see {@link BodySink}); off with
+         * {@code -Dbgfetch.direct-io=false}.
+         */
+        public boolean directIo = !"false".equals(System.getProperty(BodySink.PROPERTY));
+        /**
          * The part of the file this transfer writes, or null for the whole file as one connection.
          * A ranged segment asks for exactly its range and reports {@link Outcome.Kind#SEGMENT_DONE}.
          */
@@ -446,95 +451,105 @@ public final class Transfer {
             long sincePresent = 0;
             long presentAt = System.nanoTime();
             byte[] buf = BODY_BUFFER.get();
-            WriteBehind behind = job.fsync ? new WriteBehind(ch) : null;
-            InputStream in = entity.getContent();
-            boolean whole = false;
-            boolean stopped = false;
-            try {
-                int n;
-                RateLimit limit = job.rateLimit;
-                RateLimit all = job.workerRateLimit;
-                int chunk = limit == null ? buf.length : limit.chunk(buf.length);
-                chunk = all == null ? chunk : Math.min(chunk, all.chunk(buf.length));
-                // Plain sockets already return what arrived while the last chunk was written; more
-                // reads there only wait for smaller pieces (W3: more CPU, not less).
-                boolean tls = hopUrl != null && "https".equalsIgnoreCase(hopUrl.getScheme());
-                while ((n = tls ? fill(in, buf, chunk) : in.read(buf, 0, chunk)) != -1) {
-                    if (cancelled) {
-                        return got;
-                    }
-                    if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)) {
-                        return got;
-                    }
-                    if (all != null && n > 0 && !all.pace(n, () -> cancelled)) {
-                        return got;
-                    }
-                    if (n == 0) {
-                        continue;
-                    }
-                    boolean atEnd = false;
-                    if (seg != null) {
-                        int allowed = seg.claim(n);
-                        atEnd = allowed < n;
-                        n = allowed;
+            RateLimit limit = job.rateLimit;
+            RateLimit all = job.workerRateLimit;
+            long expected = seg != null && seg.end() != Long.MAX_VALUE ? seg.end() - start : total >= 0 ? total - start : -1;
+            try (BodySink sink = BodySink.open(part, ch, start, expected,
+                    job.directIo && job.fsync && limit == null && all == null)) {
+                WriteBehind behind = job.fsync && !sink.direct() ? new WriteBehind(ch) : null;
+                InputStream in = entity.getContent();
+                boolean whole = false;
+                boolean stopped = false;
+                boolean cut = false;
+                boolean capped = false;
+                try {
+                    int n;
+                    int chunk = limit == null ? buf.length : limit.chunk(buf.length);
+                    chunk = all == null ? chunk : Math.min(chunk, all.chunk(buf.length));
+                    // Plain sockets already return what arrived while the last chunk was written; more
+                    // reads there only wait for smaller pieces (W3: more CPU, not less).
+                    boolean tls = hopUrl != null && "https".equalsIgnoreCase(hopUrl.getScheme());
+                    while ((n = tls ? fill(in, buf, chunk) : in.read(buf, 0, chunk)) != -1) {
+                        if (cancelled) {
+                            cut = true;
+                            break;
+                        }
+                        if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)
+                                || all != null && n > 0 && !all.pace(n, () -> cancelled)) {
+                            cut = true;
+                            break;
+                        }
                         if (n == 0) {
+                            continue;
+                        }
+                        boolean atEnd = false;
+                        if (seg != null) {
+                            int allowed = seg.claim(n);
+                            atEnd = allowed < n;
+                            n = allowed;
+                            if (n == 0) {
+                                stopped = true;
+                                break;
+                            }
+                        }
+                        if (!listener.reserve(n)) {
+                            if (seg != null) {
+                                seg.unclaim(n);
+                            }
+                            capped = true;
+                            break;
+                        }
+                        int landed;
+                        try {
+                            landed = sink.write(buf, n);
+                        } catch (DiskError e) {
+                            throw lost(e, sink, ch, got);
+                        }
+                        got = landed(seg, behind, got, landed);
+                        sinceCheck += n;
+                        sincePresent += n;
+                        if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
+                            sinceCheck = 0;
+                            checked(() -> part.checkFree(), sink, ch, got);
+                        }
+                        // Writing on into a deleted file would read the whole body for nothing.
+                        if (sincePresent >= PRESENT_CHECK_EVERY
+                                || System.nanoTime() - presentAt >= PRESENT_CHECK_MS * 1_000_000) {
+                            sincePresent = 0;
+                            presentAt = System.nanoTime();
+                            checked(() -> part.checkStillThere(), sink, ch, got);
+                        }
+                        if (atEnd) {
                             stopped = true;
                             break;
                         }
                     }
-                    if (!listener.reserve(n)) {
-                        if (seg != null) {
-                            seg.unclaim(n);
-                        }
-                        return -1;
-                    }
+                    whole = !stopped && !cut && !capped;
+                } catch (IOException | RuntimeException e) {
+                    // the connection failed: what arrived before it is kept, as a resume starts there
                     try {
-                        part.write(ch, buf, n, got);
-                    } catch (DiskError e) {
-                        if (seg != null) {
-                            seg.unclaim(n);
-                        }
-                        if (seg != null && seg.ranged()) {
-                            // Other segments' data may lie beyond: nothing is cut, only the count goes back
-                            // (the record fails, and its sparse .part goes with it).
-                        } else {
-                            // What the record counts must be what the disk holds (a partial chunk is cut off).
-                            part.dropPartialChunk(ch, got);
-                        }
-                        listener.restarted(n);
-                        throw e;
+                        landed(seg, behind, got, sink.land());
+                    } catch (DiskError d) {
+                        throw lost(d, sink, ch, got);
                     }
-                    if (seg != null) {
-                        seg.wrote(n);
-                    }
-                    if (behind != null) {
-                        behind.wrote(n);
-                    }
-                    got += n;
-                    sinceCheck += n;
-                    sincePresent += n;
-                    if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
-                        sinceCheck = 0;
-                        part.checkFree();
-                    }
-                    // Writing on into a deleted file would read the whole body for nothing.
-                    if (sincePresent >= PRESENT_CHECK_EVERY
-                            || System.nanoTime() - presentAt >= PRESENT_CHECK_MS * 1_000_000) {
-                        sincePresent = 0;
-                        presentAt = System.nanoTime();
-                        part.checkStillThere();
-                    }
-                    if (atEnd) {
-                        stopped = true;
-                        break;
+                    throw e;
+                } finally {
+                    if (whole) {
+                        in.close();
+                    } else {
+                        dropConnection(in);
                     }
                 }
-                whole = !stopped;
-            } finally {
-                if (whole) {
-                    in.close();
-                } else {
-                    dropConnection(in);
+                try {
+                    got = landed(seg, behind, got, sink.land());
+                } catch (DiskError e) {
+                    throw lost(e, sink, ch, got);
+                }
+                if (capped) {
+                    return -1;
+                }
+                if (cut) {
+                    return got;
                 }
             }
             listener.connectionFree();
@@ -543,6 +558,55 @@ public final class Transfer {
                 part.force(ch);
             }
             return got;
+        }
+    }
+
+    /** Counts {@code n} bytes landed in the file at {@code got}: the segment's progress, the write-behind; returns the new end. */
+    private static long landed(Segment seg, WriteBehind behind, long got, int n) {
+        if (n > 0) {
+            if (seg != null) {
+                seg.wrote(n);
+            }
+            if (behind != null) {
+                behind.wrote(n);
+            }
+        }
+        return got + n;
+    }
+
+    /**
+     * A body that failed on the disk: what the sink took since it last reported bytes landed is
+     * neither counted nor claimed any more, and what the record counts is what the disk holds.
+     */
+    private DiskError lost(DiskError e, BodySink sink, FileChannel ch, long got) {
+        int lost = sink.discard();
+        Segment seg = job.segment;
+        if (seg != null) {
+            seg.unclaim(lost);
+        }
+        if (seg == null || !seg.ranged()) {
+            // a partial chunk is cut off; a ranged segment's sparse neighbours are not
+            part.dropPartialChunk(ch, got);
+        }
+        listener.restarted(lost);
+        return e;
+    }
+
+    private interface DiskCheck {
+        void run() throws DiskError;
+    }
+
+    /** Runs a check of the disk; when it fails (the free-space reserve, a removed .part), what the sink holds lands first. */
+    private void checked(DiskCheck check, BodySink sink, FileChannel ch, long got) throws DiskError {
+        try {
+            check.run();
+        } catch (DiskError e) {
+            try {
+                landed(job.segment, null, got, sink.land());
+            } catch (DiskError d) {
+                throw lost(d, sink, ch, got);
+            }
+            throw e;
         }
     }
 

@@ -133,7 +133,9 @@ class TransferTest {
         byte[] big = TestServer.randomBytes((int) (2 * WriteBehind.EVERY + 12_345), 11);
         server.file("/big.bin", big);
         long before = WriteBehind.DONE.get();
-        Outcome o = new Transfer(engine, job("/big.bin"), new Listener()).run();
+        Transfer.Job j = job("/big.bin");
+        j.directIo = false; // through the page cache: a body written with O_DIRECT has nothing to flush ahead
+        Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
         assertArrayEquals(big, Files.readAllBytes(tmp.resolve("f.bin.part")));
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -227,6 +227,28 @@ class SegmentTest {
     }
 
     @Test
+    void killMinus9MidSegmentsWrittenWithODirectLosesNoByte() throws Exception {
+        // segments of 6 MB go direct (BodySink): only what landed may be recorded as done
+        byte[] big = TestServer.randomBytes(24_000_000, 81);
+        server.file("/big.bin", big);
+        server.throttle("/big.bin", 700_000);
+        assertEquals(0, cli.run("fetch", "kd", server.url("/big.bin"), "-d", dl.toString(), "--split", "4",
+                "--min-split-size", "4Mi").code);
+        String key = cli.store().find("kd").orElseThrow().key;
+        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
+        cli.await("kd", f -> f.downloaded > 3_000_000 && Files.exists(mapFile), T);
+        Thread.sleep(700); // held bytes land every 250 ms; a progress write of the map
+        kill9();
+        SegmentMap map = dev.bgfetch.state.StateJson.readSegments(Files.readAllBytes(mapFile));
+        assertTrue(map.segments.size() >= 2, "segments recorded");
+        assertTrue(map.segments.stream().anyMatch(p -> p.done > 0), "progress recorded");
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("wait", "kd", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(big, Files.readAllBytes(dl.resolve("big.bin")));
+        assertTrue(server.requests("/big.bin").stream().skip(1).allMatch(r -> r.header("Range") != null), "nothing from zero");
+    }
+
+    @Test
     void pauseStopsEverySegmentAndResumeContinuesThem() throws Exception {
         server.throttle("/big.bin", 250_000);
         assertEquals(0, cli.run(fetch("p")).code);

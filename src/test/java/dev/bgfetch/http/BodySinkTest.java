@@ -1,0 +1,149 @@
+package dev.bgfetch.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bgfetch.support.TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Large bodies written with O_DIRECT (BodySink) land byte for byte: an unaligned resume point, an
+ * unaligned end, a connection cut mid-block, a slow link.
+ * A real server on 127.0.0.1 and real files (the temp directory, on the machine's disk).
+ */
+class BodySinkTest {
+    @TempDir
+    Path tmp;
+    TestServer server;
+    HttpEngine engine;
+    /** Neither a multiple of the alignment nor of a block. */
+    final byte[] body = TestServer.randomBytes(9 * 1024 * 1024 + 4321, 5);
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start();
+        server.file("/f.bin", body);
+        engine = new HttpEngine(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "bgfetch-test");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        engine.close();
+        server.close();
+    }
+
+    Transfer.Job job(Path part) {
+        Transfer.Job j = new Transfer.Job();
+        j.url = URI.create(server.url("/f.bin"));
+        j.part = part;
+        return j;
+    }
+
+    @Test
+    void aLargeBodyGoesDirectAndLandsWhole() throws IOException {
+        long before = BodySink.DIRECT_BYTES.get();
+        Transfer.Job j = job(tmp.resolve("f.part"));
+        Outcome o = new Transfer(engine, j, new TransferTest.Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+        assertArrayEquals(body, Files.readAllBytes(j.part));
+        long direct = BodySink.DIRECT_BYTES.get() - before;
+        assertTrue(direct >= body.length - BodySink.ALIGN && direct % BodySink.ALIGN == 0,
+                "all but the unaligned tail went direct: " + direct);
+    }
+
+    @Test
+    void aResumeAtAnUnalignedOffsetWritesItsHeadThroughThePageCacheAndTheRestDirect() throws IOException {
+        int have = 100_001;
+        Transfer.Job j = job(tmp.resolve("f.part"));
+        Files.write(j.part, Arrays.copyOf(body, have));
+        j.etag = server.etag("/f.bin");
+        j.knownTotal = body.length;
+        long before = BodySink.DIRECT_BYTES.get();
+        Outcome o = new Transfer(engine, j, new TransferTest.Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+        assertEquals("bytes=" + have + "-", server.requests("/f.bin").get(0).header("Range"));
+        assertArrayEquals(body, Files.readAllBytes(j.part));
+        assertTrue(BodySink.DIRECT_BYTES.get() - before > body.length - have - BodySink.BLOCK);
+    }
+
+    @Test
+    void aConnectionCutMidBlockKeepsEveryByteThatArrivedAndResumesFromThere() throws IOException {
+        long cutAt = 5 * 1024 * 1024 + 777; // inside a block the sink still holds
+        server.dropAfter("/f.bin", cutAt, 1);
+        Transfer.Job j = job(tmp.resolve("f.part"));
+        TransferTest.Listener l = new TransferTest.Listener();
+        Outcome first = new Transfer(engine, j, l).run();
+        assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
+        assertEquals(cutAt, Files.size(j.part), "what the sink held landed before the failure was reported");
+        assertEquals(cutAt, l.reserved.get() - l.dropped);
+        Outcome second = new Transfer(engine, j, new TransferTest.Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, second.kind, second.toString());
+        assertArrayEquals(body, Files.readAllBytes(j.part));
+    }
+
+    @Test
+    void onASlowLinkHeldBytesLandWhileTheBodyStillArrives() throws Exception {
+        server.throttle("/f.bin", 256 * 1024);
+        Transfer.Job j = job(tmp.resolve("f.part"));
+        Transfer t = new Transfer(engine, j, new TransferTest.Listener());
+        Thread run = new Thread(t::run);
+        run.start();
+        try {
+            // 256 KiB/s fills a 512 KiB block in 2 s: growing four times within 1.5 s is the 250 ms landing
+            long deadline = System.nanoTime() + 1_500_000_000L;
+            long seen = 0;
+            int steps = 0;
+            while (System.nanoTime() < deadline && steps < 4) {
+                long size = Files.exists(j.part) ? Files.size(j.part) : 0;
+                if (size > seen) {
+                    steps++;
+                    seen = size;
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(steps >= 4, "the .part grew " + steps + " times in 1.5 s");
+        } finally {
+            t.cancel();
+            run.join(10_000);
+        }
+    }
+
+    @Test
+    void afterADiskErrorEverythingTakenSinceTheLastReportIsLostAndCountedSo() throws Exception {
+        // /dev/full as the ordinary channel: its writes fail with ENOSPC, the direct ones to the .part do not
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full");
+        PartFile part = new PartFile(tmp.resolve("x.part"), null, 0);
+        part.length();
+        try (java.nio.channels.FileChannel real = part.open();
+                java.nio.channels.FileChannel enospc = java.nio.channels.FileChannel.open(full,
+                        java.nio.file.StandardOpenOption.WRITE);
+                BodySink sink = BodySink.open(part, enospc, 0, 64L << 20, true)) {
+            assertTrue(sink.direct());
+            byte[] b = new byte[300_000];
+            assertEquals(0, sink.write(b, b.length), "held");
+            assertEquals(BodySink.BLOCK, sink.write(b, b.length), "a block landed direct");
+            // the aligned part of the rest lands direct, its last 1984 bytes fail in the page cache
+            org.junit.jupiter.api.Assertions.assertThrows(DiskError.class, sink::land);
+            assertEquals(2 * b.length - BodySink.BLOCK, sink.discard(), "taken since the last report");
+            assertEquals(0, sink.discard());
+        }
+        try (java.nio.channels.FileChannel enospc = java.nio.channels.FileChannel.open(full,
+                java.nio.file.StandardOpenOption.WRITE);
+                BodySink sink = BodySink.open(part, enospc, 100, 64L << 20, true)) {
+            // an unaligned start: the head goes through the page cache first, and fails
+            org.junit.jupiter.api.Assertions.assertThrows(DiskError.class, () -> sink.write(new byte[5000], 5000));
+            assertEquals(5000, sink.discard());
+        }
+    }
+}
