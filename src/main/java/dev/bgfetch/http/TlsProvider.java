@@ -1,8 +1,14 @@
 package dev.bgfetch.http;
 
-import java.security.NoSuchAlgorithmException;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.Provider;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.conscrypt.Conscrypt;
 
 /**
@@ -18,10 +24,65 @@ final class TlsProvider {
     private TlsProvider() {
     }
 
-    /** A new, uninitialised TLS context of the provider in use. */
-    static SSLContext newContext() throws NoSuchAlgorithmException {
+    /** A new TLS context of the provider in use, checking servers with {@code trust} (one of the JDK's). */
+    static SSLContext context(X509ExtendedTrustManager trust) throws GeneralSecurityException {
         Provider p = Loaded.CONSCRYPT;
-        return p == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", p);
+        SSLContext c = p == null ? SSLContext.getInstance("TLS") : SSLContext.getInstance("TLS", p);
+        c.init(null, new TrustManager[] {p == null ? trust : new Tls13AuthType(trust)}, null);
+        return c;
+    }
+
+    /**
+     * Hands the JDK's trust manager the key-exchange name it expects for TLS 1.3. BoringSSL calls
+     * it "GENERIC", the JDK "UNKNOWN", and the JDK's trust manager refuses a CA-signed server
+     * certificate for a key exchange it does not know ("Unknown authType: GENERIC"), which failed
+     * every TLS 1.3 server but those whose certificate is itself the trusted one.
+     */
+    static final class Tls13AuthType extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager jdk;
+
+        Tls13AuthType(X509ExtendedTrustManager jdk) {
+            this.jdk = jdk;
+        }
+
+        static String jdkName(String authType) {
+            return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            jdk.checkServerTrusted(chain, jdkName(authType), socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            jdk.checkServerTrusted(chain, jdkName(authType), engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            jdk.checkServerTrusted(chain, jdkName(authType));
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            jdk.checkClientTrusted(chain, jdkName(authType), socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            jdk.checkClientTrusted(chain, jdkName(authType), engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            jdk.checkClientTrusted(chain, jdkName(authType));
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return jdk.getAcceptedIssuers();
+        }
     }
 
     /** "BoringSSL (Conscrypt)" or "the JDK's", for the worker's log. */

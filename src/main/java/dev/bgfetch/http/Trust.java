@@ -80,9 +80,7 @@ public final class Trust {
             }
             X509ExtendedTrustManager defaults = trustManager(null);
             X509ExtendedTrustManager added = trustManager(ks);
-            SSLContext c = TlsProvider.newContext();
-            c.init(null, new TrustManager[] {new Either(defaults, added)}, null);
-            return c;
+            return TlsProvider.context(new Either(defaults, added));
         } catch (GeneralSecurityException | IOException e) {
             throw new BadCaFile("cannot use the CA certificates of " + name + ": " + e.getMessage(), e);
         }
@@ -91,9 +89,7 @@ public final class Trust {
     /** An SSL context trusting the JDK's default trust store. */
     static SSLContext defaults() throws IOException {
         try {
-            SSLContext c = TlsProvider.newContext();
-            c.init(null, new TrustManager[] {trustManager(null)}, null);
-            return c;
+            return TlsProvider.context(trustManager(null));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot use the default trust store: " + e.getMessage(), e);
         }

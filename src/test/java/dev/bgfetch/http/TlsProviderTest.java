@@ -69,6 +69,33 @@ class TlsProviderTest {
     }
 
     @Test
+    void aTls13ServerWhoseCertificateACaSignedIsTrustedThroughThatCa() throws Exception {
+        // what real servers have: BoringSSL names TLS 1.3's key exchange "GENERIC", the JDK's trust manager "UNKNOWN"
+        SelfSignedTls cert = SelfSignedTls.caSigned(tmp, "ip:127.0.0.1");
+        HttpsServer https = cert.serve("secret".getBytes(StandardCharsets.UTF_8));
+        try (HttpEngine e = engine(cert.pem(tmp.resolve("ca.pem")))) {
+            Outcome o = get(e, "https://127.0.0.1:" + https.getAddress().getPort() + "/f");
+            assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+            assertEquals("secret", Files.readString(tmp.resolve("x.part")));
+            HttpEngine.TrustOnFirstUse trust = HttpEngine.TrustOnFirstUse.withExtraCa(tmp.resolve("ca.pem"));
+            try (Socket s = new Socket("127.0.0.1", https.getAddress().getPort())) {
+                SSLSocket tls = trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null);
+                assertEquals("TLSv1.3", tls.getSession().getProtocol());
+            }
+        } finally {
+            https.stop(0);
+        }
+        SelfSignedTls other = SelfSignedTls.caSigned(tmp, "dns:localhost");
+        HttpsServer wrongName = other.serve("secret".getBytes(StandardCharsets.UTF_8));
+        try (HttpEngine e = engine(other.pem(tmp.resolve("ca2.pem")))) {
+            Outcome o = get(e, "https://127.0.0.1:" + wrongName.getAddress().getPort() + "/f");
+            assertEquals("certificate does not match 127.0.0.1", o.message, o.toString());
+        } finally {
+            wrongName.stop(0);
+        }
+    }
+
+    @Test
     void aCertificateOfTheGivenCaForAnotherNameDoesNotMatch() throws Exception {
         SelfSignedTls cert = SelfSignedTls.create(tmp, "dns:localhost");
         HttpsServer https = cert.serve("secret".getBytes(StandardCharsets.UTF_8));
