@@ -74,16 +74,18 @@ public final class Segment {
         claimed -= n;
     }
 
+    /** Whether {@link #split} would split now. */
+    public synchronized boolean canSplit(long min) {
+        return end != Long.MAX_VALUE && (splittable || ranged) && end - (start + claimed) >= 2 * Math.max(1, min);
+    }
+
     /** Takes the upper half of what nobody claimed yet, when both halves are at least {@code min}; else null. */
     public synchronized Segment split(long min) {
-        if (end == Long.MAX_VALUE || !(splittable || ranged)) {
+        if (!canSplit(min)) {
             return null;
         }
         long from = start + claimed;
         long rest = end - from;
-        if (rest < 2 * Math.max(1, min)) {
-            return null;
-        }
         long mid = from + rest / 2;
         Segment upper = new Segment(mid, end, 0, true);
         end = mid;

@@ -151,7 +151,8 @@ final class Scheduler {
             long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
             for (RecordJob j : r.runningJobs()) {
                 Segments s = j.segments;
-                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0 || s.ending()) {
+                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0 || s.ending()
+                        || !s.couldGrow(now, min, !j.noSplit && !s.waiting(now))) {
                     continue;
                 }
                 long rRunning = r.running();

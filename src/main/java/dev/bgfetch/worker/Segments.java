@@ -161,6 +161,22 @@ final class Segments {
         return null;
     }
 
+    /**
+     * Whether another connection could have work here now: a piece to relaunch, or (when
+     * {@code maySplit}) a rest big enough to split. Only then is the record's width worth asking
+     * for: that reads the process's CPU time, and a group of small files would pay it per file
+     * and pass (W2: a quarter of the loop thread's CPU).
+     */
+    boolean couldGrow(long now, long minSize, boolean maySplit) {
+        for (Piece p : pieces) {
+            if (p.transfer == null && !p.range.complete() && p.notBefore <= now
+                    || maySplit && p.range.canSplit(minSize)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Splits the piece with the most unclaimed bytes (work stealing); null when none is big enough. */
     Piece split(long minSize) {
         Piece largest = null;

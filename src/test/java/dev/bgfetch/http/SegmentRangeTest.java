@@ -48,4 +48,25 @@ class SegmentRangeTest {
         assertEquals(50, first.claim(50));
         assertFalse(first.extend(100), "it stops at its end and its connection is dropped");
     }
+
+    @Test
+    void onlyARestOfTwoMinimumSegmentsCanSplitAndSplitAgreesWithCanSplit() {
+        long min = 4L << 20;
+        Segment small = Segment.first();
+        assertFalse(small.canSplit(min), "length unknown");
+        small.begin(0, 64 * 1024, true);
+        assertFalse(small.canSplit(min), "64 KiB");
+        assertEquals(null, small.split(min));
+        Segment noRanges = Segment.first();
+        noRanges.begin(0, 100L << 20, false);
+        assertFalse(noRanges.canSplit(min), "a server without ranges");
+        Segment big = Segment.first();
+        big.begin(0, 24L << 20, true);
+        assertTrue(big.canSplit(min));
+        assertEquals((int) (17L << 20), big.claim((int) (17L << 20)));
+        assertFalse(big.canSplit(min), "7 MiB unclaimed is less than two 4 MiB segments");
+        assertEquals(null, big.split(min));
+        assertTrue(big.canSplit(3L << 20));
+        assertNotNull(big.split(3L << 20));
+    }
 }

@@ -118,4 +118,23 @@ class SplitWidthTest {
         assertTrue(CpuTimes.idle(busy, after, 50), "a sleeping one is");
         assertTrue(CpuTimes.idle(null, after, 50), "unknown: idle");
     }
+
+    @Test
+    void procStatTimesCountFromTheLastParenthesisAndAgreeWithProcessHandle() throws Exception {
+        java.nio.file.Path fake = java.nio.file.Files.createTempFile("stat", "");
+        try {
+            // a command name with spaces and a ')' of its own; utime 250 and stime 30 ticks
+            java.nio.file.Files.writeString(fake, "4242 (odd) name) S 1 4242 4242 0 -1 4194560 9 0 0 0 250 30 0 0 20 0 3 0 1 2 3\n");
+            assertEquals(2_800_000_000L, CpuTimes.procStatNanos(fake));
+            java.nio.file.Files.writeString(fake, "garbage");
+            assertEquals(-1, CpuTimes.procStatNanos(fake));
+        } finally {
+            java.nio.file.Files.delete(fake);
+        }
+        java.nio.file.Path self = java.nio.file.Path.of("/proc/self/stat");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(self), "Linux");
+        long ours = CpuTimes.procStatNanos(self);
+        long jdk = ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
+        assertTrue(ours > 0 && Math.abs(jdk - ours) < 200_000_000L, ours + " against " + jdk);
+    }
 }
