@@ -91,6 +91,11 @@ final class Failures {
         if (answered && (find(e, SocketException.class) != null || find(e, EOFException.class) != null)) {
             return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: " + oneLine(e.getMessage()));
         }
+        if (answered && !(e instanceof SSLHandshakeException)) {
+            // The stream broke after the server answered (a record that fails its check, a bad length):
+            // what a line corrupts in flight. A fresh connection resumes after the bytes kept, as for a cut.
+            return Outcome.of(Outcome.Kind.NETWORK, "connection to " + host + " lost: TLS error (" + tlsReason(e) + ")");
+        }
         if (e instanceof SSLHandshakeException && find(e, EOFException.class) != null) {
             return silent("TLS handshake with " + host + " failed: the server closed the connection", hopUrl, engine);
         }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
@@ -150,6 +151,67 @@ class TlsProviderTest {
             assertTrue(kept > 0 && kept <= body.length / 3, "kept " + kept);
         } finally {
             https.stop(0);
+        }
+    }
+
+    @Test
+    void aCorruptedRecordMidBodyIsNetworkTroubleWithBothTlsLibraries() throws Exception {
+        SelfSignedTls cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
+        byte[] body = new byte[3_000_000];
+        new java.util.Random(9).nextBytes(body);
+        javax.net.ssl.SSLContext serverSide = cert.serverContext();
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket raw = ss.accept()) {
+                        SSLSocket tls = (SSLSocket) serverSide.getSocketFactory().createSocket(raw, null, raw.getPort(), false);
+                        tls.setUseClientMode(false);
+                        java.io.InputStream in = tls.getInputStream();
+                        int state = 0;
+                        while (state < 4) { // the request head, up to its blank line
+                            int c = in.read();
+                            if (c < 0) {
+                                break;
+                            }
+                            state = c == (state % 2 == 0 ? '\r' : '\n') ? state + 1 : c == '\r' ? 1 : 0;
+                        }
+                        java.io.OutputStream out = tls.getOutputStream();
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+                                + "\r\nETag: \"v1\"\r\nAccept-Ranges: bytes\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(body, 0, 1_000_000);
+                        out.flush();
+                        // an application-data record whose 64 bytes fail the AEAD check, straight onto TCP
+                        byte[] bad = new byte[5 + 64];
+                        bad[0] = 0x17;
+                        bad[1] = 0x03;
+                        bad[2] = 0x03;
+                        bad[4] = 64;
+                        byte[] junk = new byte[64];
+                        new java.util.Random(i).nextBytes(junk);
+                        System.arraycopy(junk, 0, bad, 5, junk.length);
+                        raw.getOutputStream().write(bad);
+                        raw.getOutputStream().flush();
+                        Thread.sleep(300);
+                    } catch (Exception e) {
+                        // the client hung up first
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            String url = "https://127.0.0.1:" + ss.getLocalPort() + "/f";
+            try (HttpEngine boring = engine(cert.pem(tmp.resolve("ca.pem")));
+                    HttpEngine jdk = new HttpEngine(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(2), "t",
+                            new org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy(cert.trusting()))) {
+                for (HttpEngine e : List.of(boring, jdk)) {
+                    Files.deleteIfExists(tmp.resolve("x.part"));
+                    Outcome o = get(e, url);
+                    assertEquals(Outcome.Kind.NETWORK, o.kind, o.toString());
+                    assertTrue(o.message.contains(" lost"), o.message);
+                    assertTrue(Files.size(tmp.resolve("x.part")) > 0, "the bytes before the bad record are kept");
+                }
+            }
+            server.join(10_000);
         }
     }
 

@@ -102,6 +102,15 @@ public final class SelfSignedTls {
         return c;
     }
 
+    /** A server-side context presenting this certificate (its chain), for a hand-made TLS server. */
+    public SSLContext serverContext() throws IOException, GeneralSecurityException {
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(load(), PASSWORD);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        return c;
+    }
+
     /** An HTTPS server on 127.0.0.1 answering every request with 200 and {@code body}. */
     public HttpsServer serve(byte[] body) throws IOException, GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
