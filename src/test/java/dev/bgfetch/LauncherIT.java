@@ -420,6 +420,26 @@ class LauncherIT {
         }
     }
 
+    /** A JVM asked to dump an archive refuses a JVMTI agent and exits: with one, the worker dumps none. */
+    @Test
+    void aWorkerWithAnAgentOfTheUsersDumpsNoArchive() throws Exception {
+        for (String v : List.of("17.0.15", "25.0.3")) {
+            Path home = tmp.resolve("jdk-agent" + v);
+            Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
+            Files.writeString(java, "#!/bin/sh\nfor a; do printf '%s\\n' \"$a\"; done\n");
+            assertTrue(java.toFile().setExecutable(true));
+            Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + v + "\"\n");
+            for (String agent : List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n", "-agentpath:/x/libp.so=start",
+                    "-javaagent:/x/a.jar")) {
+                List<String> worker = run(Map.of("JAVA_HOME", home.toString(), "BGFETCH_JAVA_OPTS", agent),
+                        "worker", "--run").out().lines().toList();
+                assertTrue(worker.contains(agent), worker.toString());
+                assertTrue(worker.stream().noneMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit")
+                        || a.startsWith("-XX:+AutoCreateSharedArchive")), agent + ": " + worker);
+            }
+        }
+    }
+
     /** A directives file the JVM cannot parse is only a warning on stderr: the JVM runs on with C2 for all. */
     @Test
     void theWorkersCompilerDirectivesParseOnThisJava() throws Exception {
