@@ -402,14 +402,19 @@ class LauncherIT {
         return "";
     }
 
+    /** A JAVA_HOME of Java {@code version} whose java prints its arguments, one a line. */
+    private static Path echoingJdk(Path home, String version) throws IOException {
+        Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a; do printf '%s\\n' \"$a\"; done\n");
+        assertTrue(java.toFile().setExecutable(true));
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
+        return home;
+    }
+
     @Test
     void theWorkerDumpsItsOwnArchiveAtExitOnJava17AndLetsJava19MakeOne() throws Exception {
         for (String v : List.of("17.0.15", "25.0.3")) {
-            Path home = tmp.resolve("jdk" + v);
-            Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
-            Files.writeString(java, "#!/bin/sh\nfor a; do printf '%s\\n' \"$a\"; done\n");
-            assertTrue(java.toFile().setExecutable(true));
-            Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + v + "\"\n");
+            Path home = echoingJdk(tmp.resolve("jdk" + v), v);
             Map<String, String> env = Map.of("JAVA_HOME", home.toString());
             List<String> worker = run(env, "worker", "--run").out().lines().toList();
             String option = v.startsWith("17") ? "-XX:ArchiveClassesAtExit=" : "-XX:SharedArchiveFile=";
@@ -424,11 +429,7 @@ class LauncherIT {
     @Test
     void aWorkerWithAnAgentOfTheUsersDumpsNoArchive() throws Exception {
         for (String v : List.of("17.0.15", "25.0.3")) {
-            Path home = tmp.resolve("jdk-agent" + v);
-            Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
-            Files.writeString(java, "#!/bin/sh\nfor a; do printf '%s\\n' \"$a\"; done\n");
-            assertTrue(java.toFile().setExecutable(true));
-            Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + v + "\"\n");
+            Path home = echoingJdk(tmp.resolve("jdk-agent" + v), v);
             for (String agent : List.of("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n", "-agentpath:/x/libp.so=start",
                     "-javaagent:/x/a.jar")) {
                 List<String> worker = run(Map.of("JAVA_HOME", home.toString(), "BGFETCH_JAVA_OPTS", agent),

@@ -41,9 +41,14 @@ class ProtocolErrorTest {
     }
 
     Outcome get(HttpEngine e, String url) {
+        return getInto(e, url, tmp.resolve("x.part"));
+    }
+
+    /** One transfer of {@code url} into {@code part}, without fsync: what the TLS and protocol tests look at. */
+    static Outcome getInto(HttpEngine e, String url, java.nio.file.Path part) {
         Transfer.Job j = new Transfer.Job();
         j.url = URI.create(url);
-        j.part = tmp.resolve("x.part");
+        j.part = part;
         j.fsync = false;
         return new Transfer(e, j, new TransferTest.Listener()).run();
     }

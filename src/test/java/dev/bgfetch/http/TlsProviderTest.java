@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.bgfetch.support.RawServer;
 import dev.bgfetch.support.SelfSignedTls;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,11 +34,7 @@ class TlsProviderTest {
     }
 
     Outcome get(HttpEngine e, String url) {
-        Transfer.Job j = new Transfer.Job();
-        j.url = URI.create(url);
-        j.part = tmp.resolve("x.part");
-        j.fsync = false;
-        return new Transfer(e, j, new TransferTest.Listener()).run();
+        return ProtocolErrorTest.getInto(e, url, tmp.resolve("x.part"));
     }
 
     HttpEngine engine(Path ca) throws Trust.BadCaFile {
