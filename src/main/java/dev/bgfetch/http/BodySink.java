@@ -64,7 +64,7 @@ final class BodySink implements AutoCloseable {
         this.part = part;
         this.ch = ch;
         this.direct = direct;
-        this.block = direct == null ? null : take();
+        this.block = direct == null ? null : borrowBlock();
         this.at = at;
     }
 
@@ -216,7 +216,7 @@ final class BodySink implements AutoCloseable {
         direct = null;
     }
 
-    private static ByteBuffer take() {
+    private static ByteBuffer borrowBlock() {
         ByteBuffer b = FREE.pollFirst();
         return b != null ? b.clear().limit(BLOCK) : ByteBuffer.allocateDirect(BLOCK + ALIGN).alignedSlice(ALIGN).limit(BLOCK);
     }
