@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -17,9 +18,11 @@ import org.conscrypt.Conscrypt;
  * of CPU and BoringSSL 2.5-2.9 s (bench/RESULTS.md); {@code -Dbgfetch.tls=jdk} keeps the JDK's.
  * Trust stays the JDK's in both cases (the trust managers are always the JDK's own).
  */
-final class TlsProvider {
+public final class TlsProvider {
     /** The system property that picks the JDK's TLS even where Conscrypt loads. */
     static final String PROPERTY = "bgfetch.tls";
+
+    private static volatile Consumer<String> report = m -> { };
 
     private TlsProvider() {
     }
@@ -85,9 +88,17 @@ final class TlsProvider {
         }
     }
 
-    /** "BoringSSL (Conscrypt)" or "the JDK's", for the worker's log. */
+    /** "BoringSSL (Conscrypt)" or "the JDK's". */
     static String name() {
         return Loaded.CONSCRYPT == null ? "the JDK's" : "BoringSSL (Conscrypt)";
+    }
+
+    /**
+     * Where to say, once, which TLS library this process uses, when its first TLS connection loads
+     * it (the worker's log): a user's TLS trouble reads differently with each.
+     */
+    public static void reportTo(Consumer<String> to) {
+        report = to;
     }
 
     /** Loaded at the first TLS connection, not at class loading of the engine: http-only workers never pay for it. */
@@ -96,12 +107,21 @@ final class TlsProvider {
 
         private static Provider load() {
             if ("jdk".equals(System.getProperty(PROPERTY))) {
+                report.accept("TLS through the JDK's own (-D" + PROPERTY + "=jdk)");
                 return null;
             }
             try {
-                return Conscrypt.isAvailable() ? Conscrypt.newProvider() : null;
+                if (Conscrypt.isAvailable()) {
+                    Provider p = Conscrypt.newProvider();
+                    report.accept("TLS through BoringSSL (Conscrypt " + Conscrypt.version().major() + "."
+                            + Conscrypt.version().minor() + "." + Conscrypt.version().patch() + ")");
+                    return p;
+                }
+                report.accept("TLS through the JDK's own (Conscrypt's native library did not load)");
+                return null;
             } catch (LinkageError | RuntimeException e) {
                 // no native library for this platform, or none could be unpacked (a full or noexec tmpdir)
+                report.accept("TLS through the JDK's own (Conscrypt: " + e + ")");
                 return null;
             }
         }
