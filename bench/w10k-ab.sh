@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The 10,000-file group with JVM-option variants of the same build, interleaved with curl --parallel:
+#   bench/w10k-ab.sh "default=" "c1=-XX:TieredStopAtLevel=1" curl    # REPS=3 by default
+# Each variant is NAME=BGFETCH_JAVA_OPTS and has its own store (a fresh worker each run); `curl` is the
+# peer. Prints one line per run: wall, user and system CPU (client + worker), peak RSS, files.
+# Needs ../shared/bench/setup.sh run and bench/w10k.sh run once (it writes the lists).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+shared=${BGBENCH_HARNESS:-$here/../../shared/bench}
+bin=${BGFETCH_BIN:-$here/../target/bgfetch/bin/bgfetch}
+list=/tmp/bgbench/lists/W10K.input curlcfg=/tmp/bgbench/lists/W10K.curl
+[[ -s $list && -s $curlcfg ]] || { echo "w10k-ab: run bench/w10k.sh once first (it writes the lists)" >&2; exit 2; }
+export BGFETCH_WORKER_IDLE=2s BGBENCH_DRAIN_S=30
+m=$(mktemp)
+for rep in $(seq 1 "${REPS:-3}"); do
+  for v in "$@"; do
+    name=${v%%=*} opts=${v#*=}
+    dest=/tmp/bgbench/dl/ab-$name; rm -rf "$dest"; mkdir -p "$dest"
+    if [[ $v == curl ]]; then
+      (cd "$dest" && python3 "$shared/lib/measure.py" "$m" -- curl -sS --no-progress-meter --fail --parallel --parallel-max 16 -K "$curlcfg")
+    else
+      BGFETCH_HOME=/tmp/bgbench/ab-$name BGFETCH_JAVA_OPTS="$opts" \
+        python3 "$shared/lib/measure.py" "$m" -- "$bin" fetch "ab-$rep-$RANDOM" -i "$list" -d "$dest" --wait -q
+    fi
+    echo "$name rep $rep $(grep -oE '(rc|wall_s|user_s|sys_s|maxrss_kb)=[0-9.]+' "$m" | tr '\n' ' ')files=$(find "$dest" -type f | wc -l)"
+  done
+done
+rm -f "$m"
