@@ -49,7 +49,7 @@ public final class Transfer {
     private static final long COALESCE_NANOS = 20_000_000;
 
     /** What to fetch and what is known about the partial data already on disk. */
-    public static final class Job {
+    public static final class Spec {
         public URI url;
         public Map<String, String> headers = new LinkedHashMap<>();
         public Path part;
@@ -85,7 +85,7 @@ public final class Transfer {
     }
 
     private final HttpEngine engine;
-    private final Job job;
+    private final Spec spec;
     private final TransferListener listener;
     private volatile boolean cancelled;
     private volatile HttpGet current;
@@ -98,11 +98,11 @@ public final class Transfer {
     static final long KEEP_ALIVE_DRAIN = 64 * 1024;
     private final PartFile part;
 
-    public Transfer(HttpEngine engine, Job job, TransferListener listener) {
+    public Transfer(HttpEngine engine, Spec spec, TransferListener listener) {
         this.engine = engine;
-        this.job = job;
+        this.spec = spec;
         this.listener = listener;
-        this.part = new PartFile(job.part, job.segment, job.minFree);
+        this.part = new PartFile(spec.part, spec.segment, spec.minFree);
     }
 
     /**
@@ -161,12 +161,12 @@ public final class Transfer {
 
     /** The strong validator the partial data is bound to: a strong ETag, else Last-Modified. */
     private String validator() {
-        return job.etag != null && !job.etag.startsWith("W/") ? job.etag : job.lastModified;
+        return spec.etag != null && !spec.etag.startsWith("W/") ? spec.etag : spec.lastModified;
     }
 
     private Outcome attempt() throws IOException, DiskError {
         String validator = validator();
-        Segment seg = job.segment;
+        Segment seg = spec.segment;
         boolean ranged = seg != null && seg.ranged();
         long have;
         long rangeEnd = -1;
@@ -175,27 +175,27 @@ public final class Transfer {
             part.attributes();
             have = seg.next();
             rangeEnd = seg.request() - 1;
-            if (validator == null || job.knownTotal < 0) {
+            if (validator == null || spec.knownTotal < 0) {
                 return Outcome.of(Outcome.Kind.CHANGED, "no validator to resume a segment with");
             }
         } else {
             have = part.length();
         }
-        if (!ranged && have > 0 && (validator == null || job.knownTotal >= 0 && have > job.knownTotal)) {
+        if (!ranged && have > 0 && (validator == null || spec.knownTotal >= 0 && have > spec.knownTotal)) {
             // Bytes we cannot prove belong to this resource are not resumed from.
             part.truncate(0);
             listener.restarted(have);
             have = 0;
         }
-        URI uri = job.url;
+        URI uri = spec.url;
         ClassicHttpResponse resp;
         for (int hop = 0; ; hop++) {
             if (cancelled) {
                 return cancelledOutcome();
             }
             HttpGet get = new HttpGet(uri);
-            boolean sameOrigin = sameOrigin(uri, job.url);
-            for (Map.Entry<String, String> h : job.headers.entrySet()) {
+            boolean sameOrigin = sameOrigin(uri, spec.url);
+            for (Map.Entry<String, String> h : spec.headers.entrySet()) {
                 // Like curl: credentials are not sent to another origin after a redirect.
                 if (sameOrigin || !isCredential(h.getKey())) {
                     get.addHeader(h.getKey(), h.getValue());
@@ -296,15 +296,15 @@ public final class Transfer {
             return Outcome.of(Outcome.Kind.BAD_STATUS, "HTTP " + code + " " + Objects.toString(r.getReasonPhrase(), ""));
         }
         ContentRange cr = ContentRange.parse(value(r, "Content-Range"));
-        if (cr == null || cr.start != have || cr.end != rangeEnd || cr.total != job.knownTotal) {
-            return Outcome.of(Outcome.Kind.CHANGED, "asked for bytes " + have + "-" + rangeEnd + "/" + job.knownTotal
+        if (cr == null || cr.start != have || cr.end != rangeEnd || cr.total != spec.knownTotal) {
+            return Outcome.of(Outcome.Kind.CHANGED, "asked for bytes " + have + "-" + rangeEnd + "/" + spec.knownTotal
                     + ", got " + Objects.toString(value(r, "Content-Range"), "no Content-Range") + "; not splicing");
         }
-        boolean byEtag = job.etag != null && !job.etag.startsWith("W/");
+        boolean byEtag = spec.etag != null && !spec.etag.startsWith("W/");
         String now = byEtag ? value(r, "ETag") : value(r, "Last-Modified");
-        if (!Objects.equals(now, byEtag ? job.etag : job.lastModified)) {
+        if (!Objects.equals(now, byEtag ? spec.etag : spec.lastModified)) {
             return Outcome.of(Outcome.Kind.CHANGED, (byEtag ? "ETag" : "Last-Modified") + " changed from "
-                    + (byEtag ? job.etag : job.lastModified) + " to " + now + " on a segment; not splicing");
+                    + (byEtag ? spec.etag : spec.lastModified) + " to " + now + " on a segment; not splicing");
         }
         long got = copy(r.getEntity(), have);
         if (cancelled) {
@@ -313,8 +313,8 @@ public final class Transfer {
         if (got < 0) {
             return Outcome.of(Outcome.Kind.CAP, "download total exceeded");
         }
-        if (!job.segment.complete()) {
-            return Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + job.segment.end());
+        if (!spec.segment.complete()) {
+            return Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + spec.segment.end());
         }
         return Outcome.of(Outcome.Kind.SEGMENT_DONE, null);
     }
@@ -327,7 +327,7 @@ public final class Transfer {
         try {
             BasicFileAttributes a = part.attributes();
             if (a == null || a.size() != total) {
-                return Outcome.of(Outcome.Kind.FETCH_ERROR, "the .part file " + job.part + " holds "
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "the .part file " + spec.part + " holds "
                         + (a == null ? 0 : a.size()) + " bytes, not " + total);
             }
             part.identify(a);
@@ -335,7 +335,7 @@ public final class Transfer {
         } catch (DiskError e) {
             return e.outcome;
         } catch (IOException e) {
-            return DiskError.of(job.part, e).outcome;
+            return DiskError.of(spec.part, e).outcome;
         }
     }
 
@@ -351,8 +351,8 @@ public final class Transfer {
         }
         if (code == 416 && have > 0) {
             ContentRange cr = ContentRange.parse(value(r, "Content-Range"));
-            if (cr != null && cr.total == have && (job.knownTotal < 0 || job.knownTotal == have)) {
-                listener.onBinding(job.etag, job.lastModified, have, have);
+            if (cr != null && cr.total == have && (spec.knownTotal < 0 || spec.knownTotal == have)) {
+                listener.onBinding(spec.etag, spec.lastModified, have, have);
                 return finish(have);
             }
             return Outcome.of(Outcome.Kind.FETCH_ERROR, "resume refused (416) and the local " + have
@@ -378,12 +378,12 @@ public final class Transfer {
             if (cr.total >= 0 && cr.end != cr.total - 1) {
                 return Outcome.of(Outcome.Kind.FETCH_ERROR, "server sent a partial range " + cr.start + "-" + cr.end);
             }
-            if (have > 0 && job.knownTotal >= 0 && cr.total != job.knownTotal) {
-                return Outcome.of(Outcome.Kind.FETCH_ERROR, "total length changed from " + job.knownTotal
+            if (have > 0 && spec.knownTotal >= 0 && cr.total != spec.knownTotal) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "total length changed from " + spec.knownTotal
                         + " to " + cr.total + "; not splicing");
             }
-            if (have > 0 && job.etag != null && etag != null && !etag.equals(job.etag)) {
-                return Outcome.of(Outcome.Kind.FETCH_ERROR, "ETag changed from " + job.etag + " to " + etag
+            if (have > 0 && spec.etag != null && etag != null && !etag.equals(spec.etag)) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "ETag changed from " + spec.etag + " to " + etag
                         + " on a 206; not splicing");
             }
             start = have;
@@ -397,7 +397,7 @@ public final class Transfer {
             total = entity == null ? 0 : entity.getContentLength();
         }
         listener.onBinding(etag, lastModified, total, start);
-        job.serverDigests = Digests.fromResponse(code, headers(r));
+        spec.serverDigests = Digests.fromResponse(code, headers(r));
         boolean canSplit = (code == 206 || "bytes".equalsIgnoreCase(Objects.toString(value(r, "Accept-Ranges"), "").trim()))
                 && (etag != null && !etag.startsWith("W/") || lastModified != null);
         long got = copy(entity, start, canSplit, total);
@@ -407,10 +407,10 @@ public final class Transfer {
         if (got < 0) {
             return Outcome.of(Outcome.Kind.CAP, "download total exceeded");
         }
-        if (job.segment != null && job.segment.end() < total) {
+        if (spec.segment != null && spec.segment.end() < total) {
             // Split while it ran: the rest of the file is other segments' business.
-            return job.segment.complete() ? Outcome.of(Outcome.Kind.SEGMENT_DONE, null)
-                    : Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + job.segment.end());
+            return spec.segment.complete() ? Outcome.of(Outcome.Kind.SEGMENT_DONE, null)
+                    : Outcome.of(Outcome.Kind.NETWORK, "segment cut short at byte " + got + " of " + spec.segment.end());
         }
         if (total >= 0 && got != total) {
             return Outcome.of(Outcome.Kind.NETWORK, "body cut short at " + got + " of " + total + " bytes");
@@ -429,7 +429,7 @@ public final class Transfer {
      */
     private long copy(HttpEntity entity, long start, boolean canSplit, long total) throws IOException, DiskError {
         bodyTaken = true; // from here the copy reads the body to its end or drops the connection
-        Segment seg = job.segment;
+        Segment seg = spec.segment;
         boolean ranged = seg != null && seg.ranged();
         if (entity == null) {
             if (!ranged) {
@@ -451,12 +451,12 @@ public final class Transfer {
             long sincePresent = 0;
             long presentAt = System.nanoTime();
             byte[] buf = BODY_BUFFER.get();
-            RateLimit limit = job.rateLimit;
-            RateLimit all = job.workerRateLimit;
+            RateLimit limit = spec.rateLimit;
+            RateLimit all = spec.workerRateLimit;
             long expected = seg != null && seg.end() != Long.MAX_VALUE ? seg.end() - start : total >= 0 ? total - start : -1;
             try (BodySink sink = BodySink.open(part, ch, start, expected,
-                    job.directIo && job.fsync && limit == null && all == null)) {
-                WriteBehind behind = job.fsync && !sink.direct() ? new WriteBehind(ch) : null;
+                    spec.directIo && spec.fsync && limit == null && all == null)) {
+                WriteBehind behind = spec.fsync && !sink.direct() ? new WriteBehind(ch) : null;
                 InputStream in = entity.getContent();
                 boolean whole = false;
                 boolean stopped = false;
@@ -508,7 +508,7 @@ public final class Transfer {
                         got = landed(seg, behind, got, landed);
                         sinceCheck += n;
                         sincePresent += n;
-                        if (job.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
+                        if (spec.minFree > 0 && sinceCheck >= FREE_CHECK_EVERY) {
                             sinceCheck = 0;
                             checked(() -> part.checkFree(), sink, ch, got);
                         }
@@ -554,7 +554,7 @@ public final class Transfer {
             }
             listener.connectionFree();
             part.checkStillThere();
-            if (job.fsync) {
+            if (spec.fsync) {
                 part.force(ch);
             }
             return got;
@@ -580,7 +580,7 @@ public final class Transfer {
      */
     private DiskError lost(DiskError e, BodySink sink, FileChannel ch, long got) {
         int lost = sink.discard();
-        Segment seg = job.segment;
+        Segment seg = spec.segment;
         if (seg != null) {
             seg.unclaim(lost);
         }
@@ -602,7 +602,7 @@ public final class Transfer {
             check.run();
         } catch (DiskError e) {
             try {
-                landed(job.segment, null, got, sink.land());
+                landed(spec.segment, null, got, sink.land());
             } catch (DiskError d) {
                 throw lost(d, sink, ch, got);
             }
@@ -657,16 +657,16 @@ public final class Transfer {
 
     private Outcome finish(long length) throws IOException, DiskError {
         List<Digests.Expected> expected = new ArrayList<>();
-        if (job.checksum != null) {
-            expected.add(Digests.ofChecksum(job.checksum));
+        if (spec.checksum != null) {
+            expected.add(Digests.ofChecksum(spec.checksum));
         }
-        expected.addAll(job.serverDigests);
+        expected.addAll(spec.serverDigests);
         if (!expected.isEmpty()) {
             Map<String, byte[]> got = part.hash(expected);
             for (Digests.Expected e : expected) {
                 byte[] g = got.get(e.algorithm());
                 if (!MessageDigest.isEqual(g, e.value())) {
-                    Files.deleteIfExists(job.part);
+                    Files.deleteIfExists(spec.part);
                     listener.restarted(length);
                     String hex = HexFormat.of().formatHex(e.value());
                     String prefix = e.source().equals("--checksum") ? "" : e.source() + " ";

@@ -30,8 +30,8 @@ final class Delivery {
     /** Renames every finished body of the run to its final name; called under the store lock (see StoreSync#persist). */
     void deliverFinished(FetchRun r) {
         Set<Path> dirs = new HashSet<>();
-        for (RecordJob j : r.jobs) {
-            if (j.phase() != RecordJob.Phase.DELIVERABLE) {
+        for (RecordRun j : r.records) {
+            if (j.phase() != RecordRun.Phase.DELIVERABLE) {
                 continue;
             }
             try {
@@ -67,7 +67,7 @@ final class Delivery {
     }
 
     /** The record failed with {@code result}: its segment map goes, and so does its .part but for a quota. */
-    void fail(RecordJob j, RecordResult result, String message) {
+    void fail(RecordRun j, RecordResult result, String message) {
         j.failed(result, message);
         boolean sparse = j.segments != null && j.segments.mapped;
         long prefix = sparse ? j.segments.prefix() : -1;
@@ -89,7 +89,7 @@ final class Delivery {
     }
 
     /** Stopped for good (the group's cap, an abort): nothing will resume from its data. */
-    void abort(RecordJob j) {
+    void abort(RecordRun j) {
         j.aborted();
         if (j.segments != null) {
             j.segments.forget(store);

@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A fetch the worker is running: its records' jobs, the group's byte count and cap, and its pause
+ * A fetch the worker is running: its records' live state, the group's byte count and cap, and its pause
  * as the store last said. Loop thread only, except the byte counts and {@link #dirty}, which the
  * transfer threads update.
  */
@@ -22,7 +22,7 @@ final class FetchRun {
     final String key;
     /** The stored fetch as last seen; options, dir and headers come from here. */
     Fetch fetch;
-    final List<RecordJob> jobs = new ArrayList<>();
+    final List<RecordRun> records = new ArrayList<>();
     final AtomicLong group = new AtomicLong();
     volatile boolean dirty = true;
     /** The fetch's --limit-rate, one bucket for all its connections; null = unlimited. */
@@ -36,14 +36,14 @@ final class FetchRun {
     /** The first failure seen by this worker, in the order results arrived. */
     FailureReason firstFailure = FailureReason.NONE;
     /*
-     * Kept up to date by RecordJob#to, so the loop's questions (how many connections, all finished?,
+     * Kept up to date by RecordRun#to, so the loop's questions (how many connections, all finished?,
      * what may start?) cost O(running) a pass, not O(records): a pass runs per completed transfer,
      * which made a 10,000-file group quadratic.
      */
-    private final java.util.Set<RecordJob> runningJobs = new java.util.LinkedHashSet<>();
+    private final java.util.Set<RecordRun> runningRecords = new java.util.LinkedHashSet<>();
     private int unfinished;
     private int deliverable;
-    /** No job before this index is queued. */
+    /** No record before this index is queued. */
     private int queuedFrom;
     /** The distinct hosts of the records, so a scan can stop once every one of them is full. */
     final int hostCount;
@@ -54,11 +54,11 @@ final class FetchRun {
         this.rateLimit = f.options.limitRate == null ? null : new dev.bgfetch.http.RateLimit(f.options.limitRate);
         java.util.Set<String> hosts = new java.util.HashSet<>();
         for (Rec r : f.records) {
-            if (r.index != jobs.size()) {
-                throw new IllegalStateException("record " + jobs.size() + " of '" + f.id + "' has index " + r.index);
+            if (r.index != records.size()) {
+                throw new IllegalStateException("record " + records.size() + " of '" + f.id + "' has index " + r.index);
             }
-            RecordJob j = new RecordJob(this, r, URI.create(r.request.url));
-            jobs.add(j);
+            RecordRun j = new RecordRun(this, r, URI.create(r.request.url));
+            records.add(j);
             hosts.add(j.host);
             if (!j.isDone()) {
                 unfinished++;
@@ -98,7 +98,7 @@ final class FetchRun {
         } else if (!pausedNow && paused) {
             paused = false;
             Log.info("resuming '" + f.id + "'");
-            jobs.forEach(RecordJob::retryNow);
+            records.forEach(RecordRun::retryNow);
         }
     }
 
@@ -110,7 +110,7 @@ final class FetchRun {
 
     /** Cancels every transfer of the run; each comes back through the events queue as CANCELLED. */
     void cancelTransfers() {
-        for (RecordJob j : jobs) {
+        for (RecordRun j : records) {
             Transfer t = j.transfer;
             if (t != null) {
                 t.cancel();
@@ -122,22 +122,22 @@ final class FetchRun {
     }
 
     /** {@code j} went from phase {@code from} to {@code to}: the counts follow. */
-    void moved(RecordJob j, RecordJob.Phase from, RecordJob.Phase to) {
+    void moved(RecordRun j, RecordRun.Phase from, RecordRun.Phase to) {
         unfinished += weight(to) - weight(from);
-        deliverable += (to == RecordJob.Phase.DELIVERABLE ? 1 : 0) - (from == RecordJob.Phase.DELIVERABLE ? 1 : 0);
-        if (from == RecordJob.Phase.RUNNING) {
-            runningJobs.remove(j);
+        deliverable += (to == RecordRun.Phase.DELIVERABLE ? 1 : 0) - (from == RecordRun.Phase.DELIVERABLE ? 1 : 0);
+        if (from == RecordRun.Phase.RUNNING) {
+            runningRecords.remove(j);
         }
-        if (to == RecordJob.Phase.RUNNING) {
-            runningJobs.add(j);
+        if (to == RecordRun.Phase.RUNNING) {
+            runningRecords.add(j);
         }
-        if (to == RecordJob.Phase.QUEUED) {
+        if (to == RecordRun.Phase.QUEUED) {
             queuedFrom = Math.min(queuedFrom, j.index);
         }
     }
 
-    private static int weight(RecordJob.Phase p) {
-        return p == RecordJob.Phase.QUEUED || p == RecordJob.Phase.RUNNING ? 1 : 0;
+    private static int weight(RecordRun.Phase p) {
+        return p == RecordRun.Phase.QUEUED || p == RecordRun.Phase.RUNNING ? 1 : 0;
     }
 
     /** Every record has its result, or a whole body waiting only for its rename. */
@@ -152,7 +152,7 @@ final class FetchRun {
     /** The connections its running records hold. */
     long running() {
         long n = 0;
-        for (RecordJob j : runningJobs) {
+        for (RecordRun j : runningRecords) {
             n += j.connections();
         }
         return n;
@@ -161,7 +161,7 @@ final class FetchRun {
     /** The connections its running records hold on {@code host}. */
     int runningOn(String host) {
         int n = 0;
-        for (RecordJob j : runningJobs) {
+        for (RecordRun j : runningRecords) {
             if (j.host.equals(host)) {
                 n += j.connections();
             }
@@ -170,13 +170,13 @@ final class FetchRun {
     }
 
     /** The running records, in the order they started (a copy: starting or ending one changes the set). */
-    List<RecordJob> runningJobs() {
-        return new ArrayList<>(runningJobs);
+    List<RecordRun> runningRecords() {
+        return new ArrayList<>(runningRecords);
     }
 
-    /** The index from which queued records may be found: every job before it has left the queue. */
+    /** The index from which queued records may be found: every record before it has left the queue. */
     int firstQueued() {
-        while (queuedFrom < jobs.size() && jobs.get(queuedFrom).phase() != RecordJob.Phase.QUEUED) {
+        while (queuedFrom < records.size() && records.get(queuedFrom).phase() != RecordRun.Phase.QUEUED) {
             queuedFrom++;
         }
         return queuedFrom;
@@ -186,14 +186,14 @@ final class FetchRun {
     FetchState state() {
         boolean anyRunning = false;
         boolean anyWaiting = false;
-        for (RecordJob j : jobs) {
-            anyRunning |= j.phase() == RecordJob.Phase.RUNNING && !j.waitingForNetwork;
+        for (RecordRun j : records) {
+            anyRunning |= j.phase() == RecordRun.Phase.RUNNING && !j.waitingForNetwork;
             anyWaiting |= !j.isDone() && j.waitingForNetwork;
         }
         if (anyWaiting && !anyRunning) {
             return FetchState.WAITING_FOR_NETWORK;
         }
-        return anyRunning || jobs.stream().anyMatch(j -> j.downloaded.get() > 0) ? FetchState.DOWNLOADING : FetchState.PENDING;
+        return anyRunning || records.stream().anyMatch(j -> j.downloaded.get() > 0) ? FetchState.DOWNLOADING : FetchState.PENDING;
     }
 
     /** Bytes per second over a sliding window of about five seconds. */
@@ -222,7 +222,7 @@ final class FetchRun {
         List<Rec> changed = new ArrayList<>();
         boolean settled = s.hasSettled();
         long sum = 0;
-        for (RecordJob j : jobs) {
+        for (RecordRun j : records) {
             Rec r = fetch.records.get(j.index);
             r.downloaded = Math.max(0, j.downloaded.get());
             sum += r.downloaded;
@@ -262,8 +262,8 @@ final class FetchRun {
         return changed;
     }
 
-    /** Brings the record up to date with its job; true if anything durable changed. */
-    private static boolean copyDurable(RecordJob j, Rec r) {
+    /** Brings the stored record up to date with its live state; true if anything durable changed. */
+    private static boolean copyDurable(RecordRun j, Rec r) {
         boolean dirty = false;
         String target = j.target == null ? null : j.target.toString();
         if (!Objects.equals(r.target, target)) {
@@ -314,7 +314,7 @@ final class FetchRun {
     /** The byte count of each record, in index order, for the progress file. */
     long[] perRecord() {
         long[] out = new long[fetch.records.size()];
-        for (RecordJob j : jobs) {
+        for (RecordRun j : records) {
             out[j.index] = Math.max(0, j.downloaded.get());
         }
         return out;

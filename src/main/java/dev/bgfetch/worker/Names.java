@@ -30,14 +30,14 @@ final class Names {
     }
 
     /** A record picked up with its name already chosen (by an earlier worker) keeps it. */
-    void hold(RecordJob j) {
+    void hold(RecordRun j) {
         if (j.target != null && !j.isDone()) {
             reserved.add(j.target);
         }
     }
 
     /** Chooses the record's final name in its fetch's directory, adopting a kept .part there if one fits. */
-    void reserve(RecordJob j) {
+    void reserve(RecordRun j) {
         Rec rec = j.run.fetch.records.get(j.index);
         String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
         j.named(Naming.choose(Path.of(j.run.fetch.dir), name, reserved, t -> adopt(j, t)));
@@ -50,7 +50,7 @@ final class Names {
 
     /** The run is over: none of its names is held any more. */
     void release(FetchRun r) {
-        for (RecordJob j : r.jobs) {
+        for (RecordRun j : r.records) {
             if (j.target != null) {
                 reserved.remove(j.target);
             }
@@ -72,7 +72,7 @@ final class Names {
      * validators and total come along, so the transfer resumes with Range and If-Range (a changed
      * resource gets a 200 and starts over, as for any resume).
      */
-    private boolean adopt(RecordJob j, Path target) {
+    private boolean adopt(RecordRun j, Path target) {
         if (adoptable == null) {
             adoptable = new ArrayList<>();
             for (Fetch f : store.settledWithRecords()) {

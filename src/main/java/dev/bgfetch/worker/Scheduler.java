@@ -54,7 +54,7 @@ final class Scheduler {
         if (slots.running() >= slots.maxTotal) {
             return;
         }
-        List<RecordJob> start = new ArrayList<>();
+        List<RecordRun> start = new ArrayList<>();
         outer:
         for (FetchRun r : runs.values()) {
             if (r.paused || r.stopping) {
@@ -64,20 +64,20 @@ final class Scheduler {
             int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
             int rRunning = (int) r.running();
             Map<String, Integer> rHosts = new HashMap<>();
-            for (RecordJob j : r.runningJobs()) {
+            for (RecordRun j : r.runningRecords()) {
                 rHosts.merge(j.host, j.connections(), Integer::sum);
             }
             // Hosts found full in this pass: once all of the run's are, no later record can start.
             Set<String> full = new HashSet<>();
-            for (int i = r.firstQueued(); i < r.jobs.size(); i++) {
-                RecordJob j = r.jobs.get(i);
+            for (int i = r.firstQueued(); i < r.records.size(); i++) {
+                RecordRun j = r.records.get(i);
                 if (slots.running() >= slots.maxTotal) {
                     break outer;
                 }
                 if (rRunning >= rMax || full.size() >= r.hostCount) {
                     break;
                 }
-                if (j.phase() != RecordJob.Phase.QUEUED || j.notBefore > now) {
+                if (j.phase() != RecordRun.Phase.QUEUED || j.notBefore > now) {
                     continue;
                 }
                 if (slots.onHost(j.host) >= slots.maxPerHost || rHosts.getOrDefault(j.host, 0) >= rPerHost) {
@@ -99,16 +99,16 @@ final class Scheduler {
         // never leaves a .part that no record owns. Names are reserved for the queued records too,
         // so a group of many small files costs one state write, not one per file.
         Map<FetchRun, Boolean> toPersist = new LinkedHashMap<>();
-        for (RecordJob j : start) {
+        for (RecordRun j : start) {
             if (j.target == null) {
                 names.reserve(j);
                 if (toPersist.put(j.run, true) == null) {
                     int ahead = RESERVE_AHEAD;
-                    for (RecordJob next : j.run.jobs) {
+                    for (RecordRun next : j.run.records) {
                         if (ahead == 0) {
                             break;
                         }
-                        if (next.phase() == RecordJob.Phase.QUEUED && next.target == null) {
+                        if (next.phase() == RecordRun.Phase.QUEUED && next.target == null) {
                             names.reserve(next);
                             ahead--;
                         }
@@ -124,7 +124,7 @@ final class Scheduler {
             r.dirty = false;
         }
         names.newPass();
-        for (RecordJob j : start) {
+        for (RecordRun j : start) {
             // The write above may have brought a pause (or an abort) made since the last sync.
             if (j.run.stopping || j.run.paused) {
                 transfers.finished(j, Outcome.of(Outcome.Kind.CANCELLED, "stopped"));
@@ -149,9 +149,9 @@ final class Scheduler {
             int rPerHost = r.fetch.options.maxPerHost == null ? Integer.MAX_VALUE : r.fetch.options.maxPerHost;
             int limit = r.fetch.options.split == null ? split : r.fetch.options.split;
             long min = r.fetch.options.minSplitSize == null ? minSplitSize : r.fetch.options.minSplitSize;
-            for (RecordJob j : r.runningJobs()) {
+            for (RecordRun j : r.runningRecords()) {
                 Segments s = j.segments;
-                if (s == null || j.phase() != RecordJob.Phase.RUNNING || s.verifying || s.live == 0 || s.ending()
+                if (s == null || j.phase() != RecordRun.Phase.RUNNING || s.verifying || s.live == 0 || s.ending()
                         || !s.couldGrow(now, min, !j.noSplit && !s.waiting(now))) {
                     continue;
                 }

@@ -42,7 +42,7 @@ final class Segments {
         }
     }
 
-    final RecordJob job;
+    final RecordRun record;
     final List<Piece> pieces = new ArrayList<>();
     /** How many of the split limit's connections the record may use now. */
     private final SplitWidth width = SplitWidth.forThisMachine();
@@ -66,12 +66,12 @@ final class Segments {
     private long written;
     private volatile boolean saving;
 
-    private Segments(RecordJob job) {
-        this.job = job;
+    private Segments(RecordRun record) {
+        this.record = record;
     }
 
-    static Segments fresh(RecordJob job) {
-        Segments s = new Segments(job);
+    static Segments fresh(RecordRun record) {
+        Segments s = new Segments(record);
         s.pieces.add(new Piece(Segment.first()));
         return s;
     }
@@ -81,7 +81,7 @@ final class Segments {
      * under the record's validator and total; otherwise the sparse .part proves nothing and the
      * record starts from zero. A record without a map was never split (see {@link SegmentMap}).
      */
-    static void resume(RecordJob j, Store store) {
+    static void resume(RecordRun j, Store store) {
         if (j.isDone() || j.target == null) {
             return;
         }
@@ -228,13 +228,13 @@ final class Segments {
     /** What the transfer writing {@code p} reports to the record: bytes and the cap, not a new binding. */
     TransferListener listener(Piece p) {
         if (!p.range.ranged()) {
-            return job;
+            return record;
         }
         return new TransferListener() {
             @Override
             public void onResponse(ResponseInfo response) {
-                if (job.response == null) {
-                    job.response = response;
+                if (record.response == null) {
+                    record.response = response;
                 }
             }
 
@@ -245,12 +245,12 @@ final class Segments {
 
             @Override
             public boolean reserve(long n) {
-                return job.reserve(n);
+                return record.reserve(n);
             }
 
             @Override
             public void restarted(long dropped) {
-                job.restarted(dropped);
+                record.restarted(dropped);
             }
         };
     }
@@ -361,8 +361,8 @@ final class Segments {
     /** The map as of now; taken on the loop thread before the force that makes its bytes durable. */
     private SegmentMap snapshot() {
         SegmentMap m = new SegmentMap();
-        m.validator = validator(job.etag, job.lastModified);
-        m.total = job.total == null ? -1 : job.total;
+        m.validator = validator(record.etag, record.lastModified);
+        m.total = record.total == null ? -1 : record.total;
         for (Piece p : pieces) {
             m.segments.add(new SegmentMap.Part(p.range.start(), p.range.end(), p.range.done()));
         }
@@ -390,7 +390,7 @@ final class Segments {
             try {
                 write(store, m, s, fsync);
             } catch (IOException e) {
-                Log.info("cannot save the segments of '" + job.run.fetch.id + "' #" + job.index + ": " + e.getMessage());
+                Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": " + e.getMessage());
             } finally {
                 saving = false;
             }
@@ -407,9 +407,9 @@ final class Segments {
                 return;
             }
             if (fsync) {
-                force(Naming.part(job.target));
+                force(Naming.part(record.target));
             }
-            m.write(store, job.run.key, job.index);
+            m.write(store, record.run.key, record.index);
             written = s;
         }
     }
@@ -431,7 +431,7 @@ final class Segments {
             // Unmapped: no map of this record exists (resume took over or removed a killed worker's),
             // so there is nothing to unlink, once per file of a group.
             if (mapped) {
-                SegmentMap.delete(store, job.run.key, job.index);
+                SegmentMap.delete(store, record.run.key, record.index);
             }
         }
     }

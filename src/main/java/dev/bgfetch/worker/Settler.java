@@ -50,14 +50,14 @@ final class Settler {
             if (r.running() > 0 || !r.allFinished() || !runs.containsKey(r.key)) {
                 continue;
             }
-            if (r.stopping && !r.jobs.stream().anyMatch(j -> j.result == RecordResult.DOWNLOAD_TOTAL_EXCEEDED)) {
+            if (r.stopping && !r.records.stream().anyMatch(j -> j.result == RecordResult.DOWNLOAD_TOTAL_EXCEEDED)) {
                 continue; // stopped from outside: the worker's sync retires it
             }
             boolean[] byUs = {false};
             Optional<Fetch> settled = storeSync.persist(r, f -> {
                 if (!f.hasSettled()) {
                     byUs[0] = true;
-                    for (RecordJob j : r.jobs) {
+                    for (RecordRun j : r.records) {
                         f.finishRecord(r.fetch.records.get(j.index), j.result);
                     }
                     if (r.firstFailure != FailureReason.NONE) {
@@ -101,7 +101,7 @@ final class Settler {
     /** The run is over (settled or gone): no map of it will be resumed from, and its names are free. */
     private void release(FetchRun r) {
         runs.remove(r.key);
-        for (RecordJob j : r.jobs) {
+        for (RecordRun j : r.records) {
             if (j.segments != null) {
                 j.segments.forget(store);
             }

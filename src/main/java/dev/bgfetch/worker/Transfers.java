@@ -58,7 +58,7 @@ final class Transfers {
     }
 
     /** Starts a record the scheduler gave a connection: one transfer, the first segment, or the finish step. */
-    void launch(RecordJob j) {
+    void launch(RecordRun j) {
         FetchRun r = j.run;
         j.planSegments(r.fetch.options.split == null ? split : r.fetch.options.split);
         Segments s = j.segments;
@@ -73,9 +73,9 @@ final class Transfers {
     }
 
     /** The finish step of a record fetched in segments: whole length and checksum, on a pool thread. */
-    private void verify(RecordJob j) {
+    private void verify(RecordRun j) {
         j.segments.verifying = true;
-        Transfer t = new Transfer(null, transferJob(j), j);
+        Transfer t = new Transfer(null, transferSpec(j), j);
         long total = j.total == null ? -1 : j.total;
         pool.execute(() -> {
             Outcome o = t.verify(total);
@@ -88,9 +88,9 @@ final class Transfers {
         });
     }
 
-    private Transfer.Job transferJob(RecordJob j) {
+    private Transfer.Spec transferSpec(RecordRun j) {
         Rec rec = j.run.fetch.records.get(j.index);
-        Transfer.Job tj = new Transfer.Job();
+        Transfer.Spec tj = new Transfer.Spec();
         tj.url = j.url;
         tj.headers = rec.request.headers;
         tj.part = Naming.part(j.target);
@@ -112,8 +112,8 @@ final class Transfers {
     }
 
     /** Starts one transfer of {@code j}, whose connection slot is taken: the whole file, or the segment {@code p}. */
-    void start(RecordJob j, Segments.Piece p) {
-        Transfer.Job tj = transferJob(j);
+    void start(RecordRun j, Segments.Piece p) {
+        Transfer.Spec tj = transferSpec(j);
         tj.segment = p == null ? null : p.range;
         Transfer t;
         AtomicBoolean lent = new AtomicBoolean();
@@ -156,7 +156,7 @@ final class Transfers {
     }
 
     /** One segment's transfer is back; the record's own outcome waits for its last one. */
-    private void finishedPiece(RecordJob j, Segments.Piece p, Outcome o) {
+    private void finishedPiece(RecordRun j, Segments.Piece p, Outcome o) {
         Segments s = j.segments;
         Outcome last = s.finished(p, o, System.currentTimeMillis(), this::backoff);
         if (last == null) {
@@ -188,7 +188,7 @@ final class Transfers {
     }
 
     /** The record's attempt is over with {@code o}: its slot is given back and the retry policy decides what next. */
-    void finished(RecordJob j, Outcome o) {
+    void finished(RecordRun j, Outcome o) {
         slots.give(j.host);
         j.transferEnded();
         FetchRun r = j.run;
@@ -284,8 +284,8 @@ final class Transfers {
 
     /** downloadTotal was exceeded: the other records stop and count as aborted (as in the web API). */
     private void stopGroup(FetchRun r) {
-        for (RecordJob other : r.jobs) {
-            if (other.phase() == RecordJob.Phase.QUEUED) {
+        for (RecordRun other : r.records) {
+            if (other.phase() == RecordRun.Phase.QUEUED) {
                 delivery.abort(other);
             }
         }

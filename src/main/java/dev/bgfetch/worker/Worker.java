@@ -183,11 +183,11 @@ public final class Worker {
             if (r == null) {
                 r = new FetchRun(f);
                 recover(r);
-                for (RecordJob j : r.jobs) {
+                for (RecordRun j : r.records) {
                     Segments.resume(j, store);
                 }
                 runs.put(f.key, r);
-                r.jobs.forEach(names::hold);
+                r.records.forEach(names::hold);
                 Log.info("picked up '" + f.id + "' (" + f.records.size() + " records)");
                 continue;
             }
@@ -207,7 +207,7 @@ public final class Worker {
 
     /** A record delivered just before a crash has no .part but its final file, whole. */
     private void recover(FetchRun r) {
-        for (RecordJob j : r.jobs) {
+        for (RecordRun j : r.records) {
             if (j.isDone() || j.target == null) {
                 continue;
             }
@@ -235,7 +235,7 @@ public final class Worker {
             if (!r.dirty && r.running() == 0) {
                 continue;
             }
-            for (RecordJob j : r.runningJobs()) {
+            for (RecordRun j : r.runningRecords()) {
                 if (j.segments != null && j.segments.live > 0) {
                     j.segments.saveLater(store, fsync, pool);
                 }

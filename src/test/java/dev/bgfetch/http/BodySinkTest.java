@@ -42,8 +42,8 @@ class BodySinkTest {
         server.close();
     }
 
-    Transfer.Job job(Path part) {
-        Transfer.Job j = new Transfer.Job();
+    Transfer.Spec job(Path part) {
+        Transfer.Spec j = new Transfer.Spec();
         j.url = URI.create(server.url("/f.bin"));
         j.part = part;
         return j;
@@ -52,7 +52,7 @@ class BodySinkTest {
     @Test
     void aLargeBodyGoesDirectAndLandsWhole() throws IOException {
         long before = BodySink.DIRECT_BYTES.get();
-        Transfer.Job j = job(tmp.resolve("f.part"));
+        Transfer.Spec j = job(tmp.resolve("f.part"));
         Outcome o = new Transfer(engine, j, new TransferTest.Listener()).run();
         assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
         assertArrayEquals(body, Files.readAllBytes(j.part));
@@ -64,7 +64,7 @@ class BodySinkTest {
     @Test
     void aResumeAtAnUnalignedOffsetWritesItsHeadThroughThePageCacheAndTheRestDirect() throws IOException {
         int have = 100_001;
-        Transfer.Job j = job(tmp.resolve("f.part"));
+        Transfer.Spec j = job(tmp.resolve("f.part"));
         Files.write(j.part, Arrays.copyOf(body, have));
         j.etag = server.etag("/f.bin");
         j.knownTotal = body.length;
@@ -80,7 +80,7 @@ class BodySinkTest {
     void aConnectionCutMidBlockKeepsEveryByteThatArrivedAndResumesFromThere() throws IOException {
         long cutAt = 5 * 1024 * 1024 + 777; // inside a block the sink still holds
         server.dropAfter("/f.bin", cutAt, 1);
-        Transfer.Job j = job(tmp.resolve("f.part"));
+        Transfer.Spec j = job(tmp.resolve("f.part"));
         TransferTest.Listener l = new TransferTest.Listener();
         Outcome first = new Transfer(engine, j, l).run();
         assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
@@ -94,7 +94,7 @@ class BodySinkTest {
     @Test
     void onASlowLinkHeldBytesLandWhileTheBodyStillArrives() throws Exception {
         server.throttle("/f.bin", 256 * 1024);
-        Transfer.Job j = job(tmp.resolve("f.part"));
+        Transfer.Spec j = job(tmp.resolve("f.part"));
         Transfer t = new Transfer(engine, j, new TransferTest.Listener());
         Thread run = new Thread(t::run);
         run.start();

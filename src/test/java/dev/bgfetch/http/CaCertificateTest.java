@@ -84,7 +84,7 @@ class CaCertificateTest {
                     assertTrue(largest > 16 * 1024, "a write gathers several TLS records (16 KiB each at most): " + largest);
                 }
             };
-            Transfer.Job j = new Transfer.Job();
+            Transfer.Spec j = new Transfer.Spec();
             j.url = java.net.URI.create(url());
             j.part = tmp.resolve("big.part");
             Outcome o = new Transfer(engine, j, l).run();

@@ -49,22 +49,22 @@ class PartFileTest {
         server.close();
     }
 
-    Transfer.Job job() {
-        Transfer.Job j = new Transfer.Job();
+    Transfer.Spec job() {
+        Transfer.Spec j = new Transfer.Spec();
         j.url = URI.create(server.url("/f.bin"));
         j.part = part;
         return j;
     }
 
     /** A job that looks resumable: the validators and total of the server's file. */
-    Transfer.Job resumable() {
-        Transfer.Job j = job();
+    Transfer.Spec resumable() {
+        Transfer.Spec j = job();
         j.etag = server.etag("/f.bin");
         j.knownTotal = body.length;
         return j;
     }
 
-    Outcome run(Transfer.Job j) {
+    Outcome run(Transfer.Spec j) {
         return assertTimeoutPreemptively(T, () -> new Transfer(engine, j, new TransferTest.Listener()).run());
     }
 
@@ -83,7 +83,7 @@ class PartFileTest {
         byte[] precious = Arrays.copyOf(body, 100_000); // looks like a resumable prefix
         Files.write(outside, precious);
         Files.createSymbolicLink(part, outside);
-        Transfer.Job j = resumable();
+        Transfer.Spec j = resumable();
         j.checksum = "sha-256=" + TestServer.sha256(body);
         Outcome o = run(j);
         assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
@@ -119,7 +119,7 @@ class PartFileTest {
     @Test
     void aRegularPartIsStillResumedAndItsIdentityReported() throws IOException {
         Files.write(part, Arrays.copyOf(body, 100_000));
-        Transfer.Job j = resumable();
+        Transfer.Spec j = resumable();
         j.checksum = "sha-256=" + TestServer.sha256(body);
         Transfer t = new Transfer(engine, j, new TransferTest.Listener());
         Outcome o = t.run();

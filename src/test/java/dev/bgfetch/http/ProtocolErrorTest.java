@@ -46,7 +46,7 @@ class ProtocolErrorTest {
 
     /** One transfer of {@code url} into {@code part}, without fsync: what the TLS and protocol tests look at. */
     static Outcome getInto(HttpEngine e, String url, java.nio.file.Path part) {
-        Transfer.Job j = new Transfer.Job();
+        Transfer.Spec j = new Transfer.Spec();
         j.url = URI.create(url);
         j.part = part;
         j.fsync = false;
@@ -129,7 +129,7 @@ class ProtocolErrorTest {
                         RawServer.bytes("\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")));
         try (RawServer raw = RawServer.start(line -> line.startsWith("GET /start/here ") ? redirect : RawServer.ok("done"))) {
             TransferTest.Listener l = new TransferTest.Listener();
-            Transfer.Job j = new Transfer.Job();
+            Transfer.Spec j = new Transfer.Spec();
             j.url = UrlRules.check(raw.url("/start/here"));
             j.part = tmp.resolve("r.part");
             Outcome done = new Transfer(engine, j, l).run();

@@ -86,16 +86,16 @@ class TransferTest {
         }
     }
 
-    Transfer.Job job(String path) {
-        Transfer.Job j = new Transfer.Job();
+    Transfer.Spec job(String path) {
+        Transfer.Spec j = new Transfer.Spec();
         j.url = URI.create(server.url(path));
         j.part = tmp.resolve("f.bin.part");
         return j;
     }
 
     /** A job whose .part holds the first {@code n} bytes, bound to the server's current validators. */
-    Transfer.Job resumable(int n) throws IOException {
-        Transfer.Job j = job("/f.bin");
+    Transfer.Spec resumable(int n) throws IOException {
+        Transfer.Spec j = job("/f.bin");
         Files.write(j.part, Arrays.copyOf(body, n));
         j.etag = server.etag("/f.bin");
         j.knownTotal = body.length;
@@ -133,7 +133,7 @@ class TransferTest {
         byte[] big = TestServer.randomBytes((int) (2 * WriteBehind.EVERY + 12_345), 11);
         server.file("/big.bin", big);
         long before = WriteBehind.DONE.get();
-        Transfer.Job j = job("/big.bin");
+        Transfer.Spec j = job("/big.bin");
         j.directIo = false; // through the page cache: a body written with O_DIRECT has nothing to flush ahead
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
@@ -149,7 +149,7 @@ class TransferTest {
     void cutShortIsNetworkTroubleAndKeepsTheBytesThenResumesWithRangeAndIfRange() throws IOException {
         server.dropAfter("/f.bin", 100_000, 1);
         Listener l = new Listener();
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         Outcome first = new Transfer(engine, j, l).run();
         assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
         long have = Files.size(j.part);
@@ -170,7 +170,7 @@ class TransferTest {
 
     @Test
     void changedResourceIsNeverSplicedA200Restarts() throws IOException {
-        Transfer.Job j = resumable(50_000);
+        Transfer.Spec j = resumable(50_000);
         byte[] v2 = TestServer.randomBytes(310_000, 8);
         server.changeContent("/f.bin", v2);
         Listener l = new Listener();
@@ -183,7 +183,7 @@ class TransferTest {
 
     @Test
     void a206AtTheWrongOffsetIsAFetchError() throws IOException {
-        Transfer.Job j = resumable(50_000);
+        Transfer.Spec j = resumable(50_000);
         server.wrongRangeStart("/f.bin", 10, 1);
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
@@ -193,7 +193,7 @@ class TransferTest {
 
     @Test
     void aServerIgnoringRangeRestartsFromZero() throws IOException {
-        Transfer.Job j = resumable(70_000);
+        Transfer.Spec j = resumable(70_000);
         server.ignoreRange("/f.bin", true);
         Listener l = new Listener();
         Outcome o = new Transfer(engine, j, l).run();
@@ -204,7 +204,7 @@ class TransferTest {
 
     @Test
     void partialDataWithoutAValidatorIsNotTrusted() throws IOException {
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         Files.write(j.part, new byte[1000]);
         Listener l = new Listener();
         Outcome o = new Transfer(engine, j, l).run();
@@ -215,7 +215,7 @@ class TransferTest {
 
     @Test
     void a416WithTheLocalLengthMeansAlreadyComplete() throws IOException {
-        Transfer.Job j = resumable(body.length);
+        Transfer.Spec j = resumable(body.length);
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
         assertArrayEquals(body, Files.readAllBytes(j.part));
@@ -276,7 +276,7 @@ class TransferTest {
                 }
             });
             t.start();
-            Transfer.Job j = job("/f.bin");
+            Transfer.Spec j = job("/f.bin");
             j.url = URI.create("https://127.0.0.1:" + plain.getLocalPort() + "/f.bin");
             Outcome o = new Transfer(engine, j, new Listener()).run();
             assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
@@ -290,7 +290,7 @@ class TransferTest {
     void refusedConnectionIsNetworkTrouble() throws IOException {
         int port = server.port();
         server.stop();
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         j.url = URI.create("http://127.0.0.1:" + port + "/f.bin");
         assertEquals(Outcome.Kind.NETWORK, new Transfer(engine, j, new Listener()).run().kind);
     }
@@ -298,7 +298,7 @@ class TransferTest {
     @Test
     void aStalledTransferIsNetworkTroubleAndKeepsTheBytes() throws IOException {
         server.stallAfter("/f.bin", 64 * 1024, 10_000, 1);
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.NETWORK, o.kind, o.toString());
         assertTrue(Files.size(j.part) >= 64 * 1024, "kept " + Files.size(j.part));
@@ -308,7 +308,7 @@ class TransferTest {
     void theCapStopsBeforeTheChunkThatWouldExceedIt() throws IOException {
         Listener l = new Listener();
         l.cap = 100_000;
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         Outcome o = new Transfer(engine, j, l).run();
         assertEquals(Outcome.Kind.CAP, o.kind);
         assertTrue(Files.size(j.part) <= 100_000, "never more than the cap on disk: " + Files.size(j.part));
@@ -316,12 +316,12 @@ class TransferTest {
 
     @Test
     void checksumMismatchIsAFetchErrorAndDropsTheData() throws IOException {
-        Transfer.Job j = job("/f.bin");
+        Transfer.Spec j = job("/f.bin");
         j.checksum = "sha-256=" + "0".repeat(64);
         Outcome o = new Transfer(engine, j, new Listener()).run();
         assertEquals(Outcome.Kind.FETCH_ERROR, o.kind);
         assertTrue(!Files.exists(j.part));
-        Transfer.Job ok = job("/f.bin");
+        Transfer.Spec ok = job("/f.bin");
         ok.checksum = "sha-256=" + TestServer.sha256(body);
         assertEquals(Outcome.Kind.COMPLETE, new Transfer(engine, ok, new Listener()).run().kind);
     }
@@ -332,7 +332,7 @@ class TransferTest {
         try {
             other.file("/x", body);
             server.redirect("/away", other.url("/x"), 302);
-            Transfer.Job j = job("/away");
+            Transfer.Spec j = job("/away");
             j.headers.put("Authorization", "Bearer secret");
             j.headers.put("X-Other", "kept");
             assertEquals(Outcome.Kind.COMPLETE, new Transfer(engine, j, new Listener()).run().kind);

@@ -36,20 +36,20 @@ class FetchRunTest {
     }
 
     private static void assertCountsMatchARecount(FetchRun r) {
-        List<RecordJob> running = r.jobs.stream().filter(j -> j.phase() == RecordJob.Phase.RUNNING)
+        List<RecordRun> running = r.records.stream().filter(j -> j.phase() == RecordRun.Phase.RUNNING)
                 .collect(Collectors.toList());
         assertEquals(running.size(), r.running(), "connections");
         assertEquals(running.stream().filter(j -> j.host.endsWith(":8000")).count(), r.runningOn("127.0.0.1:8000"));
-        assertEquals(running.stream().collect(Collectors.toSet()), r.runningJobs().stream().collect(Collectors.toSet()));
-        assertEquals(r.jobs.stream().allMatch(j -> j.isDone() || j.phase() == RecordJob.Phase.DELIVERABLE),
+        assertEquals(running.stream().collect(Collectors.toSet()), r.runningRecords().stream().collect(Collectors.toSet()));
+        assertEquals(r.records.stream().allMatch(j -> j.isDone() || j.phase() == RecordRun.Phase.DELIVERABLE),
                 r.allFinished(), "all finished");
-        assertEquals(r.jobs.stream().anyMatch(j -> j.phase() == RecordJob.Phase.DELIVERABLE), r.anyDeliverable());
+        assertEquals(r.records.stream().anyMatch(j -> j.phase() == RecordRun.Phase.DELIVERABLE), r.anyDeliverable());
         int first = r.firstQueued();
-        for (int i = 0; i < Math.min(first, r.jobs.size()); i++) {
-            assertTrue(r.jobs.get(i).phase() != RecordJob.Phase.QUEUED, "job " + i + " is queued before " + first);
+        for (int i = 0; i < Math.min(first, r.records.size()); i++) {
+            assertTrue(r.records.get(i).phase() != RecordRun.Phase.QUEUED, "job " + i + " is queued before " + first);
         }
-        if (first < r.jobs.size()) {
-            assertEquals(RecordJob.Phase.QUEUED, r.jobs.get(first).phase());
+        if (first < r.records.size()) {
+            assertEquals(RecordRun.Phase.QUEUED, r.records.get(first).phase());
         }
     }
 
@@ -61,7 +61,7 @@ class FetchRunTest {
         assertFalse(r.allFinished());
         Random rnd = new Random(42);
         for (int step = 0; step < 20_000; step++) {
-            RecordJob j = r.jobs.get(rnd.nextInt(r.jobs.size()));
+            RecordRun j = r.records.get(rnd.nextInt(r.records.size()));
             switch (j.phase()) {
                 case QUEUED:
                     j.start();
@@ -86,13 +86,13 @@ class FetchRunTest {
             }
             assertCountsMatchARecount(r);
         }
-        for (RecordJob j : r.jobs) {
+        for (RecordRun j : r.records) {
             if (!j.isDone()) {
                 j.aborted();
             }
         }
         assertCountsMatchARecount(r);
         assertTrue(r.allFinished());
-        assertEquals(r.jobs.size(), r.firstQueued());
+        assertEquals(r.records.size(), r.firstQueued());
     }
 }

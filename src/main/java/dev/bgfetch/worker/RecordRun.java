@@ -16,7 +16,7 @@ import java.util.function.IntToLongFunction;
  * waiting, failed, delivered) as methods. Fields written by the transfer thread are volatile or
  * atomic; everything else belongs to the worker's loop thread.
  */
-final class RecordJob implements TransferListener {
+final class RecordRun implements TransferListener {
     /** DELIVERABLE: the whole body is in the .part, to be renamed under the store lock (see StoreSync#persist). */
     enum Phase { QUEUED, RUNNING, DELIVERABLE, DONE }
 
@@ -61,7 +61,7 @@ final class RecordJob implements TransferListener {
     /** The Content-Disposition name of the response, when the fetch asked for it. */
     volatile String dispositionName;
 
-    RecordJob(FetchRun run, Rec rec, URI url) {
+    RecordRun(FetchRun run, Rec rec, URI url) {
         this.run = run;
         this.index = rec.index;
         this.url = url;
@@ -72,7 +72,7 @@ final class RecordJob implements TransferListener {
         this.lastModified = rec.lastModified;
         this.downloaded.set(rec.downloaded);
         if (rec.isDone()) {
-            phase = Phase.DONE; // before the run counts its jobs
+            phase = Phase.DONE; // before the run counts its records
             result = rec.result;
             path = rec.path == null ? null : Path.of(rec.path);
             error = rec.error;
