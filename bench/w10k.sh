@@ -27,7 +27,9 @@ run() { # tool rep
     bgfetch) python3 "$shared/lib/measure.py" "$out" -- "$bin" fetch "$id" -i "$list" -d "$dest" --wait -q ;;
     # registration alone: wall is until `fetch` returns; then wait for the download before the next run
     bgfetch_reg) BGBENCH_DRAIN_S=0 python3 "$shared/lib/measure.py" "$out" -- "$bin" fetch "$id" -i "$list" -d "$dest" -q >/dev/null
-      "$bin" wait "$id" -q ;;
+      "$bin" wait "$id" -q
+      # the next run's worker must be its own, started by its fetch and counted in its CPU and RSS
+      "$bin" worker --stop -q ;;
     curl_par) (cd "$dest" && python3 "$shared/lib/measure.py" "$out" -- curl -sS --no-progress-meter --fail --parallel --parallel-max 16 -K "$curlcfg") ;;
   esac
   local n; n=$(find "$dest" -maxdepth 1 -type f -name '*.bin' | wc -l)
