@@ -2,7 +2,7 @@
 # The 10,000-file group with JVM-option variants of the same build, interleaved with curl --parallel:
 #   bench/w10k-ab.sh "default=" "c1=-XX:TieredStopAtLevel=1" curl    # REPS=3 by default
 # Each variant is NAME=BGFETCH_JAVA_OPTS and has its own store (a fresh worker each run); `curl` is the
-# peer. Prints one line per run: wall, user and system CPU (client + worker), peak RSS, files.
+# peer, `base` the build at BGFETCH_BASE_BIN (as in bench/tools.sh). Prints one line per run: wall, user and system CPU (client + worker), peak RSS, files.
 # Needs ../shared/bench/setup.sh run and bench/w10k.sh run once (it writes the lists).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,11 +16,15 @@ for rep in $(seq 1 "${REPS:-3}"); do
   for v in "$@"; do
     name=${v%%=*} opts=${v#*=}
     dest=/tmp/bgbench/dl/ab-$name; rm -rf "$dest"; mkdir -p "$dest"
+    vbin=$bin
+    if [[ $v == base ]]; then
+      vbin=${BGFETCH_BASE_BIN:?w10k-ab: base needs BGFETCH_BASE_BIN} opts=
+    fi
     if [[ $v == curl ]]; then
       (cd "$dest" && python3 "$shared/lib/measure.py" "$m" -- curl -sS --no-progress-meter --fail --parallel --parallel-max 16 -K "$curlcfg")
     else
       BGFETCH_HOME=/tmp/bgbench/ab-$name BGFETCH_JAVA_OPTS="$opts" \
-        python3 "$shared/lib/measure.py" "$m" -- "$bin" fetch "ab-$rep-$RANDOM" -i "$list" -d "$dest" --wait -q
+        python3 "$shared/lib/measure.py" "$m" -- "$vbin" fetch "ab-$rep-$RANDOM" -i "$list" -d "$dest" --wait -q
     fi
     echo "$name rep $rep $(grep -oE '(rc|wall_s|user_s|sys_s|maxrss_kb)=[0-9.]+' "$m" | tr '\n' ' ')files=$(find "$dest" -type f | wc -l)"
   done

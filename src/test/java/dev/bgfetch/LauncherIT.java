@@ -402,6 +402,17 @@ class LauncherIT {
         return "";
     }
 
+    /** {@code env} with a PATH whose {@code uname -sm} says {@code machine} ("Linux x86_64"). */
+    private Map<String, String> withUname(Map<String, String> env, String machine) throws IOException {
+        Path bin = Files.createDirectories(tmp.resolve("uname-" + machine.replace(' ', '-')));
+        Path uname = bin.resolve("uname");
+        Files.writeString(uname, "#!/bin/sh\necho '" + machine + "'\n");
+        assertTrue(uname.toFile().setExecutable(true));
+        Map<String, String> with = new java.util.HashMap<>(env);
+        with.put("PATH", bin + ":" + System.getenv("PATH"));
+        return with;
+    }
+
     /** A JAVA_HOME of Java {@code version} whose java prints its arguments, one a line. */
     private static Path echoingJdk(Path home, String version) throws IOException {
         Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
@@ -476,8 +487,8 @@ class LauncherIT {
         assertTrue(java.toFile().setExecutable(true));
         Map<String, String> env = Map.of("JAVA_HOME", tmp.resolve("jdk").toString());
 
-        List<String> worker = run(env, "worker", "--run").out().lines().toList();
-        // the worker keeps C2: TLS and SHA-256 intrinsics
+        // Where BoringSSL is not expected (here: an arm64 machine), the worker keeps C2 for the JDK's crypto
+        List<String> worker = run(withUname(env, "Linux aarch64"), "worker", "--run").out().lines().toList();
         assertTrue(!worker.contains("-XX:TieredStopAtLevel=1") && worker.contains("-XX:+UseSerialGC"), worker.toString());
         // a heap that starts small: its old generation is collected before it grows (RSS, bench/RESULTS.md)
         assertTrue(worker.contains("-Xms16m") && worker.contains("-Xmn4m"), worker.toString());
@@ -487,6 +498,29 @@ class LauncherIT {
         assertTrue(worker.contains("-XX:CompilerDirectivesFile=" + directives), "C2 for the crypto only: " + worker);
         assertTrue(worker.contains("-XX:CompileCommand=CompileThresholdScaling,com/sun/crypto/provider/*.*,0.05")
                 && worker.contains("-XX:CompileCommand=quiet"), "the crypto reaches C2 early: " + worker);
+
+        // Where BoringSSL's library is in the jar (x86-64 Linux and macOS) it does the TLS: C1 only
+        for (String machine : List.of("Linux x86_64", "Darwin x86_64")) {
+            List<String> c1 = run(withUname(env, machine), "worker", "--run").out().lines().toList();
+            assertTrue(c1.contains("-XX:TieredStopAtLevel=1") && c1.contains("-Dbgfetch.jit=c1"), machine + ": " + c1);
+            assertTrue(c1.stream().noneMatch(a -> a.contains("CompilerDirectivesFile") || a.contains("CompileThresholdScaling")),
+                    machine + ": " + c1);
+            assertTrue(c1.contains("-Xms16m") && c1.contains("-XX:+UseSerialGC"), c1.toString());
+        }
+        // ... but C2 for the crypto when the command that starts it registered checksums (SHA-256), when
+        // the user asks for the JDK's TLS, or says so
+        Map<String, String> checksums = new java.util.HashMap<>(withUname(env, "Linux x86_64"));
+        checksums.put("BGFETCH_WORKER_JIT", "tiers");
+        Map<String, String> jdkTls = new java.util.HashMap<>(withUname(env, "Linux x86_64"));
+        jdkTls.put("BGFETCH_JAVA_OPTS", "-Xmx64m -Dbgfetch.tls=jdk");
+        for (Map<String, String> e : List.of(checksums, jdkTls)) {
+            List<String> tiers = run(e, "worker", "--run").out().lines().toList();
+            assertTrue(!tiers.contains("-XX:TieredStopAtLevel=1") && !tiers.contains("-Dbgfetch.jit=c1")
+                    && tiers.contains("-XX:CompilerDirectivesFile=" + directives), e + ": " + tiers);
+        }
+        Map<String, String> c1OnArm = new java.util.HashMap<>(withUname(env, "Linux aarch64"));
+        c1OnArm.put("BGFETCH_WORKER_JIT", "c1");
+        assertTrue(run(c1OnArm, "worker", "--run").out().lines().toList().contains("-XX:TieredStopAtLevel=1"));
 
         List<String> command = run(env, "list", "--json").out().lines().toList();
         assertTrue(command.contains("-XX:TieredStopAtLevel=1"), command.toString());

@@ -4,6 +4,7 @@ import dev.bgfetch.state.Views;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.Rec;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.io.PrintWriter;
@@ -68,11 +69,16 @@ public final class CommandContext {
      * it is one lock probe, where finding whether there is work reads summaries.
      */
     public boolean ensureWorker(boolean knownNeeded) {
+        return ensureWorker(knownNeeded, false);
+    }
+
+    /** As {@link #ensureWorker(boolean)}; {@code digests} when the work verifies checksums (the worker's JIT, see WorkerLauncher). */
+    private boolean ensureWorker(boolean knownNeeded, boolean digests) {
         if (WorkerLauncher.isRunning(store()) || !knownNeeded && !store().needsWorker()) {
             return false;
         }
         boolean failed = reportFailedStart(WorkerLauncher.failedStart(store(), true).orElse(null));
-        request(store());
+        request(store(), digests);
         return failed;
     }
 
@@ -94,12 +100,19 @@ public final class CommandContext {
      * again every second.
      */
     public Fetch registerWithWorker(Fetch f) {
+        boolean digests = false;
+        for (Rec r : f.records) {
+            if (r.checksum != null) {
+                digests = true;
+                break;
+            }
+        }
         if (workerSeenRunning) {
             Fetch stored = store().register(f);
-            ensureWorker(true);
+            ensureWorker(true, digests);
             return stored;
         }
-        WorkerSoon soon = new WorkerSoon(store());
+        WorkerSoon soon = new WorkerSoon(store(), digests);
         soon.start();
         Fetch stored;
         try {
@@ -112,7 +125,7 @@ public final class CommandContext {
         }
         reportFailedStart(soon.failedStart);
         if (!soon.spawned) {
-            ensureWorker(true); // one ran and may have retired before the registration (a spawned one syncs after it)
+            ensureWorker(true, digests); // one ran and may have retired before the registration (a spawned one syncs after it)
         }
         return stored;
     }
@@ -120,13 +133,15 @@ public final class CommandContext {
     /** A worker asked for unless one runs, on its own thread; what it found is read after {@link #await}. */
     private static final class WorkerSoon extends Thread {
         private final Store store;
+        private final boolean digests;
         private String failedStart;
         private boolean spawned;
         private CliException error;
 
-        WorkerSoon(Store store) {
+        WorkerSoon(Store store, boolean digests) {
             super("worker-request");
             this.store = store;
+            this.digests = digests;
         }
 
         @Override
@@ -134,7 +149,7 @@ public final class CommandContext {
             try {
                 if (!WorkerLauncher.isRunning(store)) {
                     failedStart = WorkerLauncher.failedStart(store, true).orElse(null);
-                    spawned = request(store);
+                    spawned = request(store, digests);
                 }
             } catch (CliException e) {
                 error = e;
@@ -160,9 +175,9 @@ public final class CommandContext {
     }
 
     /** {@link WorkerLauncher#request}, its failure a command's error; true if it spawned a worker. */
-    private static boolean request(Store store) {
+    private static boolean request(Store store, boolean digests) {
         try {
-            return WorkerLauncher.request(store);
+            return WorkerLauncher.request(store, digests);
         } catch (WorkerLauncher.StartException e) {
             throw new CliException(ExitCodes.FAILURE, e.getMessage() + "\n(nothing is lost: the next bgfetch command starts the worker again)");
         }

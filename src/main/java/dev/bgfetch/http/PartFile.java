@@ -243,7 +243,9 @@ final class PartFile {
         try (FileChannel ch = open()) {
             Map<String, MessageDigest> mds = new LinkedHashMap<>();
             for (Digests.Expected e : expected) {
-                mds.putIfAbsent(e.algorithm(), MessageDigest.getInstance(e.algorithm()));
+                if (!mds.containsKey(e.algorithm())) {
+                    mds.put(e.algorithm(), CryptoLibrary.digest(e.algorithm()));
+                }
             }
             ByteBuffer buf = ByteBuffer.allocate(HASH_BUFFER);
             ch.position(0);

@@ -80,7 +80,7 @@ public final class Trust {
             }
             X509ExtendedTrustManager defaults = trustManager(null);
             X509ExtendedTrustManager added = trustManager(ks);
-            return TlsProvider.context(new Either(defaults, added));
+            return CryptoLibrary.context(new Either(defaults, added));
         } catch (GeneralSecurityException | IOException e) {
             throw new BadCaFile("cannot use the CA certificates of " + name + ": " + e.getMessage(), e);
         }
@@ -89,7 +89,7 @@ public final class Trust {
     /** An SSL context trusting the JDK's default trust store. */
     static SSLContext defaults() throws IOException {
         try {
-            return TlsProvider.context(trustManager(null));
+            return CryptoLibrary.context(trustManager(null));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot use the default trust store: " + e.getMessage(), e);
         }

@@ -90,7 +90,7 @@ public final class Worker {
             });
             store.workerStarting();
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
-            dev.bgfetch.http.TlsProvider.reportTo(Log::info);
+            dev.bgfetch.http.CryptoLibrary.reportTo(Log::info);
             engines.start(pool);
             try {
                 loop(lock);

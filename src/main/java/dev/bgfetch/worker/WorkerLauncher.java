@@ -98,9 +98,16 @@ public final class WorkerLauncher {
         }
     }
 
+    /**
+     * How a command that starts the worker tells {@code bin/bgfetch} that its work verifies checksums:
+     * {@code tiers} keeps C2 for the JDK's SHA-256 intrinsic, where the worker otherwise runs on C1 only
+     * with BoringSSL's (see there).
+     */
+    static final String JIT_ENV = "BGFETCH_WORKER_JIT";
+
     /** Starts a worker unless one runs and waits until it holds its lock; returns true if this call started it. */
     public static boolean ensureRunning(Store store) throws StartException {
-        return awaitStarted(store, spawn(store));
+        return awaitStarted(store, spawn(store, false));
     }
 
     /**
@@ -111,7 +118,12 @@ public final class WorkerLauncher {
      * this call spawned one.
      */
     public static boolean request(Store store) throws StartException {
-        SpawnUnlessRunning step = new SpawnUnlessRunning(store);
+        return request(store, false);
+    }
+
+    /** {@link #request}, for work that verifies checksums when {@code digests} (see {@link #JIT_ENV}). */
+    public static boolean request(Store store, boolean digests) throws StartException {
+        SpawnUnlessRunning step = new SpawnUnlessRunning(store, digests);
         store.workerFiles().spawnLocked(step);
         if (step.failed != null) {
             throw step.failed;
@@ -122,11 +134,13 @@ public final class WorkerLauncher {
     /** {@link #request}'s step under the spawn lock; a class, not a lambda, as on the rest of fetch's path. */
     private static final class SpawnUnlessRunning implements java.util.concurrent.Callable<Void> {
         private final Store store;
+        private final boolean digests;
         private boolean spawned;
         private StartException failed;
 
-        SpawnUnlessRunning(Store store) {
+        SpawnUnlessRunning(Store store, boolean digests) {
             this.store = store;
+            this.digests = digests;
         }
 
         @Override
@@ -135,7 +149,7 @@ public final class WorkerLauncher {
                 return null;
             }
             try {
-                long pid = spawn(store);
+                long pid = spawn(store, digests);
                 if (pid > 0) {
                     store.workerFiles().writeSpawn(pid);
                     spawned = true;
@@ -201,7 +215,7 @@ public final class WorkerLauncher {
      * it, and HotSpot's exit waits up to 300 ms for such threads: every command that started a
      * worker would take that much longer to exit.
      */
-    public static long spawn(Store store) throws StartException {
+    public static long spawn(Store store, boolean digests) throws StartException {
         if (isRunning(store)) {
             return -1;
         }
@@ -223,11 +237,14 @@ public final class WorkerLauncher {
                 "trap '' HUP; log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "sh", log.toString()));
         sh.addAll(command(store));
         try {
-            Process p = new ProcessBuilder(sh)
+            ProcessBuilder pb = new ProcessBuilder(sh)
                     .directory(store.home().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .start();
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            if (digests) {
+                pb.environment().put(JIT_ENV, "tiers");
+            }
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
             p.waitFor();
             return Long.parseLong(out);

@@ -73,6 +73,38 @@ class IntegrityTest {
         return Files.exists(f);
     }
 
+    /** The environment of the worker the last command started, read while it runs. */
+    static String workerEnvironment(Cli c) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            java.util.Optional<Long> pid = dev.bgfetch.worker.WorkerLauncher.pid(c.store());
+            if (pid.isPresent()) {
+                return Files.readString(Path.of("/proc/" + pid.get() + "/environ")).replace('\0', '\n');
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no worker started: " + c.workerLog());
+    }
+
+    @Test
+    void aFetchWithAChecksumStartsAWorkerThatKeepsC2ForSha256() throws Exception {
+        // bin/bgfetch keeps C2 (the JDK's SHA-256 intrinsic) for a worker started so; LauncherIT holds it to that
+        Cli other = new Cli(tmp.resolve("other"));
+        try {
+            assertEquals(0, cli.run("fetch", "c", server.url("/f.bin"), "-d", dl.resolve("c").toString(),
+                    "--checksum", "sha-256=" + hex("SHA-256", data)).code);
+            assertTrue(workerEnvironment(cli).lines().anyMatch("BGFETCH_WORKER_JIT=tiers"::equals), cli.workerLog());
+            assertEquals(0, other.run("fetch", "n", server.url("/f.bin"), "-d", dl.resolve("n").toString()).code);
+            assertTrue(workerEnvironment(other).lines().noneMatch(l -> l.startsWith("BGFETCH_WORKER_JIT=")),
+                    "without checksums the launcher chooses");
+            assertEquals(0, cli.run("wait", "c", "--timeout", "30s").code, cli.workerLog());
+            assertTrue(delivered("c"));
+            assertEquals(0, other.run("wait", "n", "--timeout", "30s").code, other.workerLog());
+        } finally {
+            other.close();
+        }
+    }
+
     @Test
     void checksumTakesSha512AndTheWeakOnes() throws Exception {
         assertEquals(0, fetch("a", "--checksum", "sha-512=" + hex("SHA-512", data)), cli.workerLog());

@@ -156,7 +156,7 @@ class CaCertificateTest {
         Files.delete(pem);
         assertEquals(0, cli.run("wait", "tls", "--timeout", "30s").code, cli.workerLog());
         assertArrayEquals(body, Files.readAllBytes(dl.resolve("f.bin")));
-        if (TlsProviderTest.linuxX64()) {
+        if (CryptoLibraryTest.linuxX64()) {
             assertTrue(cli.workerLog().matches("(?s).* TLS through BoringSSL \\(Conscrypt \\d+\\.\\d+\\.\\d+\\)\n.*"),
                     "the worker says which TLS library it uses: " + cli.workerLog());
         }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the JDK's did: the same words for a refused handshake, a name mismatch, a server that does not
  * speak TLS. Real HTTPS servers on 127.0.0.1.
  */
-class TlsProviderTest {
+class CryptoLibraryTest {
     @TempDir
     Path tmp;
 
@@ -44,7 +44,7 @@ class TlsProviderTest {
     @Test
     void theWorkersTlsIsBoringSslOnLinuxX64AndDownloadsThroughIt() throws Exception {
         assumeTrue(linuxX64(), "Conscrypt's uber jar carries BoringSSL for linux x86-64");
-        assertEquals("BoringSSL (Conscrypt)", TlsProvider.name());
+        assertEquals("BoringSSL (Conscrypt)", CryptoLibrary.name());
         SelfSignedTls cert = SelfSignedTls.create(tmp, "ip:127.0.0.1");
         byte[] body = new byte[3 * 1024 * 1024 + 17];
         new java.util.Random(7).nextBytes(body);
@@ -62,6 +62,51 @@ class TlsProviderTest {
         } finally {
             https.stop(0);
         }
+    }
+
+    /** Runs {@code body} as a worker on C1 only would ({@code -Dbgfetch.jit=c1}, as bin/bgfetch starts it). */
+    static void onC1(java.util.concurrent.Callable<Void> body) throws Exception {
+        String before = System.getProperty(CryptoLibrary.JIT_PROPERTY);
+        try {
+            System.setProperty(CryptoLibrary.JIT_PROPERTY, "c1");
+            body.call();
+        } finally {
+            if (before == null) {
+                System.clearProperty(CryptoLibrary.JIT_PROPERTY);
+            } else {
+                System.setProperty(CryptoLibrary.JIT_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void aWorkerOnC1OnlyDigestsWithBoringSslAndGetsTheJdksAnswers() throws Exception {
+        byte[] data = new byte[5 * 1024 * 1024 + 3];
+        new java.util.Random(11).nextBytes(data);
+        // with C2 (the default JVM, or bin/bgfetch's tiers) the JDK's own: its SHA-256 intrinsic is the fastest here
+        assertEquals("SUN", CryptoLibrary.digest("SHA-256").getProvider().getName());
+        onC1(() -> {
+            for (String algorithm : List.of("SHA-256", "SHA-512", "SHA-1")) {
+                java.security.MessageDigest md = CryptoLibrary.digest(algorithm);
+                if (linuxX64()) {
+                    // C1 has none of the JDK's SHA intrinsics
+                    assertTrue(md.getProvider().getName().startsWith("Conscrypt"), md.getProvider().getName());
+                }
+                md.update(java.nio.ByteBuffer.wrap(data, 0, 1000));
+                md.update(java.nio.ByteBuffer.wrap(data, 1000, data.length - 1000));
+                assertArrayEquals(java.security.MessageDigest.getInstance(algorithm).digest(data), md.digest(), algorithm);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void aWorkerOnC1OnlyWithoutBoringSslIsToldHowToGetC2() throws Exception {
+        assertEquals("", CryptoLibrary.onC1Advice());
+        onC1(() -> {
+            assertTrue(CryptoLibrary.onC1Advice().contains("BGFETCH_WORKER_JIT=tiers gives it C2"), CryptoLibrary.onC1Advice());
+            return null;
+        });
     }
 
     @Test
