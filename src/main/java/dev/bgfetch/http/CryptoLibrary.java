@@ -113,6 +113,7 @@ public final class CryptoLibrary {
         return MessageDigest.getInstance(algorithm);
     }
 
+    /** Whether bin/bgfetch started this worker on C1 only ({@code -Dbgfetch.jit=c1}). */
     static boolean onC1Only() {
         return "c1".equals(System.getProperty(JIT_PROPERTY));
     }
@@ -151,8 +152,9 @@ public final class CryptoLibrary {
             try {
                 if (Conscrypt.isAvailable()) {
                     Provider p = Conscrypt.newProvider();
-                    report.accept("TLS" + (onC1Only() ? " and digests" : "") + " through BoringSSL (Conscrypt " + Conscrypt.version().major() + "."
-                            + Conscrypt.version().minor() + "." + Conscrypt.version().patch() + ")");
+                    report.accept("TLS" + (onC1Only() ? " and digests" : "") + " through BoringSSL (Conscrypt "
+                            + Conscrypt.version().major() + "." + Conscrypt.version().minor() + "."
+                            + Conscrypt.version().patch() + ")");
                     return p;
                 }
                 report.accept("TLS through the JDK's own (Conscrypt's native library did not load)" + onC1Advice());
