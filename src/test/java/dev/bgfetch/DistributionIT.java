@@ -84,6 +84,34 @@ class DistributionIT {
         assertEquals(0, r[0], "--version works with the built-in picocli");
     }
 
+    /**
+     * A signed jar has the JVM check the SHA-256 of every entry it reads, Conscrypt's 2.4 MB native
+     * library at a worker's first https connection too (~0.15 s on a C1 worker): it ships unsigned.
+     */
+    @Test
+    void conscryptShipsUnsignedWithItsManifestFirstAndItsNativeLibrary() throws Exception {
+        Path lib = launcher.getParent().resolveSibling("lib");
+        Path jar;
+        try (var jars = Files.list(lib)) {
+            jar = jars.filter(p -> p.getFileName().toString().startsWith("conscrypt-openjdk-uber-")).findFirst().orElseThrow();
+        }
+        try (var in = new java.util.jar.JarInputStream(Files.newInputStream(jar))) {
+            assertTrue(in.getManifest() != null, "the manifest is the first entry");
+            List<String> names = new ArrayList<>();
+            for (var e = in.getNextJarEntry(); e != null; e = in.getNextJarEntry()) {
+                names.add(e.getName());
+            }
+            assertTrue(names.stream().noneMatch(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)")), names.toString());
+            assertTrue(names.contains("META-INF/native/libconscrypt_openjdk_jni-linux-x86_64.so"), names.toString());
+            assertTrue(names.contains("org/conscrypt/Conscrypt.class"), names.toString());
+        }
+        try (var j = new java.util.jar.JarFile(jar.toFile())) {
+            var e = j.getJarEntry("org/conscrypt/Conscrypt.class");
+            j.getInputStream(e).readAllBytes();
+            assertTrue(e.getCodeSigners() == null, "not signed");
+        }
+    }
+
     @Test
     void fetchWaitJsonThroughTheLauncherKeepsStdoutPureJson() throws Exception {
         byte[] mp3 = TestServer.randomBytes(2_000_000, 1);
