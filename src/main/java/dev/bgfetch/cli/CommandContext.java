@@ -4,7 +4,6 @@ import dev.bgfetch.state.Views;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
-import dev.bgfetch.state.Rec;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.io.PrintWriter;
@@ -100,13 +99,7 @@ public final class CommandContext {
      * again every second.
      */
     public Fetch registerWithWorker(Fetch f) {
-        boolean digests = false;
-        for (Rec r : f.records) {
-            if (r.checksum != null) {
-                digests = true;
-                break;
-            }
-        }
+        boolean digests = f.verifiesChecksums();
         if (workerSeenRunning) {
             Fetch stored = store().register(f);
             ensureWorker(true, digests);

@@ -159,13 +159,7 @@ final class PartFile {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             return null;
         }
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            a = null;
-        }
-        if (a == null || !a.isRegularFile() || !Objects.equals(a.fileKey(), key)) {
+        if (!stillOurs()) {
             try {
                 ch.close();
             } catch (IOException ignored) {
@@ -178,15 +172,19 @@ final class PartFile {
 
     /** Fails the transfer when the .part (or its directory) was deleted or replaced since it was opened. */
     void checkStillThere() throws DiskError {
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-            a = null;
-        }
-        if (a == null || !Objects.equals(a.fileKey(), key)) {
+        if (!stillOurs()) {
             throw new DiskError(Outcome.of(Outcome.Kind.FETCH_ERROR,
                     "the .part file " + path + " was removed or replaced while downloading"));
+        }
+    }
+
+    /** Whether the .part's name still holds the file this transfer opened (a link there is not followed). */
+    private boolean stillOurs() {
+        try {
+            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return Objects.equals(a.fileKey(), key);
+        } catch (IOException e) {
+            return false;
         }
     }
 

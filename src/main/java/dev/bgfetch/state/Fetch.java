@@ -40,6 +40,16 @@ public final class Fetch {
     public String retryReason;
     public String retryAt;
 
+    /** Whether any record carries a checksum to verify (the records must be loaded). */
+    public boolean verifiesChecksums() {
+        for (Rec r : records) {
+            if (r.checksum != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Recounts the summary's numbers from the records (which must be loaded). */
     public void summarize() {
         // one loop, no streams: this runs in every cold get (streams and their lambdas were ~4 ms of it)

@@ -19,7 +19,6 @@ import java.util.Optional;
  * worker.log. Modelled on mvnd's DaemonConnector.
  */
 public final class WorkerLauncher {
-    private static final Duration START_DEADLINE = Duration.ofSeconds(20);
     private static final long LOG_ROTATE_BYTES = 10L * 1024 * 1024;
 
     private WorkerLauncher() {
@@ -105,23 +104,14 @@ public final class WorkerLauncher {
      */
     static final String JIT_ENV = "BGFETCH_WORKER_JIT";
 
-    /** Starts a worker unless one runs and waits until it holds its lock; returns true if this call started it. */
-    public static boolean ensureRunning(Store store) throws StartException {
-        return awaitStarted(store, spawn(store, false));
-    }
-
     /**
      * Asks for a worker without waiting for its JVM (a second JVM start per command otherwise): spawns
      * one unless one runs or one spawned earlier is still starting. The spawn is recorded in
      * {@code worker.spawn}, under the spawn lock so a hundred concurrent commands start one worker, and
      * {@link #failedStart} reads it back when the worker died before it took its lock. Returns true if
-     * this call spawned one.
+     * this call spawned one. {@code digests}: the work that asks for it verifies checksums (see
+     * {@link #JIT_ENV}).
      */
-    public static boolean request(Store store) throws StartException {
-        return request(store, false);
-    }
-
-    /** {@link #request}, for work that verifies checksums when {@code digests} (see {@link #JIT_ENV}). */
     public static boolean request(Store store, boolean digests) throws StartException {
         SpawnUnlessRunning step = new SpawnUnlessRunning(store, digests);
         store.workerFiles().spawnLocked(step);
@@ -254,36 +244,6 @@ public final class WorkerLauncher {
             Thread.currentThread().interrupt();
             throw new StartException("interrupted while starting the worker");
         }
-    }
-
-    /**
-     * Waits (with a deadline) until a worker holds the lock; {@code pid} is the one we spawned, or -1.
-     * Returns true if ours is the one running.
-     */
-    public static boolean awaitStarted(Store store, long pid) throws StartException {
-        if (pid < 0) {
-            return false;
-        }
-        Path log = store.workerFiles().log();
-        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (isRunning(store)) {
-                return true;
-            }
-            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                if (isRunning(store)) {
-                    return false;
-                }
-                throw new StartException("the worker exited before it started" + tail(log));
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StartException("interrupted while starting the worker");
-            }
-        }
-        throw new StartException("the worker did not start within " + START_DEADLINE.toSeconds() + " s" + tail(log));
     }
 
     /** Asks the running worker to stop (SIGTERM: it saves progress and keeps partial data); waits for it. */
