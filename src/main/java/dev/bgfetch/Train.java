@@ -25,7 +25,7 @@ public final class Train {
     private Train() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length != 1) {
             throw new IllegalArgumentException("usage: Train STORE-DIRECTORY");
         }
@@ -60,6 +60,10 @@ public final class Train {
             cl.setOut(nowhere);
             cl.setErr(nowhere);
             cl.execute(command.toArray(new String[0]));
+        }
+        // what wait and fetch --wait open at their first pause (a settled fetch, as above, needs none)
+        try (var watch = Store.open(Path.of(home)).watch()) {
+            watch.await(1);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.bgfetch.progress.View;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchFollower;
 import dev.bgfetch.state.Store;
+import dev.bgfetch.state.StoreWatch;
 import dev.bgfetch.state.Views;
 import dev.bgfetch.worker.WorkerLauncher;
 import java.time.Duration;
@@ -39,7 +40,10 @@ final class LiveView {
 
     /** A frame of the view; a file's numbers move every 250 ms, so 10 frames a second look smooth. */
     private static final long PAINT_MS = 100;
-    /** Without a view a poll is a stat and a small read per fetch, so a settle is seen within 40 ms. */
+    /**
+     * Without a view a poll is a stat and a small read per fetch; a settle wakes the wait at once
+     * through {@link StoreWatch} where the file system can tell, else it is seen within 40 ms.
+     */
     private static final long POLL_MS = 40;
     private static final long JSON_EVERY_MS = 250;
     private static final long PLAIN_EVERY_MS = 5000;
@@ -88,6 +92,7 @@ final class LiveView {
         // settles between two polls (a small file on a running worker takes milliseconds).
         List<String> before = keys == null ? store.keysAfter(null) : List.of();
         String last = before.isEmpty() ? null : before.get(before.size() - 1);
+        StoreWatch watch = null; // opened at the first wait: a fetch settled already needs none
         try {
             while (true) {
                 if (keys == null) {
@@ -165,13 +170,20 @@ final class LiveView {
                                 + store.workerFiles().log() + " (nothing is lost: the next command tries again)");
                     }
                 }
-                if (tv != null && tv.interrupted() || sleep(detail ? PAINT_MS : POLL_MS) || tv != null && tv.interrupted()) {
+                if (watch == null) {
+                    watch = store.watch();
+                }
+                if (tv != null && tv.interrupted() || pause(watch, detail ? PAINT_MS : POLL_MS)
+                        || tv != null && tv.interrupted()) {
                     return ExitCodes.INTERRUPTED;
                 }
             }
         } finally {
             if (tv != null) {
                 tv.close();
+            }
+            if (watch != null) {
+                watch.close();
             }
         }
     }
@@ -202,10 +214,10 @@ final class LiveView {
         return ExitCodes.OK;
     }
 
-    /** Sleeps; true when interrupted. */
-    private static boolean sleep(long ms) {
+    /** Waits up to {@code ms}, less when a fetch comes or goes; true when interrupted. */
+    private static boolean pause(StoreWatch watch, long ms) {
         try {
-            Thread.sleep(ms);
+            watch.await(ms);
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

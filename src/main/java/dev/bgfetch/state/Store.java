@@ -96,6 +96,11 @@ public final class Store {
         DurableFiles.writeAtomic(file(name), data);
     }
 
+    /** A watch that wakes its waiter when a fetch is registered, settled or forgotten; the caller closes it. */
+    public StoreWatch watch() {
+        return StoreWatch.of(activeDir, settledDir);
+    }
+
     /** The worker's own files: its lock, start and spawn records, and log. */
     public WorkerFiles workerFiles() {
         return workerFiles;

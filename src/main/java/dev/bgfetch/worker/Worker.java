@@ -3,6 +3,7 @@ package dev.bgfetch.worker;
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.StateException;
 import dev.bgfetch.state.Store;
+import dev.bgfetch.state.StoreWatch;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -30,7 +31,10 @@ import java.util.concurrent.TimeUnit;
  * {@link #events}, which the loop drains first on every turn.
  */
 public final class Worker {
-    /** How often the store is checked for new, paused, resumed and aborted fetches (a stat per file). */
+    /**
+     * How often the store is checked for paused, resumed and aborted fetches (a stat per file); a new
+     * fetch wakes the loop at once through {@link StoreWatch} where the file system can tell.
+     */
     private static final long SYNC_MS = 25;
     private static final long FLUSH_MS = 250;
 
@@ -52,12 +56,21 @@ public final class Worker {
     private final Scheduler scheduler;
     private final Settler settler;
     private volatile boolean stopRequested;
+    /** Loop thread: the store changed (or the loop just began), so look before waiting again. */
+    private boolean lookNow = true;
 
     private final long idleMs;
+    private final long syncMs;
     private final boolean fsync;
 
     public Worker(Store store, Setting.Values settings) {
+        this(store, settings, SYNC_MS);
+    }
+
+    /** With the store looked at every {@code syncMs} when nothing wakes the loop (tests lengthen it). */
+    Worker(Store store, Setting.Values settings, long syncMs) {
         this.store = store;
+        this.syncMs = syncMs;
         this.idleMs = settings.duration(Setting.IDLE_EXIT).toMillis();
         this.fsync = settings.bool(Setting.FSYNC);
         this.slots = new Slots(Math.max(1, settings.integer(Setting.MAX_CONNECTIONS)),
@@ -92,11 +105,14 @@ public final class Worker {
             Runtime.getRuntime().addShutdownHook(new Thread(this::stopAndWait, "bgfetch-shutdown"));
             dev.bgfetch.http.CryptoLibrary.reportTo(Log::info);
             engines.start(pool);
+            StoreWatch watch = store.watch();
             try {
+                watchStore(watch);
                 loop(lock);
             } finally {
                 shutdown();
                 finished.countDown();
+                watch.close();
             }
             return 0;
         }
@@ -118,6 +134,29 @@ public final class Worker {
         return null;
     }
 
+    /**
+     * Wakes the loop when a fetch is registered (or settled, or forgotten) by another process, from a
+     * thread of its own: the loop itself waits on {@link #events}.
+     */
+    private void watchStore(StoreWatch watch) {
+        if (!watch.watching()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                while (finished.getCount() > 0) {
+                    if (watch.await(60_000)) {
+                        events.add(() -> lookNow = true);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the JVM is exiting
+            }
+        }, "bgfetch-store-watch");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private void loop(FileLock lock) {
         store.finishInterruptedSettles();
         settler.startPendingHooks();
@@ -127,13 +166,14 @@ public final class Worker {
 
         while (!stopRequested) {
             try {
-                Runnable ev = events.poll(50, TimeUnit.MILLISECONDS);
+                Runnable ev = events.poll(lookNow ? 0 : 50, TimeUnit.MILLISECONDS);
                 while (ev != null) {
                     ev.run();
                     ev = events.poll();
                 }
                 long now = System.currentTimeMillis();
-                if (now - lastSync >= SYNC_MS) {
+                if (lookNow || now - lastSync >= syncMs) {
+                    lookNow = false;
                     sync();
                     lastSync = now;
                 }
@@ -261,7 +301,8 @@ public final class Worker {
 
     // ------------------------------------------------------------------ stopping
 
-    private void stopAndWait() {
+    /** Asks the loop to stop, as SIGTERM does, and waits for it to save progress and end. */
+    void stopAndWait() {
         stopRequested = true;
         events.add(() -> { });
         try {
