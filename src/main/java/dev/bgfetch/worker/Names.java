@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Names {
     private final Store store;
     private final Set<Path> reserved = ConcurrentHashMap.newKeySet();
+    private final NamesOnDisk onDisk = new NamesOnDisk();
     /** Settled records whose .part was kept for a resume (quota-exceeded), read once per scheduling pass. */
     private List<Rec> adoptable;
 
@@ -40,7 +41,7 @@ final class Names {
     void reserve(RecordRun j) {
         Rec rec = j.run.fetch.records.get(j.index);
         String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
-        j.named(Naming.choose(Path.of(j.run.fetch.dir), name, reserved, t -> adopt(j, t)));
+        j.named(Naming.choose(Path.of(j.run.fetch.dir), name, reserved, t -> adopt(j, t), onDisk::exists));
         reserved.add(j.target);
     }
 
@@ -62,9 +63,10 @@ final class Names {
         return Naming.deliver(part, target, reserved, partKey);
     }
 
-    /** A new scheduling pass: settled fetches are read again if a name is chosen. */
+    /** A new scheduling pass: settled fetches and the directories are read again if a name is chosen. */
     void newPass() {
         adoptable = null;
+        onDisk.forget();
     }
 
     /**

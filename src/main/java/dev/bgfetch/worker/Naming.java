@@ -197,12 +197,17 @@ public final class Naming {
      * accepts (partial data the store can vouch for) is taken over rather than skipped.
      */
     public static Path choose(Path dir, String name, Set<Path> reserved, Predicate<Path> adopt) {
+        return choose(dir, name, reserved, adopt, p -> Files.exists(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    /** As {@link #choose(Path, String, Set, Predicate)}, asking {@code exists} whether anything is at a name. */
+    static Path choose(Path dir, String name, Set<Path> reserved, Predicate<Path> adopt, Predicate<Path> exists) {
         for (int n = 0; ; n++) {
             Path p = inside(dir, variant(name, n));
-            if (reserved.contains(p) || Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            if (reserved.contains(p) || exists.test(p)) {
                 continue;
             }
-            if (!Files.exists(part(p), LinkOption.NOFOLLOW_LINKS) || adopt.test(p)) {
+            if (!exists.test(part(p)) || adopt.test(p)) {
                 return p;
             }
         }

@@ -44,8 +44,11 @@ final class Segments {
 
     final RecordRun record;
     final List<Piece> pieces = new ArrayList<>();
-    /** How many of the split limit's connections the record may use now. */
-    private final SplitWidth width = SplitWidth.forThisMachine();
+    /**
+     * How many of the split limit's connections the record may use now; made when first asked, as most
+     * records never are (a small file): asking the machine for its cores reads the cgroup files.
+     */
+    private SplitWidth width;
     /** Transfers of this record running now. */
     int live;
     /** The whole body is on disk and the finish step (length, checksum) runs. */
@@ -208,12 +211,19 @@ final class Segments {
                 running.add(new SplitWidth.Probe(p.transfer, p.range.done()));
             }
         }
-        return splittable ? width.allowed(limit, now, running) : limit;
+        return splittable ? width().allowed(limit, now, running) : limit;
+    }
+
+    private SplitWidth width() {
+        if (width == null) {
+            width = SplitWidth.forThisMachine();
+        }
+        return width;
     }
 
     /** The record was found slow enough for every connection of the split limit. */
     boolean wide() {
-        return width.wide();
+        return width != null && width.wide();
     }
 
     /** A split made new pieces: their map must be on disk before they write (see {@link SegmentMap}). */
@@ -222,7 +232,12 @@ final class Segments {
     }
 
     boolean allComplete() {
-        return pieces.stream().allMatch(p -> p.range.complete());
+        for (Piece p : pieces) { // a loop: this runs at every record's launch, a stream cost more there
+            if (!p.range.complete()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** What the transfer writing {@code p} reports to the record: bytes and the cap, not a new binding. */
@@ -290,7 +305,7 @@ final class Segments {
                     // Refused while others are served (a server's limit of connections per client):
                     // the record keeps to the connections it has, and this segment waits for one,
                     // or goes back to the connection it was split from if that one still reads.
-                    width.limitTo(live);
+                    width().limitTo(live);
                     if (p.range.done() == 0 && giveBack(p)) {
                         return null;
                     }
