@@ -31,6 +31,8 @@ final class FetchRun {
     boolean paused;
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
     boolean stopping;
+    /** A batch of names was reserved for its queued records already (see Scheduler#schedule). */
+    boolean reservedAhead;
     /** (nanoTime, group bytes) samples of the last few seconds, for a speed that bursty servers do not jerk around. */
     private final java.util.ArrayDeque<long[]> speedSamples = new java.util.ArrayDeque<>();
     /** The first failure seen by this worker, in the order results arrived. */
