@@ -151,6 +151,20 @@ final class FetchRun {
         return deliverable > 0;
     }
 
+    /** Whether a whole body waits for its rename while its length is not yet in the stored record. */
+    boolean deliversUnjournaled() {
+        if (deliverable == 0) {
+            return false;
+        }
+        for (RecordRun j : records) {
+            if (j.phase() == RecordRun.Phase.DELIVERABLE && j.total != null
+                    && !j.total.equals(fetch.records.get(j.index).total)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The connections its running records hold. */
     long running() {
         long n = 0;

@@ -2,6 +2,7 @@ package dev.bgfetch.worker;
 
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.StateException;
+import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.Store;
 import dev.bgfetch.state.StoreWatch;
 import java.io.IOException;
@@ -9,10 +10,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -245,25 +248,46 @@ public final class Worker {
         }
     }
 
-    /** A record delivered just before a crash has no .part but its final file, whole. */
+    /**
+     * A record delivered just before a crash has its final file, whole, and no .part, or a .part that
+     * is the same file (killed between the rename's link and its unlink: the .part name goes).
+     */
     private void recover(FetchRun r) {
         for (RecordRun j : r.records) {
-            if (j.isDone() || j.target == null) {
+            if (j.isDone() || j.target == null || j.total == null) {
                 continue;
             }
             try {
                 // The persisted byte count may lag the rename by one flush, so the file's size decides.
                 // A link at either name proves nothing about what this record wrote (SPEC §4.7).
-                if (!Files.exists(Naming.part(j.target), LinkOption.NOFOLLOW_LINKS)
-                        && Files.isRegularFile(j.target, LinkOption.NOFOLLOW_LINKS) && j.total != null
-                        && Files.readAttributes(j.target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size()
-                        == j.total) {
-                    j.recovered();
-                    r.dirty = true;
+                BasicFileAttributes done = attributes(j.target);
+                if (done == null || !done.isRegularFile() || done.size() != j.total) {
+                    continue;
                 }
+                Path part = Naming.part(j.target);
+                BasicFileAttributes left = attributes(part);
+                if (left != null && !(left.isRegularFile() && Objects.equals(left.fileKey(), done.fileKey()))) {
+                    continue;
+                }
+                if (left != null) {
+                    Files.delete(part);
+                }
+                j.recovered();
+                r.dirty = true;
+                Log.info("'" + r.fetch.id + "' #" + j.index + " " + RecordResult.SUCCESS
+                        + ": delivered to " + j.target + " before the last worker stopped");
             } catch (IOException e) {
                 // leave it to the transfer
             }
+        }
+    }
+
+    /** The attributes of what is at {@code p}, a link itself rather than its target; null if nothing is. */
+    private static BasicFileAttributes attributes(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
         }
     }
 
