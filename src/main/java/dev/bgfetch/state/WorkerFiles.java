@@ -81,6 +81,19 @@ public final class WorkerFiles {
         }
     }
 
+    /**
+     * The identity of the file now at the lock's name (its inode), or null if there is none: a worker
+     * compares it with the file it locked, since a lock on a deleted file keeps no one else out.
+     */
+    public Object lockIdentity() {
+        try {
+            return Files.readAttributes(home.resolve(LOCK), java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Records, durably, that the worker with this pid holds the lock now. */
     public void writeStarted(long pid) throws IOException {
         DurableFiles.writeAtomic(home.resolve(STARTED), StateJson.flat(Map.of(

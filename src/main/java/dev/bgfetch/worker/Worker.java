@@ -40,6 +40,8 @@ public final class Worker {
      */
     private static final long SYNC_MS = 25;
     private static final long FLUSH_MS = 250;
+    /** How often the worker makes sure the lock file it holds is still the store's (a stat). */
+    private static final long LOCK_CHECK_MS = 1000;
 
     private final Store store;
     private final BlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
@@ -59,6 +61,8 @@ public final class Worker {
     private final Scheduler scheduler;
     private final Settler settler;
     private volatile boolean stopRequested;
+    /** The identity of the lock file this worker locked (see {@link #stillOurs}). */
+    private Object lockKey;
     /** Loop thread: the store changed (or the loop just began), so look before waiting again. */
     private boolean lookNow = true;
 
@@ -96,6 +100,7 @@ public final class Worker {
                 WorkerLauncher.clearSpawn(store, ProcessHandle.current().pid());
                 return 0;
             }
+            lockKey = store.workerFiles().lockIdentity();
             store.workerFiles().writeStarted(ProcessHandle.current().pid());
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
             // Started: the spawn record must go now, or a command registering while this JVM exits
@@ -165,6 +170,7 @@ public final class Worker {
         settler.startPendingHooks();
         long lastSync = 0;
         long lastFlush = 0;
+        long lastLockCheck = System.currentTimeMillis();
         long idleSince = System.currentTimeMillis();
 
         while (!stopRequested) {
@@ -186,6 +192,12 @@ public final class Worker {
                     flush();
                     lastFlush = now;
                 }
+                if (now - lastLockCheck >= LOCK_CHECK_MS) {
+                    lastLockCheck = now;
+                    if (!stillOurs()) {
+                        return;
+                    }
+                }
                 boolean busy = slots.running() > 0 || settler.hooksRunning() > 0
                         || runs.values().stream().anyMatch(r -> !r.paused);
                 if (busy) {
@@ -200,6 +212,19 @@ public final class Worker {
                 sleep(200);
             }
         }
+    }
+
+    /**
+     * Whether the lock file this worker holds is still the one at the store's name. The store (or its
+     * worker.lock) deleted under a running worker would otherwise leave it running on the path while
+     * the next command, finding no lock on the new file, starts a second one on the same fetches.
+     */
+    private boolean stillOurs() {
+        if (lockKey == null || Objects.equals(store.workerFiles().lockIdentity(), lockKey)) {
+            return true;
+        }
+        Log.info("the store's worker.lock was deleted or replaced; leaving the store to a new worker");
+        return false;
     }
 
     /** Gives up the worker lock only if nothing arrived meanwhile, under the store lock (see class doc of Store). */

@@ -2,6 +2,7 @@ package dev.bgfetch.worker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.FetchResult;
@@ -22,6 +23,36 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerWakeTest {
     @TempDir
     Path tmp;
+
+    @Test
+    void aWorkerWhoseLockFileWasDeletedLeaves() throws Exception {
+        try (Cli cli = new Cli(tmp)) {
+            cli.config("worker.idle", "10m");
+            Store store = cli.store();
+            Worker worker = new Worker(store, Setting.Values.load(store.home(), Map.of()));
+            Thread loop = new Thread(() -> {
+                try {
+                    worker.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "test-worker");
+            loop.start();
+            try {
+                long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (!WorkerLauncher.isRunning(store) && System.nanoTime() < end) {
+                    Thread.sleep(10);
+                }
+                // as `rm -rf` of the store leaves it: the next command would start a worker of its own
+                Files.delete(store.home().resolve("worker.lock"));
+                loop.join(15_000);
+                assertFalse(loop.isAlive(), "the worker left the store");
+            } finally {
+                worker.stopAndWait();
+                loop.join(10_000);
+            }
+        }
+    }
 
     @Test
     void aRegistrationWakesARunningWorker() throws Exception {
