@@ -24,25 +24,31 @@ class WorkerWakeTest {
     @TempDir
     Path tmp;
 
+    /** Runs the worker on a thread of this JVM; returns once it holds the store's lock. */
+    private static Thread start(Worker worker, Store store) throws InterruptedException {
+        Thread loop = new Thread(() -> {
+            try {
+                worker.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "test-worker");
+        loop.start();
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!WorkerLauncher.isRunning(store) && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        return loop;
+    }
+
     @Test
     void aWorkerWhoseLockFileWasDeletedLeaves() throws Exception {
         try (Cli cli = new Cli(tmp)) {
             cli.config("worker.idle", "10m");
             Store store = cli.store();
             Worker worker = new Worker(store, Setting.Values.load(store.home(), Map.of()));
-            Thread loop = new Thread(() -> {
-                try {
-                    worker.run();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "test-worker");
-            loop.start();
+            Thread loop = start(worker, store);
             try {
-                long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (!WorkerLauncher.isRunning(store) && System.nanoTime() < end) {
-                    Thread.sleep(10);
-                }
                 // as `rm -rf` of the store leaves it: the next command would start a worker of its own
                 Files.delete(store.home().resolve("worker.lock"));
                 loop.join(15_000);
@@ -62,19 +68,8 @@ class WorkerWakeTest {
             cli.config("worker.idle", "10m");
             Store store = cli.store();
             Worker worker = new Worker(store, Setting.Values.load(store.home(), Map.of()), 600_000);
-            Thread loop = new Thread(() -> {
-                try {
-                    worker.run();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, "test-worker");
-            loop.start();
+            Thread loop = start(worker, store);
             try {
-                long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (!WorkerLauncher.isRunning(store) && System.nanoTime() < end) {
-                    Thread.sleep(10);
-                }
                 Thread.sleep(300); // past the worker's first look at the store
                 Path dir = tmp.resolve("dl");
                 Cli.Result r = cli.run("fetch", "a", server.url("/a.bin"), "-d", dir.toString());
