@@ -2,6 +2,7 @@ package dev.bgfetch.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.progress.FileProgress;
 import dev.bgfetch.progress.Snapshot;
 import dev.bgfetch.progress.TerminalView;
@@ -88,6 +89,7 @@ final class LiveView {
         long lastPlain = start;
         long lastWorkerCheck = start;
         int failedStarts = 0;
+        boolean saidFull = false;
         // Following every fetch: those active now, and each one registered from now on, even one that
         // settles between two polls (a small file on a running worker takes milliseconds).
         List<String> before = keys == null ? store.keysAfter(null) : List.of();
@@ -164,6 +166,21 @@ final class LiveView {
                 }
                 if (System.nanoTime() - lastWorkerCheck > WORKER_CHECK_MS * 1_000_000) {
                     lastWorkerCheck = System.nanoTime();
+                    // Said once each time the disk fills: a worker that cannot write the store keeps
+                    // its fetches running in memory and settles them once there is room again.
+                    boolean full = store.outOfSpace();
+                    if (full && !saidFull) {
+                        String why = "bgfetch: warning: no space left for the store "
+                                + Escapes.terminal(store.home().toString())
+                                + ": the worker cannot save progress or settle until some is freed; still waiting";
+                        if (tv != null) {
+                            tv.printAbove(why);
+                        } else {
+                            ctx.err().println(why);
+                            ctx.err().flush();
+                        }
+                    }
+                    saidFull = full;
                     if (!WorkerLauncher.isRunning(store) && ctx.ensureWorker() && ++failedStarts >= 2) {
                         // Started again once already: following on would only restart it for ever.
                         throw new CliException(ExitCodes.FAILURE, "the worker cannot start; see "

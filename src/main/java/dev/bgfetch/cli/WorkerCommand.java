@@ -98,6 +98,7 @@ public final class WorkerCommand implements Callable<Integer> {
             n.put("home", store.home().toString());
             n.put("log", store.workerFiles().log().toString());
             n.put("startError", failedStart.orElse(null));
+            n.put("storeFull", store.outOfSpace());
             ctx.printJson(n);
         } else {
             ctx.out().println(WorkerLauncher.isRunning(store)
@@ -105,6 +106,9 @@ public final class WorkerCommand implements Callable<Integer> {
             ctx.out().println("active fetches: " + active);
             ctx.out().println("store: " + Escapes.terminal(store.home().toString()));
             ctx.out().println("log: " + Escapes.terminal(store.workerFiles().log().toString()));
+            if (store.outOfSpace()) {
+                ctx.out().println("store: no space left; the worker cannot save progress or settle until some is freed");
+            }
             // The log tail quotes whatever the worker printed: each line escaped, the lines kept.
             failedStart.ifPresent(why -> ctx.out().println("last start failed: " + why.lines()
                     .map(Escapes::terminal).collect(java.util.stream.Collectors.joining("\n"))));

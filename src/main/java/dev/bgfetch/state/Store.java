@@ -37,6 +37,8 @@ public final class Store {
     public static final int SCHEMA = 1;
     /** The schema of the store's files: 1 was one JSON file per fetch, 2 is a directory per fetch. */
     public static final int DISK_SCHEMA = 2;
+    /** Less free space than this for the store is none: a settle writes a summary and journal lines. */
+    private static final long LOW_SPACE = 64 * 1024;
     static final String SUMMARY = FetchFiles.SUMMARY;
     static final String JOURNAL = FetchFiles.JOURNAL;
     static final String PROGRESS = FetchFiles.PROGRESS;
@@ -104,6 +106,19 @@ public final class Store {
     /** The worker's own files: its lock, start and spawn records, and log. */
     public WorkerFiles workerFiles() {
         return workerFiles;
+    }
+
+    /**
+     * Whether the store's file system has no room left for a state write (a full disk): the worker
+     * then cannot save progress or settle a fetch until space is freed, and a waiting command says so
+     * rather than wait without a word. A file system that cannot tell counts as having room.
+     */
+    public boolean outOfSpace() {
+        try {
+            return Files.getFileStore(home).getUsableSpace() < LOW_SPACE;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Problems met while reading (corrupt files moved aside); the CLI prints them on stderr. */

@@ -251,6 +251,45 @@ class ResilienceTest {
     }
 
     @Test
+    void waitSaysOnceThatTheStoreHasNoSpaceAndEndsWhenThereIsSome() throws Exception {
+        Path small = Files.createDirectories(tmp.resolve("store-fs"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs a 4 MiB tmpfs (root and mount): " + why);
+        try (Cli onSmall = new Cli(small)) {
+            server.throttle("/data.bin", 600_000); // two seconds: the disk fills while it downloads
+            assertEquals(0, onSmall.run("fetch", "nospace", server.url("/data.bin"), "-d", dl.toString()).code);
+            onSmall.await("nospace", f -> f.downloaded > 0, T);
+            Path filler = small.resolve("filler");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(filler,
+                    java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(4096);
+                while (true) {
+                    chunk.clear();
+                    ch.write(chunk);
+                }
+            } catch (java.io.IOException full) {
+                // the store's file system is full
+            }
+            assertTrue(onSmall.store().outOfSpace());
+            Cli.Result status = onSmall.run("worker", "--status");
+            assertTrue(status.out.contains("store: no space left"), status.toString());
+            java.util.concurrent.CompletableFuture<Cli.Result> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> onSmall.run("wait", "nospace", "--timeout", "60s"));
+            Thread.sleep(5000); // the body is in by then; its settle cannot be written
+            assertFalse(waiting.isDone(), "settled without room for the store? " + (waiting.isDone() ? waiting.get() : ""));
+            Files.delete(filler);
+            Cli.Result r = waiting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, r.code, r + onSmall.workerLog());
+            assertEquals(1, r.err.lines().filter(l -> l.contains("no space left for the store")).count(), r.err);
+            assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.bin")), "delivered whole once there was room");
+        } finally {
+            new ProcessBuilder("umount", "-l", small.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void aFullDiskIsQuotaExceededAndKeepsWhatFit() throws Exception {
         Path small = Files.createDirectories(tmp.resolve("small-fs"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
