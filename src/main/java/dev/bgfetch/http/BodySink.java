@@ -127,6 +127,34 @@ final class BodySink implements AutoCloseable {
         return landed;
     }
 
+    /**
+     * Where the next bytes may be read straight into, with no copy: the direct block, when this sink
+     * writes direct and is past the unaligned head; null otherwise (then {@link #write}). Bytes read
+     * into it are taken with {@link #took}, or given back with {@link #drop}.
+     */
+    ByteBuffer room() {
+        if (direct == null || block.position() == 0 && at % ALIGN != 0 || !block.hasRemaining()) {
+            return null;
+        }
+        return block;
+    }
+
+    /** The last {@code n} bytes read into {@link #room} are not the body's (past a segment's end, over the cap). */
+    void drop(int n) {
+        block.position(block.position() - n);
+    }
+
+    /** Takes {@code n} bytes just read into {@link #room}; returns how many bytes landed, as {@link #write}. */
+    int took(int n) throws DiskError {
+        unreported += n;
+        int landed = 0;
+        if (!block.hasRemaining() || block.position() >= ALIGN && System.nanoTime() - landedAt >= LAND_EVERY_NANOS) {
+            landed = landBlocks();
+        }
+        unreported -= landed;
+        return landed;
+    }
+
     /** Writes everything held (the unaligned rest through the page cache); returns how many bytes that was. */
     int land() throws DiskError {
         if (block == null || block.position() == 0) {

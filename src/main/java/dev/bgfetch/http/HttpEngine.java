@@ -16,13 +16,16 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.SchemePortResolver;
+import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
-import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.io.DefaultHttpResponseParserFactory;
+import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
@@ -74,18 +77,21 @@ public final class HttpEngine implements Closeable {
 
     private HttpEngine(int maxTotal, int maxPerHost, Duration connectTimeout, Duration stallTimeout, String userAgent,
             TlsSocketStrategy tls, Proxies proxies) {
-        this.pool = PoolingHttpClientConnectionManagerBuilder.create()
+        this.pool = new PoolingHttpClientConnectionManagerBuilder() {
+                    @Override
+                    protected HttpClientConnectionOperator createConnectionOperator(SchemePortResolver ports,
+                            DnsResolver dns, TlsSocketStrategy tlsStrategy) {
+                        // As the builder's own, with plain sockets that can read into direct memory.
+                        return new DefaultHttpClientConnectionOperator(DirectReads.SOCKETS, ports, dns,
+                                RegistryBuilder.<TlsSocketStrategy>create()
+                                        .register(URIScheme.HTTPS.id, tlsStrategy).build());
+                    }
+                }
                 .setTlsSocketStrategy(new HandshakeWatch(tls))
                 .setMaxConnTotal(maxTotal)
                 .setMaxConnPerRoute(maxPerHost)
                 // A bigger session buffer means fewer read syscalls per byte on large bodies.
-                .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
-                        .http1Config(Http1Config.custom().setBufferSize(64 * 1024).build())
-                        // HttpClient's own parser skips lines that are not a status line, so a server that
-                        // answers "hello" or an SSH banner looks like one that said nothing at all; the
-                        // core parser refuses them, which makes them protocol errors (fetch-error).
-                        .responseParserFactory(DefaultHttpResponseParserFactory.INSTANCE)
-                        .build())
+                .setConnectionFactory(DirectReads.connections(64 * 1024))
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.of(connectTimeout))
                         .setSocketTimeout(Timeout.of(stallTimeout))

@@ -469,13 +469,22 @@ public final class Transfer {
                     // Plain sockets already return what arrived while the last chunk was written; more
                     // reads there only wait for smaller pieces (W3: more CPU, not less).
                     boolean tls = hopUrl != null && "https".equalsIgnoreCase(hopUrl.getScheme());
-                    while ((n = tls ? fill(in, buf, chunk) : in.read(buf, 0, chunk)) != -1) {
+                    DirectReads.Reader reader = new DirectReads.Reader(buf);
+                    while ((n = tls ? fill(in, buf, chunk) : reader.read(in, chunk, sink.room())) != -1) {
+                        // Read straight into the sink's block: such bytes are dropped there, not just skipped.
+                        boolean inRoom = !tls && reader.inRoom();
                         if (cancelled) {
+                            if (inRoom) {
+                                sink.drop(n);
+                            }
                             cut = true;
                             break;
                         }
                         if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)
                                 || all != null && n > 0 && !all.pace(n, () -> cancelled)) {
+                            if (inRoom) {
+                                sink.drop(n);
+                            }
                             cut = true;
                             break;
                         }
@@ -486,6 +495,9 @@ public final class Transfer {
                         if (seg != null) {
                             int allowed = seg.claim(n);
                             atEnd = allowed < n;
+                            if (inRoom) {
+                                sink.drop(n - allowed);
+                            }
                             n = allowed;
                             if (n == 0) {
                                 stopped = true;
@@ -493,6 +505,9 @@ public final class Transfer {
                             }
                         }
                         if (!listener.reserve(n)) {
+                            if (inRoom) {
+                                sink.drop(n);
+                            }
                             if (seg != null) {
                                 seg.unclaim(n);
                             }
@@ -501,7 +516,7 @@ public final class Transfer {
                         }
                         int landed;
                         try {
-                            landed = sink.write(buf, n);
+                            landed = inRoom ? sink.took(n) : sink.write(buf, n);
                         } catch (DiskError e) {
                             throw lost(e, sink, ch, got);
                         }

@@ -62,6 +62,34 @@ class BodySinkTest {
     }
 
     @Test
+    void aPlainBodyIsReadFromTheSocketStraightIntoTheDirectBlock() throws IOException {
+        long before = DirectReads.BYTES.get();
+        Transfer.Spec j = job(tmp.resolve("f.part"));
+        Outcome o = new Transfer(engine, j, new TransferTest.Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+        assertArrayEquals(body, Files.readAllBytes(j.part));
+        long direct = DirectReads.BYTES.get() - before;
+        // not all: what came with the headers, and a read that found no data yet, go through the array
+        assertTrue(direct > body.length / 2 && direct <= body.length, "read with no copy: " + direct);
+    }
+
+    @Test
+    void aStallInADirectlyReadBodyIsStillCutByTheStallTimeoutAndResumed() throws IOException {
+        long stallAt = 5 * 1024 * 1024 + 123;
+        server.stallAfter("/f.bin", stallAt, 6000, 1); // longer than the engine's 2 s stall timeout
+        Transfer.Spec j = job(tmp.resolve("f.part"));
+        long before = DirectReads.BYTES.get();
+        Outcome first = new Transfer(engine, j, new TransferTest.Listener()).run();
+        // a channel's read cannot time out: waiting in one would have outlasted the stall and completed
+        assertEquals(Outcome.Kind.NETWORK, first.kind, first.toString());
+        assertTrue(DirectReads.BYTES.get() - before > 0, "the bytes before the stall were read direct");
+        assertEquals(stallAt, Files.size(j.part), "every byte before the stall is kept");
+        Outcome second = new Transfer(engine, j, new TransferTest.Listener()).run();
+        assertEquals(Outcome.Kind.COMPLETE, second.kind, second.toString());
+        assertArrayEquals(body, Files.readAllBytes(j.part));
+    }
+
+    @Test
     void aResumeAtAnUnalignedOffsetWritesItsHeadThroughThePageCacheAndTheRestDirect() throws IOException {
         int have = 100_001;
         Transfer.Spec j = job(tmp.resolve("f.part"));
