@@ -51,6 +51,13 @@ final class PartFile {
 
     /** The length of the local partial data: 0 when there is none; a link or special file there is refused. */
     long length() throws DiskError {
+        // No .part is the usual case, where Files.readAttributes costs an exception (JDK 17): 5% of a
+        // warm worker's transfer CPU on W2. java.io's stat says no without one; it follows links, so a
+        // dangling link looks absent here, and the O_EXCL create in open() refuses it.
+        if (!path.toFile().exists()) {
+            absent = true;
+            return 0;
+        }
         BasicFileAttributes a = attributes();
         absent = a == null;
         return a == null ? 0 : a.size();
@@ -112,7 +119,9 @@ final class PartFile {
                             StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                     : FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (FileAlreadyExistsException e) {
-            throw refused("appeared while it was being created");
+            BasicFileAttributes there = attrs(path);
+            throw refused(there != null && there.isSymbolicLink() ? "is a symbolic link"
+                    : "appeared while it was being created");
         } catch (IOException e) {
             if (attrs(path) != null && attrs(path).isSymbolicLink()) {
                 throw refused("is a symbolic link");
