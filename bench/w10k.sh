@@ -3,6 +3,7 @@
 # bgfetch against curl --parallel 16, side by side, interleaved, through the shared harness's
 # measure.py (it counts the detached worker's CPU and RSS too). Needs ../shared/bench/setup.sh run.
 #   bench/w10k.sh [REPS]        # default 3; prints one line per run and the medians
+#   W10K_DIR=/mnt/x bench/w10k.sh   # downloads and bgfetch's state there (e.g. a journaled ext4)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${BGBENCH_HARNESS:-$here/../../shared/bench}
@@ -19,9 +20,11 @@ if [[ ! -s $list ]]; then
     printf 'url = "http://127.0.0.1:18080/small/s%s.bin"\noutput = "r%d-s%s.bin"\n' "$i" "$r" "$i" >&3
   done; done >"$list" 3>"$curlcfg"
 fi
-export BGFETCH_HOME=$base/bgfetch-state-w10k BGFETCH_WORKER_IDLE=2s BGBENCH_DRAIN_S=30
+out_dir=${W10K_DIR:-$base}
+mkdir -p "$out_dir/dl"
+export BGFETCH_HOME=$out_dir/bgfetch-state-w10k BGFETCH_WORKER_IDLE=2s BGBENCH_DRAIN_S=30
 run() { # tool rep
-  local dest=$base/dl/w10k-$1 out=$base/dl/w10k-$1.m id="w10k-$1-$2-$RANDOM"
+  local dest=$out_dir/dl/w10k-$1 out=$out_dir/dl/w10k-$1.m id="w10k-$1-$2-$RANDOM"
   rm -rf "$dest"; mkdir -p "$dest"
   case $1 in
     bgfetch) python3 "$shared/lib/measure.py" "$out" -- "$bin" fetch "$id" -i "$list" -d "$dest" --wait -q ;;

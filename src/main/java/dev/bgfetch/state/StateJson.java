@@ -1,7 +1,5 @@
 package dev.bgfetch.state;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,11 +19,6 @@ import java.util.Map;
  * of the wrong type or an unknown state name is damage, reported as an {@link IOException}.
  */
 public final class StateJson {
-    /** Made at the first write: the commands that only read (get, list) never need it (~2-3 ms). */
-    private static final class Writers {
-        static final JsonFactory JSON = new JsonFactory();
-    }
-
     private StateJson() {
     }
 
@@ -35,7 +28,7 @@ public final class StateJson {
     static byte[] summary(Fetch f) throws IOException {
         // no lambda (as write() takes) on a registration's path: see the comment at writer()
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = writer(out)) {
+        try (JsonWriter g = writer(out)) {
             writeFetch(g, f, true);
         }
         return out.toByteArray();
@@ -49,7 +42,7 @@ public final class StateJson {
     /** One record: a journal line. */
     static byte[] record(Rec r) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = writer(out)) {
+        try (JsonWriter g = writer(out)) {
             writeRec(g, r);
         }
         return out.toByteArray();
@@ -78,7 +71,7 @@ public final class StateJson {
     }
 
     /** A summary: the records live in the journal (a schema-1 file embedded them; only read now). */
-    private static void writeFetch(JsonGenerator g, Fetch f, boolean withProgress) throws IOException {
+    private static void writeFetch(JsonWriter g, Fetch f, boolean withProgress) throws IOException {
         g.writeStartObject();
         g.writeNumberField("schema", f.schema);
         g.writeStringField("key", f.key);
@@ -116,7 +109,7 @@ public final class StateJson {
         g.writeEndObject();
     }
 
-    private static void writeOptions(JsonGenerator g, Fetch.Options o) throws IOException {
+    private static void writeOptions(JsonWriter g, Fetch.Options o) throws IOException {
         g.writeObjectFieldStart("options");
         g.writeStringField("onSuccess", o.onSuccess);
         g.writeStringField("onFail", o.onFail);
@@ -134,7 +127,7 @@ public final class StateJson {
         g.writeEndObject();
     }
 
-    private static void writeRec(JsonGenerator g, Rec r) throws IOException {
+    private static void writeRec(JsonWriter g, Rec r) throws IOException {
         g.writeStartObject();
         g.writeNumberField("index", r.index);
         g.writeObjectFieldStart("request");
@@ -405,7 +398,7 @@ public final class StateJson {
     /** A flat object of numbers and strings (the worker's start and spawn records). */
     static byte[] flat(Map<String, Object> fields) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = writer(out)) {
+        try (JsonWriter g = writer(out)) {
             g.writeStartObject();
             for (Map.Entry<String, Object> e : fields.entrySet()) {
                 if (e.getValue() instanceof Number n) {
@@ -464,24 +457,24 @@ public final class StateJson {
     // ---------------------------------------------------------------- helpers
 
     private interface Body {
-        void write(JsonGenerator g) throws IOException;
+        void write(JsonWriter g) throws IOException;
     }
 
     private static byte[] write(Body body) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator g = writer(out)) {
+        try (JsonWriter g = writer(out)) {
             body.write(g);
         }
         return out.toByteArray();
     }
 
     /**
-     * A generator into {@code out}. The files a registration writes (summary, record, the spawn
-     * record) are written with it directly, not through {@link #write}'s lambda: a process's first
-     * lambda links the JDK's method-handle machinery, ~4-6 ms of a `fetch` (bench/RESULTS.md).
+     * A writer into {@code out}. The files a registration writes (summary, record, the spawn record)
+     * are written with it directly, not through {@link #write}'s lambda: a process's first lambda
+     * links the JDK's method-handle machinery, ~4-6 ms of a `fetch` (bench/RESULTS.md).
      */
-    private static JsonGenerator writer(ByteArrayOutputStream out) throws IOException {
-        return Writers.JSON.createGenerator(out);
+    private static JsonWriter writer(ByteArrayOutputStream out) {
+        return new JsonWriter(out);
     }
 
     private static JsonToken start(JsonReader p) throws IOException {
@@ -560,7 +553,7 @@ public final class StateJson {
         return m;
     }
 
-    private static void writeMap(JsonGenerator g, String name, Map<String, String> m) throws IOException {
+    private static void writeMap(JsonWriter g, String name, Map<String, String> m) throws IOException {
         if (m == null) {
             g.writeNullField(name);
             return;
@@ -572,7 +565,7 @@ public final class StateJson {
         g.writeEndObject();
     }
 
-    private static void number(JsonGenerator g, String name, Number n) throws IOException {
+    private static void number(JsonWriter g, String name, Number n) throws IOException {
         if (n == null) {
             g.writeNullField(name);
         } else {
