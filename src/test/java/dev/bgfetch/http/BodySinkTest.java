@@ -74,6 +74,34 @@ class BodySinkTest {
     }
 
     @Test
+    void bytesReadDirectPastASegmentsNewEndAreDroppedNotWritten() throws Exception {
+        // fast up to the stall, split during it, fast again after it: the reads that cross the new
+        // end go straight into the block, and what lies past the end must leave it again
+        long stallAt = 2 * 1024 * 1024 + 100;
+        server.stallAfter("/f.bin", stallAt, 800, 1); // within the engine's 2 s stall timeout
+        Transfer.Spec j = job(tmp.resolve("f.part"));
+        j.segment = Segment.first();
+        Transfer t = new Transfer(engine, j, new TransferTest.Listener());
+        java.util.concurrent.CompletableFuture<Outcome> run = java.util.concurrent.CompletableFuture.supplyAsync(t::run);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while ((j.segment.end() == Long.MAX_VALUE || j.segment.unclaimed() > body.length - stallAt)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        long before = DirectReads.BYTES.get();
+        Segment upper = j.segment.split(1); // another connection takes the upper half of the rest
+        org.junit.jupiter.api.Assertions.assertNotNull(upper);
+        long end = j.segment.end();
+        Outcome o = run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(Outcome.Kind.SEGMENT_DONE, o.kind, o.toString());
+        assertTrue(end % BodySink.ALIGN != 0, "the end falls inside a block: " + end);
+        assertEquals(end, j.segment.done());
+        assertEquals(end, Files.size(j.part), "nothing past the segment's end reached the file");
+        assertArrayEquals(Arrays.copyOf(body, (int) end), Files.readAllBytes(j.part));
+        assertTrue(DirectReads.BYTES.get() - before > 0, "the reads after the stall went direct");
+    }
+
+    @Test
     void aStallInADirectlyReadBodyIsStillCutByTheStallTimeoutAndResumed() throws IOException {
         long stallAt = 5 * 1024 * 1024 + 123;
         server.stallAfter("/f.bin", stallAt, 6000, 1); // longer than the engine's 2 s stall timeout
