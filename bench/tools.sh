@@ -58,3 +58,8 @@ have_bgfetch_nodirect() { have_bgfetch; }
 tool_bgfetch_nodirect() {
   BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -Dbgfetch.direct-io=false" BGFETCH_HOME=${BGFETCH_HOME}-nodirect tool_bgfetch "$@"
 }
+TOOL_DESC[bgfetch_opts]="bgfetch ... with extra JVM options from BGFETCH_ALT_OPTS (an experiment's column)"
+have_bgfetch_opts() { have_bgfetch && [[ -n ${BGFETCH_ALT_OPTS:-} ]]; }
+tool_bgfetch_opts() {
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} $BGFETCH_ALT_OPTS" BGFETCH_HOME=${BGFETCH_HOME}-opts tool_bgfetch "$@"
+}

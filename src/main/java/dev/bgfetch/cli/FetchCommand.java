@@ -157,10 +157,13 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         f.options.maxConnections = maxConnections;
         f.options.maxPerHost = maxPerHost;
         f.dir = targetDir().toString();
-        long free = Files.getFileStore(Path.of(f.dir)).getUsableSpace();
-        if (f.downloadTotal > free) {
-            throw new CliException(ExitCodes.QUOTA, "--download-total " + Format.bytes(f.downloadTotal)
-                    + " is more than the " + Format.bytes(free) + " free in " + Escapes.terminal(f.dir));
+        // Only with a total to compare: finding the file store reads /proc/mounts (~0.6 ms of a fetch).
+        if (f.downloadTotal > 0) {
+            long free = Files.getFileStore(Path.of(f.dir)).getUsableSpace();
+            if (f.downloadTotal > free) {
+                throw new CliException(ExitCodes.QUOTA, "--download-total " + Format.bytes(f.downloadTotal)
+                        + " is more than the " + Format.bytes(free) + " free in " + Escapes.terminal(f.dir));
+            }
         }
 
         Fetch stored = ctx.registerWithWorker(f);
