@@ -199,6 +199,9 @@ final class Failures {
         if (e instanceof SocketException) {
             return "connection lost: " + e.getMessage();
         }
+        if (e instanceof java.nio.channels.ClosedChannelException) {
+            return "connection lost: the connection was closed"; // a plain-http socket is a channel
+        }
         String m = e.getMessage();
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }

@@ -239,37 +239,37 @@ public final class Transfer {
         try {
             return ranged ? segmentBody(uri, resp, have, rangeEnd) : body(uri, resp, have);
         } finally {
-            if (!bodyTaken && dropUnwanted(resp.getEntity())) {
-                try {
-                    resp.close();
-                } catch (IOException | RuntimeException e) {
-                    // its connection is being discarded anyway
-                }
-            } else {
+            if (!bodyTaken) {
+                dropUnwanted(resp.getEntity());
+            }
+            try {
                 resp.close();
+            } catch (IOException | RuntimeException e) {
+                // The outcome is decided: a body that failed has had its connection dropped, and the
+                // close's own failure ("ClosedChannelException", "Socket is closed") would have
+                // replaced the stall or early close that the user should read.
             }
         }
     }
 
     /**
      * Drops a body that is not wanted (an error page, a 200 to a segment's range, an answer that
-     * does not fit) with its connection, unless it is small enough to read and keep the connection;
-     * true if dropped. Closing the response would read all of it first: a 40 MiB answer to a segment
+     * does not fit) with its connection, unless it is small enough to read and keep the connection.
+     * Closing the response would read all of it first: a 40 MiB answer to a segment
      * held the record's restart back by as long as that body took to arrive.
      */
-    private boolean dropUnwanted(HttpEntity entity) {
+    private void dropUnwanted(HttpEntity entity) {
         if (entity == null) {
-            return false;
+            return;
         }
         long n = entity.getContentLength();
         if (n >= 0 && n <= KEEP_ALIVE_DRAIN) {
-            return false; // the close reads it
+            return; // the close reads it
         }
         HttpGet c = current;
         if (c != null) {
             c.cancel();
         }
-        return true;
     }
 
     /**
