@@ -21,10 +21,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.NoHttpResponseException;
 
 /**
@@ -136,14 +138,15 @@ public final class Transfer {
     }
 
     /**
-     * Sends the request. A pooled connection the server has just closed answers nothing; that is
-     * retried once at once on a fresh connection (a GET is idempotent), so only a server that is silent
-     * on a fresh connection counts as silent.
+     * Sends the request. A pooled connection the server has just closed answers nothing, and one on
+     * which a server left bytes after its last body (more than its Content-Length: curl's "excess
+     * found") answers with those bytes; either is retried once at once on a fresh connection (a GET is
+     * idempotent), so only a server that is silent, or answers wrongly, on a fresh connection counts.
      */
     private ClassicHttpResponse execute(HttpGet get) throws IOException {
         try {
             return engine.client().executeOpen(null, get, null);
-        } catch (NoHttpResponseException e) {
+        } catch (NoHttpResponseException | ClientProtocolException | MessageConstraintException e) {
             if (cancelled) {
                 throw e;
             }

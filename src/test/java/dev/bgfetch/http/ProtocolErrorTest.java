@@ -1,5 +1,6 @@
 package dev.bgfetch.http;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,34 @@ class ProtocolErrorTest {
             assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
             assertTrue(o.message.contains(reason), o.message);
             assertTrue(o.message.startsWith("127.0.0.1 "), o.message);
+        }
+    }
+
+    @Test
+    void bytesAServerLeftAfterABodyOnAKeptConnectionAreNotTheNextFilesAnswer() throws IOException {
+        // more than its Content-Length: what curl calls "excess found"; the next request on that
+        // connection read the junk as its status line and failed for good (fetch-error)
+        byte[] body = RawServer.bytes("hello");
+        byte[] answer = RawServer.concat(RawServer.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"),
+                RawServer.concat(body, RawServer.bytes("GGGGGGG")));
+        try (RawServer sloppy = RawServer.keepAlive(line -> answer)) {
+            for (String name : new String[] {"a", "b", "c"}) {
+                java.nio.file.Path part = tmp.resolve(name + ".part");
+                Outcome o = getInto(engine, sloppy.url("/" + name), part);
+                assertEquals(Outcome.Kind.COMPLETE, o.kind, name + ": " + o);
+                assertArrayEquals(body, java.nio.file.Files.readAllBytes(part));
+            }
+            assertEquals(3, sloppy.connections(), "one fresh connection for each answer after the first");
+        }
+    }
+
+    @Test
+    void aServerThatAnswersWronglyOnAFreshConnectionTooFailsAfterOneRetry() {
+        try (RawServer broken = RawServer.keepAlive(line -> RawServer.bytes("hello\r\n"))) {
+            Outcome o = get(engine, broken.url("/x"));
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.contains("sent a broken HTTP answer"), o.message);
+            assertEquals(2, broken.connections(), "the answer, then once more on a fresh connection");
         }
     }
 

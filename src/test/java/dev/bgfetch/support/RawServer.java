@@ -24,12 +24,15 @@ public final class RawServer implements AutoCloseable {
     private final ServerSocket socket;
     private final Function<String, byte[]> reply;
     private final byte[] greeting;
+    /** Serve every request of a connection (keep-alive) instead of one and close. */
+    private final boolean keepAlive;
     private final List<String> heads = new ArrayList<>(); // guarded by itself
     private final AtomicInteger connections = new AtomicInteger();
 
-    private RawServer(Function<String, byte[]> reply, byte[] greeting) {
+    private RawServer(Function<String, byte[]> reply, byte[] greeting, boolean keepAlive) {
         this.reply = reply;
         this.greeting = greeting;
+        this.keepAlive = keepAlive;
         try {
             socket = new ServerSocket(0, 50, InetAddress.getByAddress(new byte[] {127, 0, 0, 1}));
         } catch (IOException e) {
@@ -45,12 +48,17 @@ public final class RawServer implements AutoCloseable {
      * closes without writing a byte.
      */
     public static RawServer start(Function<String, byte[]> reply) {
-        return new RawServer(reply, null);
+        return new RawServer(reply, null, false);
+    }
+
+    /** As {@link #start}, but each connection is kept and serves request after request. */
+    public static RawServer keepAlive(Function<String, byte[]> reply) {
+        return new RawServer(reply, null, true);
     }
 
     /** Writes {@code greeting} as soon as a connection is accepted (as SSH does), then only reads. */
     public static RawServer banner(byte[] greeting) {
-        return new RawServer(line -> null, greeting);
+        return new RawServer(line -> null, greeting, false);
     }
 
     /** A complete 200 answer with {@code body}, closing the connection. */
@@ -147,18 +155,20 @@ public final class RawServer implements AutoCloseable {
                 }
                 return;
             }
-            String head = readHead(in);
-            if (head == null) {
-                return;
-            }
-            synchronized (heads) {
-                heads.add(head);
-            }
-            byte[] answer = reply.apply(head.indexOf("\r\n") < 0 ? head : head.substring(0, head.indexOf("\r\n")));
-            if (answer != null) {
-                out.write(answer);
-                out.flush();
-            }
+            do {
+                String head = readHead(in);
+                if (head == null) {
+                    return;
+                }
+                synchronized (heads) {
+                    heads.add(head);
+                }
+                byte[] answer = reply.apply(head.indexOf("\r\n") < 0 ? head : head.substring(0, head.indexOf("\r\n")));
+                if (answer != null) {
+                    out.write(answer);
+                    out.flush();
+                }
+            } while (keepAlive);
             s.shutdownOutput();
             // Let the client read everything before the close, so it sees an answer, not a reset.
             while (in.read() != -1) {
