@@ -2,6 +2,7 @@ package dev.bgfetch.http;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.Proxy;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.client5.http.io.DetachedSocketFactory;
 import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.RegistryBuilder;
@@ -82,7 +84,7 @@ public final class HttpEngine implements Closeable {
                     protected HttpClientConnectionOperator createConnectionOperator(SchemePortResolver ports,
                             DnsResolver dns, TlsSocketStrategy tlsStrategy) {
                         // As the builder's own, with plain sockets that can read into direct memory.
-                        return new DefaultHttpClientConnectionOperator(DirectReads.SOCKETS, ports, dns,
+                        return new DefaultHttpClientConnectionOperator(COUNTED_SOCKETS, ports, dns,
                                 RegistryBuilder.<TlsSocketStrategy>create()
                                         .register(URIScheme.HTTPS.id, tlsStrategy).build());
                     }
@@ -134,6 +136,29 @@ public final class HttpEngine implements Closeable {
                         .setRedirectsEnabled(false)
                         .build())
                 .build();
+    }
+
+    /** Per thread, how many connections it opened: a request that opened none went on a pooled one. */
+    private static final ThreadLocal<long[]> OPENED = ThreadLocal.withInitial(() -> new long[1]);
+
+    /** {@link DirectReads#SOCKETS}, counting in {@link #OPENED}: the classic client connects on the requesting thread. */
+    private static final DetachedSocketFactory COUNTED_SOCKETS = new DetachedSocketFactory() {
+        @Override
+        public Socket create(Proxy socksProxy) throws IOException {
+            OPENED.get()[0]++;
+            return DirectReads.SOCKETS.create(socksProxy);
+        }
+
+        @Override
+        public Socket create(String scheme, Proxy socksProxy) throws IOException {
+            OPENED.get()[0]++;
+            return DirectReads.SOCKETS.create(scheme, socksProxy);
+        }
+    };
+
+    /** How many connections the calling thread has opened so far (compare two readings). */
+    static long openedByThisThread() {
+        return OPENED.get()[0];
     }
 
     CloseableHttpClient client() {

@@ -142,12 +142,15 @@ public final class Transfer {
      * which a server left bytes after its last body (more than its Content-Length: curl's "excess
      * found") answers with those bytes; either is retried once at once on a fresh connection (a GET is
      * idempotent), so only a server that is silent, or answers wrongly, on a fresh connection counts.
+     * A broken answer on a fresh connection is not asked again: the same question gets the same answer.
      */
     private ClassicHttpResponse execute(HttpGet get) throws IOException {
+        long opened = HttpEngine.openedByThisThread();
         try {
             return engine.client().executeOpen(null, get, null);
         } catch (NoHttpResponseException | ClientProtocolException | MessageConstraintException e) {
-            if (cancelled) {
+            boolean pooled = HttpEngine.openedByThisThread() == opened;
+            if (cancelled || !(e instanceof NoHttpResponseException) && !pooled) {
                 throw e;
             }
             engine.closeIdle();
