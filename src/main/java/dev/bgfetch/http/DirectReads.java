@@ -73,8 +73,20 @@ final class DirectReads {
             // HttpClient's own parser skips lines that are not a status line, so a server that answers
             // "hello" or an SSH banner looks like one that said nothing at all; the core parser refuses
             // them, which makes them protocol errors (fetch-error).
-            super("bgfetch-" + COUNTER.getAndIncrement(), null, null, h1, null, null, null,
+            super("bgfetch-" + COUNTER.getAndIncrement(), null, latin1(), h1, null, null, null,
                     DefaultHttpResponseParserFactory.INSTANCE);
+        }
+
+        /**
+         * Header text goes out as the bytes it was read as: a server's validator is held as the Latin-1
+         * characters of its bytes, and without an encoder HttpClient wrote 0x80-0x9F and control bytes
+         * as '?', so an If-Range with a UTF-8 ETag ("€") never matched and every resume started over.
+         * A character beyond Latin-1 (a header typed with one) still goes out as '?', as before.
+         */
+        private static java.nio.charset.CharsetEncoder latin1() {
+            return java.nio.charset.StandardCharsets.ISO_8859_1.newEncoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
         }
 
         @Override

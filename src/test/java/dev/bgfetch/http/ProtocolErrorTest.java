@@ -94,6 +94,30 @@ class ProtocolErrorTest {
     }
 
     @Test
+    void aResumeSendsBackTheServersValidatorByteForByte() throws IOException {
+        // an ETag of UTF-8 bytes ("€" is E2 82 AC), held as the Latin-1 characters they were read as;
+        // HttpClient's default writer sent 0x80-0x9F and control bytes as '?', so If-Range never matched
+        String etag = "\"\u00e2\u0082\u00ac\u001b\u007f\"";
+        byte[] rest = RawServer.bytes("world");
+        try (RawServer raw = RawServer.start(line -> RawServer.concat(RawServer.bytes(
+                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/10\r\nContent-Length: 5\r\nETag: " + etag
+                        + "\r\nConnection: close\r\n\r\n"), rest))) {
+            java.nio.file.Path part = tmp.resolve("r.part");
+            java.nio.file.Files.write(part, RawServer.bytes("hello"));
+            Transfer.Spec j = new Transfer.Spec();
+            j.url = URI.create(raw.url("/r"));
+            j.part = part;
+            j.fsync = false;
+            j.etag = etag;
+            j.knownTotal = 10;
+            Outcome o = new Transfer(engine, j, new TransferTest.Listener()).run();
+            assertEquals(Outcome.Kind.COMPLETE, o.kind, o.toString());
+            assertTrue(raw.heads().get(0).contains("\r\nIf-Range: " + etag + "\r\n"), raw.heads().get(0));
+            assertArrayEquals(RawServer.bytes("helloworld"), java.nio.file.Files.readAllBytes(part));
+        }
+    }
+
+    @Test
     void aBrokenAnswerOnAFreshConnectionIsNotAskedAgain() {
         try (RawServer broken = RawServer.keepAlive(line -> RawServer.bytes("hello\r\n"))) {
             Outcome o = get(engine, broken.url("/x"));

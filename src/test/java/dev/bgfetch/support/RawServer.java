@@ -101,6 +101,13 @@ public final class RawServer implements AutoCloseable {
         return lines;
     }
 
+    /** The request heads received so far, whole (request line and header lines), bytes read as ISO-8859-1. */
+    public List<String> heads() {
+        synchronized (heads) {
+            return new ArrayList<>(heads);
+        }
+    }
+
     /** How many connections were accepted. */
     public int connections() {
         return connections.get();
