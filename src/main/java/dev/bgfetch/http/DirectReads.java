@@ -117,7 +117,8 @@ final class DirectReads {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             Reader r = CURRENT.get();
-            if (r != null && b == r.scratch && len > 0 && r.room != null && r.room.hasRemaining() && in.available() > 0) {
+            // A reader is current only while it reads with a room (see Reader#read).
+            if (r != null && b == r.scratch && len > 0 && r.room.hasRemaining() && in.available() > 0) {
                 ByteBuffer room = r.room;
                 int limit = room.limit();
                 room.limit(room.position() + Math.min(len, room.remaining()));
@@ -148,10 +149,6 @@ final class DirectReads {
 
         Reader(byte[] scratch) {
             this.scratch = scratch;
-        }
-
-        byte[] array() {
-            return scratch;
         }
 
         /**

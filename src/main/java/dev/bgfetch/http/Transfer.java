@@ -479,14 +479,7 @@ public final class Transfer {
                     while ((n = tls ? fill(in, buf, chunk) : reader.read(in, chunk, sink.room())) != -1) {
                         // Read straight into the sink's block: such bytes are dropped there, not just skipped.
                         boolean inRoom = !tls && reader.inRoom();
-                        if (cancelled) {
-                            if (inRoom) {
-                                sink.drop(n);
-                            }
-                            cut = true;
-                            break;
-                        }
-                        if (limit != null && n > 0 && !limit.pace(n, () -> cancelled)
+                        if (cancelled || limit != null && n > 0 && !limit.pace(n, () -> cancelled)
                                 || all != null && n > 0 && !all.pace(n, () -> cancelled)) {
                             if (inRoom) {
                                 sink.drop(n);
