@@ -44,8 +44,10 @@ final class Registration {
         if (id == null || id.isBlank()) {
             throw usage("empty id");
         }
-        if (id.length() > 200 || hasControl(id)) {
-            String shown = Escapes.terminal(id.length() > 200 ? id.substring(0, 200) + "…" : id);
+        // the limit is on characters as a user counts them: an emoji is one, not two UTF-16 units
+        int length = id.codePointCount(0, id.length());
+        if (length > 200 || hasControl(id)) {
+            String shown = Escapes.terminal(length > 200 ? id.substring(0, id.offsetByCodePoints(0, 200)) + "…" : id);
             throw usage("bad id '" + shown + "': at most 200 characters, no control characters");
         }
         return new Registration(id);
@@ -55,7 +57,7 @@ final class Registration {
     private static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) { // C0, DEL and C1: terminals act on all three
                 return true;
             }
         }

@@ -54,9 +54,13 @@ final class DirectReads {
         }
     };
 
+    static final int MAX_HEADER_LINE = 100 * 1024;
+
     /** HttpClient's connections, with {@code buffer} bytes of session buffer, whose plain sockets read through {@link ChannelInput}. */
     static HttpConnectionFactory<ManagedHttpClientConnection> connections(int buffer) {
-        Http1Config h1 = Http1Config.custom().setBufferSize(buffer).build();
+        // HttpClient's default 8 KB line limit refused real servers' long cookies and CSP headers;
+        // curl reads up to 100 KB of headers, so a line may be as long as that
+        Http1Config h1 = Http1Config.custom().setBufferSize(buffer).setMaxLineLength(MAX_HEADER_LINE).build();
         return socket -> {
             Connection c = new Connection(h1);
             if (socket != null) {
@@ -81,7 +85,7 @@ final class DirectReads {
          * Header text goes out as the bytes it was read as: a server's validator is held as the Latin-1
          * characters of its bytes, and without an encoder HttpClient wrote 0x80-0x9F and control bytes
          * as '?', so an If-Range with a UTF-8 ETag ("€") never matched and every resume started over.
-         * A character beyond Latin-1 (a header typed with one) still goes out as '?', as before.
+         * A header the user typed is turned into its UTF-8 bytes before it gets here (Transfer).
          */
         private static java.nio.charset.CharsetEncoder latin1() {
             return java.nio.charset.StandardCharsets.ISO_8859_1.newEncoder()

@@ -204,7 +204,7 @@ public final class Transfer {
             for (Map.Entry<String, String> h : spec.headers.entrySet()) {
                 // Like curl: credentials are not sent to another origin after a redirect.
                 if (sameOrigin || !isCredential(h.getKey())) {
-                    get.addHeader(h.getKey(), h.getValue());
+                    get.addHeader(h.getKey(), typedOnTheWire(h.getValue()));
                 }
             }
             if (ranged) {
@@ -747,6 +747,20 @@ public final class Transfer {
             }
             return b.toString();
         }
+    }
+
+    /**
+     * A header the user typed goes out as the UTF-8 bytes of what was typed, as curl sends its
+     * argument; the connection writes each character as one Latin-1 byte (so a server's validator
+     * goes back byte for byte), hence the bytes are handed over as the characters of those bytes.
+     */
+    static String typedOnTheWire(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0x7f) {
+                return new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            }
+        }
+        return value;
     }
 
     private static boolean isCredential(String header) {

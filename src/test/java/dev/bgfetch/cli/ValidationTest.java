@@ -67,6 +67,37 @@ class ValidationTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "escape          | a\u001bb",
+            "DEL             | a\u007fb",
+            "C1 CSI          | a\u009bb",
+            "C1 NEL          | a\u0085b",
+    })
+    void anIdWithAControlCharacterIsRefused(String name, String id) throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", id, "http://127.0.0.1:8080/a");
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains("no control characters"), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @Test
+    void theIdLimitCountsCharactersNotUtf16Units() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            String emoji = "\ud83d\ude00";
+            // 200 emoji are 400 UTF-16 units and were refused
+            Cli.Result ok = cli.run("fetch", emoji.repeat(200), "http://127.0.0.1:8080/a");
+            assertEquals(0, ok.code, ok.toString());
+            Cli.Result tooLong = cli.run("fetch", emoji.repeat(201), "http://127.0.0.1:8080/a");
+            assertEquals(2, tooLong.code, tooLong.toString());
+            assertTrue(tooLong.err.contains("at most 200 characters"), tooLong.err);
+            assertTrue(tooLong.err.contains(emoji.repeat(200) + "…"), "cut on a whole character");
+            assertEquals(1, cli.store().active().size());
+        }
+    }
+
     @Test
     void noUrlsIsRefused() throws IOException {
         try (Cli cli = new Cli(tmp)) {

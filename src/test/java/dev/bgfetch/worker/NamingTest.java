@@ -102,6 +102,16 @@ class NamingTest {
     }
 
     @Test
+    void aRawUtf8FilenameIsReadAsUtf8AndOtherBytesAsLatin1() {
+        // header text is held as the Latin-1 characters of its bytes: "café" in UTF-8 arrives as "cafÃ©"
+        String utf8 = new String("caf\u00e9 \u20ac.txt".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals("caf\u00e9 \u20ac.txt", Naming.fromContentDisposition("attachment; filename=\"" + utf8 + "\""));
+        // a lone E9 is not UTF-8: it is the Latin-1 é it was sent as
+        assertEquals("caf\u00e9.txt", Naming.fromContentDisposition("attachment; filename=\"caf\u00e9.txt\""));
+    }
+
+    @Test
     void insideRefusesEscapes() {
         assertThrows(IllegalArgumentException.class, () -> Naming.inside(dir, ".."));
         assertThrows(IllegalArgumentException.class, () -> Naming.inside(dir, "a/../../b"));
