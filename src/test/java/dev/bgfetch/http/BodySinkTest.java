@@ -167,6 +167,27 @@ class BodySinkTest {
     }
 
     @Test
+    void aFullBlockIsWrittenInTheBackgroundAndCountsOnlyOnceItLanded() throws Exception {
+        PartFile part = new PartFile(tmp.resolve("bg.part"), null, 0);
+        part.length();
+        byte[] first = Arrays.copyOf(body, BodySink.BLOCK);
+        byte[] next = Arrays.copyOfRange(body, BodySink.BLOCK, 2 * BodySink.BLOCK + 1000);
+        long before = BodySink.BACKGROUND_BYTES.get();
+        try (java.nio.channels.FileChannel ch = part.open();
+                BodySink sink = BodySink.open(part, ch, 0, 64L << 20, true)) {
+            assertTrue(sink.direct());
+            // before: the reading thread wrote the block itself and it counted at once
+            assertEquals(0, sink.write(first, first.length), "handed to a writer, not landed yet");
+            // the next block fills meanwhile; when it is full the first has landed, and it goes in turn
+            assertEquals(BodySink.BLOCK, sink.write(next, next.length));
+            assertEquals(BodySink.BLOCK + 1000, sink.land(), "the second block and the unaligned rest");
+            assertEquals(0, sink.land());
+        }
+        assertEquals(2L * BodySink.BLOCK, BodySink.BACKGROUND_BYTES.get() - before);
+        assertArrayEquals(Arrays.copyOf(body, 2 * BodySink.BLOCK + 1000), Files.readAllBytes(part.path()));
+    }
+
+    @Test
     void afterADiskErrorEverythingTakenSinceTheLastReportIsLostAndCountedSo() throws Exception {
         // /dev/full as the ordinary channel: its writes fail with ENOSPC, the direct ones to the .part do not
         Path full = Path.of("/dev/full");
@@ -180,10 +201,11 @@ class BodySinkTest {
             assertTrue(sink.direct());
             byte[] b = new byte[300_000];
             assertEquals(0, sink.write(b, b.length), "held");
-            assertEquals(BodySink.BLOCK, sink.write(b, b.length), "a block landed direct");
-            // the aligned part of the rest lands direct, its last 1984 bytes fail in the page cache
+            assertEquals(0, sink.write(b, b.length), "a full block in the background: not landed yet");
+            // the background block and the aligned part of the rest land direct, the last 1984 bytes
+            // fail in the page cache: nothing was reported, so all of it is lost and counted so
             org.junit.jupiter.api.Assertions.assertThrows(DiskError.class, sink::land);
-            assertEquals(2 * b.length - BodySink.BLOCK, sink.discard(), "taken since the last report");
+            assertEquals(2 * b.length, sink.discard(), "taken since the last report");
             assertEquals(0, sink.discard());
         }
         try (java.nio.channels.FileChannel enospc = java.nio.channels.FileChannel.open(full,
