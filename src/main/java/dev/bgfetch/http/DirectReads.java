@@ -109,8 +109,11 @@ final class DirectReads {
         }
     }
 
+    /** What a read waiting for the body's next bytes asks for at most (see {@link ChannelInput#read}). */
+    static final int WAITING_READ = 16 * 1024;
+
     /** The socket's stream, which reads into a {@link Reader}'s block when asked for that reader's array on its thread. */
-    private static final class ChannelInput extends FilterInputStream {
+    static final class ChannelInput extends FilterInputStream {
         private final SocketChannel ch;
 
         ChannelInput(InputStream in, SocketChannel ch) {
@@ -122,23 +125,30 @@ final class DirectReads {
         public int read(byte[] b, int off, int len) throws IOException {
             Reader r = CURRENT.get();
             // A reader is current only while it reads with a room (see Reader#read).
-            if (r != null && b == r.scratch && len > 0 && r.room.hasRemaining() && in.available() > 0) {
-                ByteBuffer room = r.room;
-                int limit = room.limit();
-                room.limit(room.position() + Math.min(len, room.remaining()));
-                int n;
-                try {
-                    n = ch.read(room);
-                } finally {
-                    room.limit(limit);
-                }
-                if (n > 0) {
-                    r.inRoom = true;
-                    BYTES.addAndGet(n);
-                }
-                return n;
+            if (r == null || b != r.scratch || len <= 0 || !r.room.hasRemaining()) {
+                return in.read(b, off, len);
             }
-            return in.read(b, off, len);
+            if (in.available() == 0) {
+                // Nothing waiting: a blocking read (with the stall timeout) of a little. The JDK reads
+                // into a temporary direct buffer as large as the read and keeps it for the thread: a
+                // full-length read here left one of 256 KiB with every transfer thread (W3's worker
+                // 10 MiB larger once disk writes no longer held the reader back).
+                return in.read(b, off, Math.min(len, WAITING_READ));
+            }
+            ByteBuffer room = r.room;
+            int limit = room.limit();
+            room.limit(room.position() + Math.min(len, room.remaining()));
+            int n;
+            try {
+                n = ch.read(room);
+            } finally {
+                room.limit(limit);
+            }
+            if (n > 0) {
+                r.inRoom = true;
+                BYTES.addAndGet(n);
+            }
+            return n;
         }
     }
 
