@@ -244,10 +244,10 @@ final class BodySink implements AutoCloseable {
             FileChannel to = direct;
             ByteBuffer full = block.flip();
             long pos = at;
+            pending = WRITERS.submit(() -> writeDirect(to, full, pos));
             writing = full;
             writingAt = pos;
             writingLength = whole;
-            pending = WRITERS.submit(() -> writeDirect(to, full, pos));
             block = spare;
             spare = null;
             at += whole;
