@@ -3,10 +3,7 @@ package dev.bgfetch.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,7 +201,7 @@ public final class Transfer {
             for (Map.Entry<String, String> h : spec.headers.entrySet()) {
                 // Like curl: credentials are not sent to another origin after a redirect.
                 if (sameOrigin || !isCredential(h.getKey())) {
-                    get.addHeader(h.getKey(), typedOnTheWire(h.getValue()));
+                    get.addHeader(h.getKey(), HeaderText.typed(h.getValue()));
                 }
             }
             if (ranged) {
@@ -736,31 +733,15 @@ public final class Transfer {
      * bytes are decoded again. Bytes that are not UTF-8 are kept as percent-escapes of themselves.
      */
     static String utf8(String headerValue) {
-        byte[] bytes = headerValue.getBytes(StandardCharsets.ISO_8859_1);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            StringBuilder b = new StringBuilder();
-            for (byte x : bytes) {
-                b.append(x >= 0 ? String.valueOf((char) x) : String.format("%%%02X", x & 0xff));
-            }
-            return b.toString();
+        String text = HeaderText.asUtf8(headerValue);
+        if (text != null) {
+            return text;
         }
-    }
-
-    /**
-     * A header the user typed goes out as the UTF-8 bytes of what was typed, as curl sends its
-     * argument; the connection writes each character as one Latin-1 byte (so a server's validator
-     * goes back byte for byte), hence the bytes are handed over as the characters of those bytes.
-     */
-    static String typedOnTheWire(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            if (value.charAt(i) > 0x7f) {
-                return new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-            }
+        StringBuilder b = new StringBuilder();
+        for (byte x : headerValue.getBytes(StandardCharsets.ISO_8859_1)) {
+            b.append(x >= 0 ? String.valueOf((char) x) : String.format("%%%02X", x & 0xff));
         }
-        return value;
+        return b.toString();
     }
 
     private static boolean isCredential(String header) {

@@ -1,5 +1,6 @@
 package dev.bgfetch.worker;
 
+import dev.bgfetch.http.HeaderText;
 import java.io.IOException;
 import java.net.URI;
 import java.io.ByteArrayOutputStream;
@@ -166,22 +167,13 @@ public final class Naming {
             }
         }
         String plain = param(header, "filename");
-        return plain == null || plain.isBlank() ? null : sanitize(utf8IfItIs(plain));
-    }
-
-    /**
-     * Header text arrives as the Latin-1 characters of its bytes. A plain {@code filename=} is most
-     * often raw UTF-8, which browsers, curl -J and wget all take as UTF-8 ("café", not "cafÃ©"); bytes
-     * that are not UTF-8 stay the Latin-1 characters RFC 6266 says they are.
-     */
-    static String utf8IfItIs(String latin1) {
-        byte[] bytes = latin1.getBytes(StandardCharsets.ISO_8859_1);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return latin1;
+        if (plain == null || plain.isBlank()) {
+            return null;
         }
+        // most often raw UTF-8, which browsers, curl -J and wget all take as UTF-8 ("café", not
+        // "cafÃ©"); bytes that are not UTF-8 stay the Latin-1 characters RFC 6266 says they are
+        String utf8 = HeaderText.asUtf8(plain);
+        return sanitize(utf8 != null ? utf8 : plain);
     }
 
     private static String param(String header, String name) {
