@@ -1,5 +1,6 @@
 package dev.bgfetch;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -527,6 +528,30 @@ class LauncherIT {
         assertTrue(command.stream().noneMatch(a -> a.contains("CompilerDirectivesFile")), command.toString());
         assertTrue(command.contains("-Xlog:all=warning:stderr"), command.toString());
         assertEquals(List.of("dev.bgfetch.Main", "list", "--json"), command.subList(command.size() - 3, command.size()));
+    }
+
+    @Test
+    void aWorkerShortOfDirectMemoryStillFinishesEveryBody() throws Exception {
+        // -XX:MaxDirectMemorySize=1m holds one 512 KiB block, not the second of a background write nor
+        // a block for each body: the error killed the transfer's thread and left its record running
+        // for good (a hostile tester's -XX:MaxDirectMemorySize=2m); now those bodies do without
+        try (dev.bgfetch.support.TestServer server = dev.bgfetch.support.TestServer.start()) {
+            List<byte[]> bodies = new ArrayList<>();
+            List<String> args = new ArrayList<>(List.of("fetch", "oom"));
+            for (int i = 0; i < 3; i++) {
+                bodies.add(dev.bgfetch.support.TestServer.randomBytes(6 * 1024 * 1024 + 77 * i, 40 + i));
+                server.file("/b" + i + ".bin", bodies.get(i));
+                args.add(server.url("/b" + i + ".bin"));
+            }
+            Path dir = tmp.resolve("oom");
+            args.addAll(List.of("-d", dir.toString(), "--split", "1", "--wait"));
+            Run r = run(Map.of("BGFETCH_JAVA_OPTS", "-XX:MaxDirectMemorySize=1m", "BGFETCH_WORKER_IDLE", "1s"),
+                    args.toArray(new String[0]));
+            assertEquals(0, r.exit(), r.toString());
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(bodies.get(i), Files.readAllBytes(dir.resolve("b" + i + ".bin")), "b" + i);
+            }
+        }
     }
 
     /** SPEC §2: a full disk on stdout is exit 1 with one line on stderr, as cat does; a reader that left early is not. */

@@ -94,11 +94,11 @@ final class BodySink implements AutoCloseable {
     /** Bytes taken and not yet returned as landed (some of them may be in the file after a failure). */
     private long unreported;
 
-    private BodySink(PartFile part, FileChannel ch, FileChannel direct, long at) {
+    private BodySink(PartFile part, FileChannel ch, FileChannel direct, ByteBuffer block, long at) {
         this.part = part;
         this.ch = ch;
         this.direct = direct;
-        this.block = direct == null ? null : borrowBlock();
+        this.block = block;
         this.at = at;
     }
 
@@ -108,10 +108,20 @@ final class BodySink implements AutoCloseable {
      */
     static BodySink open(PartFile part, FileChannel ch, long at, long expected, boolean allowed) {
         FileChannel direct = null;
+        ByteBuffer block = null;
         if (allowed && expected >= DIRECT_FROM) {
             direct = part.openDirect();
+            block = direct == null ? null : borrowBlock();
+            if (block == null && direct != null) {
+                try {
+                    direct.close(); // no memory for a block: the page cache, as on a file system without O_DIRECT
+                } catch (IOException ignored) {
+                    // not used
+                }
+                direct = null;
+            }
         }
-        return new BodySink(part, ch, direct, at);
+        return new BodySink(part, ch, direct, block, at);
     }
 
     boolean direct() {
@@ -314,8 +324,11 @@ final class BodySink implements AutoCloseable {
     /** Whether this body has a second block to fill while the first is written, taking one if it can. */
     private boolean secondBlock() {
         if (spare == null && !hasSpare && SPARES.tryAcquire()) {
-            hasSpare = true;
             spare = borrowBlock();
+            hasSpare = spare != null;
+            if (!hasSpare) {
+                SPARES.release();
+            }
         }
         return spare != null;
     }
@@ -401,9 +414,21 @@ final class BodySink implements AutoCloseable {
         return pool;
     }
 
+    /**
+     * A block from the free ones or a new one; null when direct memory is used up (a JVM started with a
+     * small {@code -XX:MaxDirectMemorySize}): the body then does without, where the error killed the
+     * transfer's thread and left its record running for good.
+     */
     private static ByteBuffer borrowBlock() {
         ByteBuffer b = FREE.pollFirst();
-        return b != null ? b.clear().limit(BLOCK) : ByteBuffer.allocateDirect(BLOCK + ALIGN).alignedSlice(ALIGN).limit(BLOCK);
+        if (b != null) {
+            return b.clear().limit(BLOCK);
+        }
+        try {
+            return ByteBuffer.allocateDirect(BLOCK + ALIGN).alignedSlice(ALIGN).limit(BLOCK);
+        } catch (OutOfMemoryError e) {
+            return null;
+        }
     }
 
     /** Gives the block back (what it still holds is dropped: land first) and closes the direct channel. */

@@ -109,6 +109,9 @@ final class DirectReads {
         }
     }
 
+    /** What a read into an array asks for at most: HttpClient's session buffer (see {@link #connections}). */
+    static final int ARRAY_READ = 64 * 1024;
+
     /** What a read waiting for the body's next bytes asks for at most (see {@link ChannelInput#read}). */
     static final int WAITING_READ = 16 * 1024;
 
@@ -126,7 +129,9 @@ final class DirectReads {
             Reader r = CURRENT.get();
             // A reader is current only while it reads with a room (see Reader#read).
             if (r == null || b != r.scratch || len <= 0 || !r.room.hasRemaining()) {
-                return in.read(b, off, len);
+                // as long as HttpClient's own buffer fills: the JDK's temporary direct buffer for a
+                // read into an array, kept by every thread, was 256 KiB for a body's 256 KiB reads
+                return in.read(b, off, Math.min(len, ARRAY_READ));
             }
             if (in.available() == 0) {
                 // Nothing waiting: a blocking read (with the stall timeout) of a little. The JDK reads

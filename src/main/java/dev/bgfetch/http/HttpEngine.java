@@ -93,7 +93,7 @@ public final class HttpEngine implements Closeable {
                 .setMaxConnTotal(maxTotal)
                 .setMaxConnPerRoute(maxPerHost)
                 // A bigger session buffer means fewer read syscalls per byte on large bodies.
-                .setConnectionFactory(DirectReads.connections(64 * 1024))
+                .setConnectionFactory(DirectReads.connections(DirectReads.ARRAY_READ))
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
                         .setConnectTimeout(Timeout.of(connectTimeout))
                         .setSocketTimeout(Timeout.of(stallTimeout))

@@ -136,7 +136,8 @@ final class Transfers {
             Outcome o;
             try {
                 o = t.run();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+                // settles the record: an error left to kill the thread left it running for good
                 o = Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
             }
             Outcome outcome = o;
