@@ -2,6 +2,7 @@ package dev.bgfetch.cli;
 
 import dev.bgfetch.progress.Escapes;
 import dev.bgfetch.state.Fetch;
+import dev.bgfetch.state.SegmentMap;
 import dev.bgfetch.state.Views;
 import dev.bgfetch.worker.Parts;
 import dev.bgfetch.worker.WorkerLauncher;
@@ -25,8 +26,10 @@ public final class AbortCommand implements Callable<Integer> {
     public Integer call() {
         Fetch f = ctx.store().abort(args.id);
         if (!WorkerLauncher.isRunning(ctx.store())) {
-            // No worker means no transfer can be writing: the partial files can go now.
+            // No worker means no transfer can be writing: the partial files can go now, and the
+            // segment maps with them (no worker would ever settle this fetch and remove them).
             Parts.deleteUnfinished(f);
+            SegmentMap.deleteAll(ctx.store(), f.key);
         }
         ctx.ensureWorker();
         if (ctx.globals().json()) {

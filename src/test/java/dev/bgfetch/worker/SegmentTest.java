@@ -227,6 +227,22 @@ class SegmentTest {
     }
 
     @Test
+    void anAbortWithNoWorkerRunningRemovesTheSegmentMapsWithThePartFile() throws Exception {
+        // a hostile tester's find: the maps stayed in the store for good (no worker settles it again)
+        server.throttle("/big.bin", 250_000);
+        assertEquals(0, cli.run(fetch("ka")).code);
+        String key = cli.store().find("ka").orElseThrow().key;
+        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
+        cli.await("ka", f -> f.downloaded > 600_000 && Files.exists(mapFile), T);
+        kill9();
+        assertEquals(0, cli.run("abort", "ka").code);
+        assertFalse(Files.exists(mapFile), "the map went with the abort");
+        assertFalse(Files.exists(dl.resolve("big.bin.part")));
+        cli.run("worker", "--stop", "-q"); // the abort started one; nothing of ka comes back
+        assertFalse(Files.exists(mapFile));
+    }
+
+    @Test
     void killMinus9MidSegmentsWrittenWithODirectLosesNoByte() throws Exception {
         // segments of 6 MB go direct (BodySink): only what landed may be recorded as done
         byte[] big = TestServer.randomBytes(24_000_000, 81);
