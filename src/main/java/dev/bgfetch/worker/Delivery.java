@@ -78,7 +78,7 @@ final class Delivery {
             names.release(j.target);
             if (result != RecordResult.QUOTA_EXCEEDED) {
                 // Other failures leave nothing half-written behind.
-                Parts.delete(Naming.part(j.target));
+                Parts.deleteOurs(Naming.part(j.target), j.partKey);
             } else if (sparse) {
                 // Quota keeps what fit for a later resume, but a later fetch trusts the .part's length:
                 // a sparse .part of segments is cut to its gapless prefix, and the record counts that.

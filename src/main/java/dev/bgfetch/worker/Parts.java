@@ -46,6 +46,27 @@ public final class Parts {
         }
     }
 
+    /**
+     * Deletes the .part a record's transfer wrote, {@code key} its identity (null: not known, deleted
+     * whatever it is): a file somebody put at the name meanwhile is theirs and stays (the transfer
+     * failed with "was removed or replaced" on seeing it, and the cleanup then deleted it).
+     */
+    static void deleteOurs(Path part, Object key) {
+        if (key != null) {
+            try {
+                Object now = Files.readAttributes(part, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (!key.equals(now)) {
+                    Log.info("left " + part + " alone: it is not the file the download wrote");
+                    return;
+                }
+            } catch (IOException e) {
+                return; // gone already
+            }
+        }
+        delete(part);
+    }
+
     /** Deletes the name itself: a link found there is removed, never what it points to. */
     static void delete(Path part) {
         try {

@@ -175,6 +175,23 @@ class FileSafetyTest {
     }
 
     @Test
+    void aFileSomebodyPutsAtThePartNameMidDownloadIsTheirsAndStays() throws Exception {
+        // a hostile tester's find: the transfer saw it ("was removed or replaced"), then the cleanup
+        // of the failed record deleted it
+        server.throttle("/data.bin", 100_000);
+        assertEquals(0, cli.run("fetch", "mine", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("mine", x -> x.downloaded > 100_000, T);
+        Path part = dl.resolve("data.bin.part");
+        Path theirs = tmp.resolve("theirs");
+        Files.writeString(theirs, "their own file");
+        Files.move(theirs, part, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Cli.Result r = cli.run("wait", "mine", "--timeout", "6s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        assertTrue(record("mine").error.contains("was removed or replaced"), record("mine").error);
+        assertEquals("their own file", Files.readString(part));
+    }
+
+    @Test
     void theDownloadDirDeletedMidDownloadFailsAtTheNextWrite() throws Exception {
         server.throttle("/data.bin", 100_000);
         Path sub = dl.resolve("sub");
