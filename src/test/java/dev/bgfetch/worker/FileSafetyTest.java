@@ -54,6 +54,13 @@ class FileSafetyTest {
         server.close();
     }
 
+    /** Fetch {@code id} of the data at 100 KB/s, once its first 100 KB came. */
+    void slowlyUnderWay(String id) throws Exception {
+        server.throttle("/data.bin", 100_000);
+        assertEquals(0, cli.run("fetch", id, server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await(id, x -> x.downloaded > 100_000, T);
+    }
+
     Rec record(String id) {
         return cli.store().find(id).orElseThrow().records.get(0);
     }
@@ -161,9 +168,7 @@ class FileSafetyTest {
 
     @Test
     void aPartDeletedMidDownloadFailsAtTheNextWriteNotAtTheEnd() throws Exception {
-        server.throttle("/data.bin", 100_000); // the body would last 12 s
-        assertEquals(0, cli.run("fetch", "rm", server.url("/data.bin"), "-d", dl.toString()).code);
-        cli.await("rm", x -> x.downloaded > 100_000, T);
+        slowlyUnderWay("rm"); // the body would last 12 s
         Files.delete(dl.resolve("data.bin.part"));
         // Settled well before the body would end: the rest of it is neither written nor read.
         Cli.Result r = cli.run("wait", "rm", "--timeout", "6s");
@@ -178,9 +183,7 @@ class FileSafetyTest {
     void aFileSomebodyPutsAtThePartNameMidDownloadIsTheirsAndStays() throws Exception {
         // a hostile tester's find: the transfer saw it ("was removed or replaced"), then the cleanup
         // of the failed record deleted it
-        server.throttle("/data.bin", 100_000);
-        assertEquals(0, cli.run("fetch", "mine", server.url("/data.bin"), "-d", dl.toString()).code);
-        cli.await("mine", x -> x.downloaded > 100_000, T);
+        slowlyUnderWay("mine");
         Path part = dl.resolve("data.bin.part");
         Path theirs = tmp.resolve("theirs");
         Files.writeString(theirs, "their own file");

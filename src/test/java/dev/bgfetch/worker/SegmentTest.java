@@ -201,11 +201,7 @@ class SegmentTest {
 
     @Test
     void killMinus9MidSegmentsResumesEachSegmentFromItsRecordedOffset() throws Exception {
-        server.throttle("/big.bin", 250_000);
-        assertEquals(0, cli.run(fetch("k")).code);
-        String key = cli.store().find("k").orElseThrow().key;
-        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
-        cli.await("k", f -> f.downloaded > 1_000_000 && Files.exists(mapFile), T);
+        Path mapFile = splitAndMapped("k", 1_000_000);
         Thread.sleep(600); // a progress write of the map after the split
         kill9();
         SegmentMap map = dev.bgfetch.state.StateJson.readSegments(Files.readAllBytes(mapFile));
@@ -229,11 +225,7 @@ class SegmentTest {
     @Test
     void anAbortWithNoWorkerRunningRemovesTheSegmentMapsWithThePartFile() throws Exception {
         // a hostile tester's find: the maps stayed in the store for good (no worker settles it again)
-        server.throttle("/big.bin", 250_000);
-        assertEquals(0, cli.run(fetch("ka")).code);
-        String key = cli.store().find("ka").orElseThrow().key;
-        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
-        cli.await("ka", f -> f.downloaded > 600_000 && Files.exists(mapFile), T);
+        Path mapFile = splitAndMapped("ka", 600_000);
         kill9();
         assertEquals(0, cli.run("abort", "ka").code);
         assertFalse(Files.exists(mapFile), "the map went with the abort");
@@ -283,6 +275,16 @@ class SegmentTest {
         assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
         assertTrue(server.requests("/big.bin").size() >= 2, "segments resumed");
         assertTrue(server.requests("/big.bin").stream().allMatch(r -> r.header("Range") != null), "nothing from zero");
+    }
+
+    /** Starts fetch {@code id} of the throttled big file; returns its segment map once it exists and {@code over} bytes came. */
+    Path splitAndMapped(String id, long over) throws Exception {
+        server.throttle("/big.bin", 250_000);
+        assertEquals(0, cli.run(fetch(id)).code);
+        String key = cli.store().find(id).orElseThrow().key;
+        Path mapFile = cli.home().resolve("segments").resolve(key + "-0.json");
+        cli.await(id, f -> f.downloaded > over && Files.exists(mapFile), T);
+        return mapFile;
     }
 
     void kill9() throws Exception {
