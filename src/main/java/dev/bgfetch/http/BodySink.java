@@ -82,11 +82,8 @@ final class BodySink implements AutoCloseable {
     /** This body's second block (one of {@link #SPARES}), when it got one and it is not being written. */
     private ByteBuffer spare;
     private boolean hasSpare;
-    /** The block being written in the background, its offset and length; the write says whether it went direct. */
-    private Future<Boolean> pending;
-    private ByteBuffer writing;
-    private long writingAt;
-    private int writingLength;
+    /** The block being written in the background, or null. */
+    private Background pending;
     /** The offset of the next byte to be written to the file (written in the background perhaps: see {@link #pending}). */
     private long at;
     private long landedAt = System.nanoTime();
@@ -191,7 +188,7 @@ final class BodySink implements AutoCloseable {
     /** Takes {@code n} bytes just read into {@link #room}; returns how many bytes landed, as {@link #write}. */
     int took(int n) throws DiskError {
         unreported += n;
-        int landed = pending != null && pending.isDone() ? settle() : 0;
+        int landed = pending != null && pending.write.isDone() ? settle() : 0;
         if (!block.hasRemaining() || block.position() >= ALIGN && System.nanoTime() - landedAt >= LAND_EVERY_NANOS) {
             landed += landBlocks();
         }
@@ -254,10 +251,7 @@ final class BodySink implements AutoCloseable {
             FileChannel to = direct;
             ByteBuffer full = block.flip();
             long pos = at;
-            pending = WRITERS.submit(() -> writeDirect(to, full, pos));
-            writing = full;
-            writingAt = pos;
-            writingLength = whole;
+            pending = new Background(WRITERS.submit(() -> writeDirect(to, full, pos)), full, pos, whole);
             block = spare;
             spare = null;
             at += whole;
@@ -273,13 +267,9 @@ final class BodySink implements AutoCloseable {
         int keep = block.limit() - whole;
         block.limit(whole);
         if (direct != null) {
-            try {
-                long pos = at;
-                while (block.hasRemaining()) {
-                    pos += direct.write(block, pos);
-                }
+            if (writeDirect(direct, block, at)) {
                 DIRECT_BYTES.addAndGet(whole);
-            } catch (IOException e) {
+            } else {
                 // EINVAL from a device with bigger sectors, or ENOSPC: the ordinary channel says which
                 closeDirect();
                 block.position(0);
@@ -346,6 +336,10 @@ final class BodySink implements AutoCloseable {
         }
     }
 
+    /** A block handed to a background writer: the write (true if it went direct), the block, where and how much. */
+    private record Background(Future<Boolean> write, ByteBuffer block, long at, int length) {
+    }
+
     /**
      * Waits for the background write, if any; returns its bytes. A refused direct write (EINVAL,
      * ENOSPC) is done again through the ordinary channel, which says which error it was.
@@ -354,35 +348,33 @@ final class BodySink implements AutoCloseable {
         if (pending == null) {
             return 0;
         }
-        boolean direct = await();
-        ByteBuffer b = writing;
-        writing = null;
-        spare = b;
-        if (direct) {
-            DIRECT_BYTES.addAndGet(writingLength);
-            BACKGROUND_BYTES.addAndGet(writingLength);
+        Background w = pending;
+        boolean wentDirect = await();
+        if (wentDirect) {
+            DIRECT_BYTES.addAndGet(w.length);
+            BACKGROUND_BYTES.addAndGet(w.length);
         } else {
-            if (this.direct != null) {
+            if (direct != null) {
                 closeDirect();
             }
-            b.position(0).limit(writingLength);
-            writeOrdinary(b, writingAt);
+            writeOrdinary(w.block.position(0).limit(w.length), w.at);
         }
-        b.clear().limit(BLOCK);
-        return writingLength;
+        spare.clear().limit(BLOCK);
+        return w.length;
     }
 
     /** Waits for the background write, if any, and forgets it (its bytes are not counted). */
     private void settleQuietly() {
         if (pending != null) {
             await();
-            spare = writing.clear().limit(BLOCK);
-            writing = null;
+            spare.clear().limit(BLOCK);
         }
     }
 
+    /** Waits for the background write, which gives its block back as the spare; whether it went direct. */
     private boolean await() {
-        Future<Boolean> f = pending;
+        Future<Boolean> f = pending.write;
+        spare = pending.block;
         pending = null;
         boolean interrupted = false;
         try {

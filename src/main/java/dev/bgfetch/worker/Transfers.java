@@ -78,7 +78,7 @@ final class Transfers {
         Transfer t = new Transfer(null, transferSpec(j), j);
         long total = j.total == null ? -1 : j.total;
         pool.execute(() -> {
-            Outcome o = t.verify(total);
+            Outcome o = guarded(() -> t.verify(total));
             Object partKey = t.partKey();
             events.add(() -> {
                 j.segments.verifying = false;
@@ -86,6 +86,18 @@ final class Transfers {
                 finished(j, o);
             });
         });
+    }
+
+    /**
+     * A transfer's step on a pool thread, whose failure of any kind is its outcome: an error left to
+     * kill the thread left the record running for good.
+     */
+    private static Outcome guarded(java.util.function.Supplier<Outcome> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
+        }
     }
 
     private Transfer.Spec transferSpec(RecordRun j) {
@@ -133,14 +145,7 @@ final class Transfers {
             j.launched(p, t);
         }
         pool.execute(() -> {
-            Outcome o;
-            try {
-                o = t.run();
-            } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
-                // settles the record: an error left to kill the thread left it running for good
-                o = Outcome.of(Outcome.Kind.FETCH_ERROR, "internal error: " + e);
-            }
-            Outcome outcome = o;
+            Outcome outcome = guarded(t::run);
             Object partKey = t.partKey();
             events.add(() -> {
                 if (lent.get()) {
