@@ -38,7 +38,7 @@ final class DirectReads {
     private DirectReads() {
     }
 
-    /** Plain sockets made from channels (so their reads can go to direct memory), chunked ones under TLS, SOCKS ones as usual. */
+    /** Plain sockets made from channels (so their reads can go to direct memory); SOCKS ones as usual. */
     static final DetachedSocketFactory SOCKETS = new DetachedSocketFactory() {
         @Override
         public Socket create(Proxy socksProxy) throws IOException {
@@ -50,8 +50,7 @@ final class DirectReads {
             if (socksProxy != null && socksProxy.type() != Proxy.Type.DIRECT) {
                 return new Socket(socksProxy);
             }
-            // TLS reads one record a call: its socket reads in chunks (ChunkedSocket)
-            return "http".equalsIgnoreCase(scheme) ? SocketChannel.open().socket() : new ChunkedSocket();
+            return "http".equalsIgnoreCase(scheme) ? SocketChannel.open().socket() : new Socket();
         }
     };
 
