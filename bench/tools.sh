@@ -63,3 +63,15 @@ have_bgfetch_opts() { have_bgfetch && [[ -n ${BGFETCH_ALT_OPTS:-} ]]; }
 tool_bgfetch_opts() {
   BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} $BGFETCH_ALT_OPTS" BGFETCH_HOME=${BGFETCH_HOME}-opts tool_bgfetch "$@"
 }
+# Trials of JVM options (both the client's and the worker's, as BGFETCH_JAVA_OPTS reaches both):
+#   BGFETCH_X_OPTS="-XX:CompileThresholdScaling=0.1" bench/run.sh bgfetch bgfetch_x ...
+TOOL_DESC[bgfetch_x]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_X_OPTS (${BGFETCH_X_OPTS:-})"
+have_bgfetch_x() { have_bgfetch; }
+tool_bgfetch_x() {
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} ${BGFETCH_X_OPTS:-}" BGFETCH_HOME=${BGFETCH_HOME}-x tool_bgfetch "$@"
+}
+TOOL_DESC[bgfetch_y]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_Y_OPTS (${BGFETCH_Y_OPTS:-})"
+have_bgfetch_y() { have_bgfetch; }
+tool_bgfetch_y() {
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} ${BGFETCH_Y_OPTS:-}" BGFETCH_HOME=${BGFETCH_HOME}-y tool_bgfetch "$@"
+}
