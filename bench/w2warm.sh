@@ -18,14 +18,18 @@ rm -rf "$BGFETCH_HOME"
 # the worker starts with this first fetch and stays for the rounds
 "$bin" fetch warm0 http://127.0.0.1:18080/small/s0000.bin -d "$dl/w2w0" --wait -q
 ms() { echo $(( ($2 - $1) / 1000000 )); }
+# The worker's own CPU (user + system, ms) from /proc: steadier on this shared machine than wall time
+pid=$("$bin" worker --status | sed -n 's/.*pid \([0-9]*\).*/\1/p')
+hz=$(getconf CLK_TCK)
+wcpu() { awk -v hz="$hz" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$pid/stat" 2>/dev/null || echo 0; }
 for r in $(seq 1 "$rounds"); do
   d=$dl/w2w.$stamp.$r; mkdir -p "$d"
-  t0=$(date +%s%N); "$bin" fetch "w$r" -i "$urls" -d "$d" --wait -q; t1=$(date +%s%N)
+  c0=$(wcpu); t0=$(date +%s%N); "$bin" fetch "w$r" -i "$urls" -d "$d" --wait -q; t1=$(date +%s%N); c1=$(wcpu)
   n=$(find "$d" -type f | wc -l)
   c=$dl/w2c.$stamp.$r; mkdir -p "$c"
   # shellcheck disable=SC2046 # one URL a word
   t2=$(date +%s%N); (cd "$c" && curl -sS --no-progress-meter --parallel --parallel-max 16 --remote-name-all $(cat "$urls")); t3=$(date +%s%N)
-  echo "round $r bgfetch $(ms "$t0" "$t1") ms files=$n curl $(ms "$t2" "$t3") ms files=$(find "$c" -type f | wc -l)"
+  echo "round $r bgfetch $(ms "$t0" "$t1") ms (worker CPU $((c1 - c0)) ms) files=$n curl $(ms "$t2" "$t3") ms files=$(find "$c" -type f | wc -l)"
   "$bin" forget "w$r" -q
   find "$d" "$c" -type f -exec truncate -s 0 {} +
 done
