@@ -106,6 +106,8 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         return spec;
     }
 
+    private dev.bgfetch.worker.Setting.Values settings;
+
     @Override
     public Integer call() throws IOException {
         ctx.prepareWorker(); // while the registration is checked and written
@@ -142,6 +144,7 @@ public final class FetchCommand implements Callable<Integer>, Fields {
             f.options.caCertificate = Registration.caCertificate(caCertificate);
         }
         proxies(f.options, System.getenv());
+        settings(System.getenv()); // its warnings, here rather than only in worker.log
         if (limitRate != null) {
             try {
                 f.options.limitRate = dev.bgfetch.http.RateLimit.parse(limitRate);
@@ -191,8 +194,7 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         o.noProxy = proxy != null ? null : dev.bgfetch.http.Proxies.env(env, "no_proxy", "NO_PROXY");
         if (proxy == null && o.httpProxy == null && o.httpsProxy == null) {
             // The variables of the shell win over the setting, as wget's do over nothing but its rc file.
-            String configured = dev.bgfetch.worker.Setting.Values.load(ctx.store().home(), env)
-                    .text(dev.bgfetch.worker.Setting.PROXY);
+            String configured = settings(env).text(dev.bgfetch.worker.Setting.PROXY);
             if (!configured.isEmpty()) {
                 try {
                     o.httpProxy = dev.bgfetch.http.Proxies.check(configured);
@@ -205,6 +207,21 @@ public final class FetchCommand implements Callable<Integer>, Fields {
     }
 
     /** --proxy, else the first set of the two variables, checked; an error names where the bad URL came from. */
+    /**
+     * The worker's settings as this shell and the config files set them, read once; a value that is
+     * not what its setting takes is said here (the worker warns again and uses the default).
+     */
+    private dev.bgfetch.worker.Setting.Values settings(java.util.Map<String, String> env) {
+        if (settings == null) {
+            settings = dev.bgfetch.worker.Setting.Values.load(ctx.store().home(), env);
+            for (String w : settings.warnings()) {
+                ctx.err().println("bgfetch: warning: " + Escapes.terminal(w));
+            }
+            ctx.err().flush();
+        }
+        return settings;
+    }
+
     private String proxyUrl(java.util.Map<String, String> env, String lower, String upper) {
         String from = proxy != null ? "--proxy" : env.get(lower) != null && !env.get(lower).isBlank() ? lower : upper;
         String value = proxy != null ? proxy : dev.bgfetch.http.Proxies.env(env, lower, upper);

@@ -85,7 +85,8 @@ final class LiveView {
         Map<String, Integer> codes = new LinkedHashMap<>();
         Set<String> followed = new LinkedHashSet<>(keys == null ? List.of() : keys);
         long start = System.nanoTime();
-        long deadline = timeout == null ? Long.MAX_VALUE : start + timeout.toNanos();
+        // a span, not an instant: start + a timeout of centuries would overflow into the past
+        long limit = timeout == null ? Long.MAX_VALUE : timeout.toNanos();
         long lastPlain = start;
         long lastWorkerCheck = start;
         int failedStarts = 0;
@@ -157,7 +158,7 @@ final class LiveView {
                 if (codes.size() == followed.size() && (keys != null || store.activeStamps().isEmpty())) {
                     return finish(keys == null ? List.copyOf(codes.keySet()) : keys, codes);
                 }
-                if (System.nanoTime() > deadline) {
+                if (System.nanoTime() - start > limit) {
                     if (tv != null) {
                         tv.close();
                     }

@@ -20,33 +20,71 @@ import java.util.Properties;
  * in the store and in the user's config file, its default and what it does (lookup order: {@link Values}).
  */
 public enum Setting {
-    IDLE_EXIT("BGFETCH_WORKER_IDLE", "worker.idle", "10s", "how long the worker stays with nothing to do before it exits"),
-    MAX_CONNECTIONS("BGFETCH_MAX_CONNECTIONS", "max-connections", "16", "transfers at once, in all"),
-    MAX_PER_HOST("BGFETCH_MAX_PER_HOST", "max-per-host", "6", "transfers at once to one host"),
-    CONNECT_TIMEOUT("BGFETCH_CONNECT_TIMEOUT", "connect-timeout", "30s", "connect timeout; then wait for the network"),
-    STALL_TIMEOUT("BGFETCH_STALL_TIMEOUT", "stall-timeout", "30s", "a transfer with no byte for this long is stalled; then wait for the network"),
-    RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", "cap of the exponential backoff while waiting for the network"),
-    STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", "retries of 408/429/503 answers before bad-status"),
-    HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", "a hook still running after this is killed"),
-    NOTIFY("BGFETCH_NOTIFY", "notify", "false", "a desktop notification (notify-send) when a fetch settles, if a display is set"),
-    MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", "free space to keep on the target file system; below it: quota-exceeded"),
-    FSYNC("BGFETCH_FSYNC", "fsync", "true", "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
-    CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", "a PEM file of CA certificates trusted in addition to the JDK's"),
-    SPLIT("BGFETCH_SPLIT", "split", "16", "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
-    MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", "a file is split only into segments of at least this size"),
-    LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", "bytes per second for all fetches of the worker together (0 = unlimited)"),
-    PROXY("BGFETCH_PROXY", "proxy", "", "an http proxy for fetches registered without --proxy, --no-proxy or proxy variables");
+    IDLE_EXIT("BGFETCH_WORKER_IDLE", "worker.idle", "10s", Kind.DURATION, "how long the worker stays with nothing to do before it exits"),
+    MAX_CONNECTIONS("BGFETCH_MAX_CONNECTIONS", "max-connections", "16", Kind.COUNT, "transfers at once, in all"),
+    MAX_PER_HOST("BGFETCH_MAX_PER_HOST", "max-per-host", "6", Kind.COUNT, "transfers at once to one host"),
+    CONNECT_TIMEOUT("BGFETCH_CONNECT_TIMEOUT", "connect-timeout", "30s", Kind.DURATION, "connect timeout; then wait for the network"),
+    STALL_TIMEOUT("BGFETCH_STALL_TIMEOUT", "stall-timeout", "30s", Kind.DURATION, "a transfer with no byte for this long is stalled; then wait for the network"),
+    RETRY_MAX_DELAY("BGFETCH_RETRY_MAX_DELAY", "retry-max-delay", "30s", Kind.DURATION, "cap of the exponential backoff while waiting for the network"),
+    STATUS_RETRIES("BGFETCH_STATUS_RETRIES", "status-retries", "5", Kind.NUMBER, "retries of 408/429/503 answers before bad-status"),
+    HOOK_TIMEOUT("BGFETCH_HOOK_TIMEOUT", "hook-timeout", "60s", Kind.DURATION, "a hook still running after this is killed"),
+    NOTIFY("BGFETCH_NOTIFY", "notify", "false", Kind.BOOLEAN, "a desktop notification (notify-send) when a fetch settles, if a display is set"),
+    MIN_FREE("BGFETCH_MIN_FREE", "min-free", "0", Kind.SIZE, "free space to keep on the target file system; below it: quota-exceeded"),
+    FSYNC("BGFETCH_FSYNC", "fsync", "true", Kind.BOOLEAN, "fsync each file before it gets its final name (survives power loss, not only kill -9)"),
+    CA_CERTIFICATE("BGFETCH_CA_CERTIFICATE", "ca-certificate", "", Kind.TEXT, "a PEM file of CA certificates trusted in addition to the JDK's"),
+    SPLIT("BGFETCH_SPLIT", "split", "16", Kind.COUNT, "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
+    MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", Kind.SIZE, "a file is split only into segments of at least this size"),
+    LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", Kind.SIZE, "bytes per second for all fetches of the worker together (0 = unlimited)"),
+    PROXY("BGFETCH_PROXY", "proxy", "", Kind.TEXT, "an http proxy for fetches registered without --proxy, --no-proxy or proxy variables");
 
     public final String env;
     public final String key;
     public final String defaultValue;
+    final Kind kind;
     public final String doc;
 
-    Setting(String env, String key, String defaultValue, String doc) {
+    Setting(String env, String key, String defaultValue, Kind kind, String doc) {
         this.env = env;
         this.key = key;
         this.defaultValue = defaultValue;
+        this.kind = kind;
         this.doc = doc;
+    }
+
+    /** What a value must be; a value that is not is a warning and the default is used. */
+    enum Kind {
+        DURATION, SIZE, BOOLEAN, TEXT,
+        /** A whole number of at least 1. */
+        COUNT,
+        /** A whole number of at least 0. */
+        NUMBER;
+
+        /** Why {@code value} is not one, or null if it is. */
+        String refuse(String value) {
+            try {
+                switch (this) {
+                    case DURATION -> Units.duration(value);
+                    case SIZE -> Units.bytes(value);
+                    case BOOLEAN -> {
+                        if (Values.parseBoolean(value) == null) {
+                            return "not true or false";
+                        }
+                    }
+                    case COUNT, NUMBER -> {
+                        int min = this == COUNT ? 1 : 0;
+                        if (!value.matches("[0-9]{1,9}") || Integer.parseInt(value) < min) {
+                            return "not a whole number from " + min + " to 999999999";
+                        }
+                    }
+                    case TEXT -> {
+                        // anything; files and proxies are checked where they are used
+                    }
+                }
+                return null;
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }
     }
 
     /**
@@ -72,13 +110,28 @@ public enum Setting {
             Map<String, String> user = userFile == null ? Map.of() : v.readUserFile(userFile);
             for (Setting s : Setting.values()) {
                 String value = env.get(s.env);
+                String from = s.env;
                 if (value == null || value.isBlank()) {
                     value = store.getProperty(s.key);
+                    from = home.resolve("config.properties") + ": " + s.key;
                 }
                 if (value == null) {
-                    value = user.getOrDefault(s.key, s.defaultValue);
+                    value = user.get(s.key);
+                    from = userFile + ": " + s.key;
                 }
-                v.values.put(s, value.trim());
+                if (value == null) {
+                    value = s.defaultValue;
+                } else {
+                    value = value.trim();
+                    String why = s.kind.refuse(value);
+                    if (why != null) {
+                        // Warned and set aside, never fatal: a bad value once stopped every worker at its start
+                        v.warnings.add(from + " = '" + value + "': " + why + "; the default (" + s.defaultValue
+                                + ") is used");
+                        value = s.defaultValue;
+                    }
+                }
+                v.values.put(s, value);
             }
             return v;
         }
@@ -133,7 +186,7 @@ public enum Setting {
             return found;
         }
 
-        /** Lines of the user's config file that were ignored, each naming FILE:LINE. */
+        /** What was ignored: lines of the user's config file (FILE:LINE) and values that are not what their setting takes (their source). */
         public List<String> warnings() {
             return List.copyOf(warnings);
         }
@@ -155,14 +208,23 @@ public enum Setting {
         }
 
         public boolean bool(Setting s) {
-            String v = values.get(s).toLowerCase(Locale.ROOT);
+            Boolean b = parseBoolean(values.get(s));
+            if (b == null) {
+                throw new IllegalArgumentException("bad value for " + s.key + " (" + s.env + "): '" + values.get(s) + "'");
+            }
+            return b;
+        }
+
+        /** true/yes/1 or false/no/0, any case; null for anything else. */
+        static Boolean parseBoolean(String text) {
+            String v = text.toLowerCase(Locale.ROOT);
             if (v.equals("true") || v.equals("yes") || v.equals("1")) {
                 return true;
             }
             if (v.equals("false") || v.equals("no") || v.equals("0")) {
                 return false;
             }
-            throw new IllegalArgumentException("bad value for " + s.key + " (" + s.env + "): '" + values.get(s) + "'");
+            return null;
         }
 
         /** A file named by the setting, or null when it is empty. */

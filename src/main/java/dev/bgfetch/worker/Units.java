@@ -47,6 +47,9 @@ public final class Units {
         }
     }
 
+    /** The longest duration: one whose nanoseconds still fit a long (deadlines are kept in nanoseconds). */
+    private static final double MAX_MS = Long.MAX_VALUE / 1_000_000.0;
+
     /** A duration: {@code 500ms}, {@code 30s}, {@code 1.5s}, {@code 5m}, {@code 1h}; a bare number is seconds. */
     public static Duration duration(String text) {
         String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
@@ -60,12 +63,17 @@ public final class Units {
                 unitMs = t.endsWith("h") ? 3_600_000 : t.endsWith("m") ? 60_000 : 1000;
                 num = t.substring(0, t.length() - 1);
             }
-            double v = Double.parseDouble(num);
-            if (v < 0 || Double.isNaN(v) || Double.isInfinite(v) || num.startsWith("+")) {
+            // Digits only: Double.parseDouble also takes "1e3", "NaN" and a trailing d or f ("9d" is 9 s)
+            if (!num.matches("[0-9]+(\\.[0-9]*)?|\\.[0-9]+")) {
                 throw new NumberFormatException();
             }
-            return Duration.ofMillis(Math.round(v * unitMs));
-        } catch (RuntimeException e) {
+            double ms = Double.parseDouble(num) * unitMs;
+            if (ms >= MAX_MS) {
+                throw new IllegalArgumentException("duration '" + text + "' is too long (at most "
+                        + (long) (MAX_MS / 3_600_000 / 24 / 365) + " years)");
+            }
+            return Duration.ofMillis(Math.round(ms));
+        } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad duration '" + text + "' (e.g. 500ms, 30s, 5m, 1h)");
         }
     }

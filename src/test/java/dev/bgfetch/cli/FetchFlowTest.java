@@ -288,6 +288,20 @@ class FetchFlowTest {
     }
 
     @Test
+    void aSettingWithABadValueIsAWarningAndTheWorkerStillFetches() throws Exception {
+        byte[] body = TestServer.randomBytes(70_000, 21);
+        server.file("/s.bin", body);
+        cli.config("max-per-host", "abc").config("fsync", "maybe");
+        Cli.Result r = cli.run("fetch", "s", server.url("/s.bin"), "-d", dl.toString(), "-w", "-q");
+        // the worker died at its start on either value ("internal error"), and every command started it again
+        assertEquals(0, r.code, r + cli.workerLog());
+        assertArrayEquals(body, Files.readAllBytes(dl.resolve("s.bin")));
+        assertTrue(r.err.contains("config.properties: max-per-host = 'abc': not a whole number")
+                && r.err.contains("the default (6) is used") && r.err.contains("fsync = 'maybe'"), r.err);
+        assertTrue(cli.workerLog().contains("max-per-host = 'abc'"), cli.workerLog());
+    }
+
+    @Test
     void waitTimesOutWith124AndTheFetchGoesOn() throws Exception {
         server.file("/slow.bin", TestServer.randomBytes(600_000, 12));
         server.throttle("/slow.bin", 300_000);
@@ -295,8 +309,12 @@ class FetchFlowTest {
         Cli.Result r = cli.run("wait", "t", "--timeout", "300ms");
         assertEquals(ExitCodes.TIMEOUT, r.code, r.toString());
         assertTrue(r.err.contains("goes on"), r.err);
-        server.throttle("/slow.bin", 0);
-        assertEquals(0, cli.run("wait", "t").code);
+        // a timeout of centuries is a span, not a deadline past the end of the nanosecond clock (it timed out at once)
+        Cli.Result centuries = cli.run("wait", "t", "--timeout", "2562047h"); // within an hour of the clock's end
+        assertEquals(0, centuries.code, centuries.toString());
+        Cli.Result huge = cli.run("wait", "t", "--timeout", "999999999999h");
+        assertEquals(ExitCodes.USAGE, huge.code, huge.toString());
+        assertTrue(huge.err.contains("too long") && !huge.err.contains("internal error"), huge.err);
     }
 
     @Test

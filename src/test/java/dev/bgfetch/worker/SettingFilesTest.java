@@ -61,4 +61,29 @@ class SettingFilesTest {
         assertEquals(List.of(f + ":2: not 'key = value', ignored", f + ":3: unknown setting 'max-conections', ignored",
                 f + ":4: not 'key = value', ignored"), v.warnings());
     }
+
+    @Test
+    void aValueItsSettingDoesNotTakeIsAWarningNamingWhereItCameFromAndTheDefaultIsUsed() throws Exception {
+        Path xdg = tmp.resolve("xdg");
+        Path f = userConfig(xdg, "worker.idle = abc\nmax-per-host = 0\n");
+        Files.writeString(store().resolve("config.properties"), "min-free=1e999\n");
+        Setting.Values v = Setting.Values.load(store(), Map.of("XDG_CONFIG_HOME", xdg.toString(),
+                "BGFETCH_FSYNC", "maybe", "BGFETCH_MAX_CONNECTIONS", "99999999999", "BGFETCH_HOOK_TIMEOUT", "-1s",
+                "BGFETCH_STATUS_RETRIES", "0"));
+        // each of these stopped the worker at its start with an internal error (and named the variable for a file's value)
+        assertEquals(java.time.Duration.ofSeconds(10), v.duration(Setting.IDLE_EXIT));
+        assertEquals(6, v.integer(Setting.MAX_PER_HOST));
+        assertEquals(0, v.size(Setting.MIN_FREE));
+        assertEquals(true, v.bool(Setting.FSYNC));
+        assertEquals(16, v.integer(Setting.MAX_CONNECTIONS));
+        assertEquals(java.time.Duration.ofSeconds(60), v.duration(Setting.HOOK_TIMEOUT));
+        assertEquals(0, v.integer(Setting.STATUS_RETRIES), "0 retries is a value, not a mistake");
+        List<String> w = v.warnings();
+        assertEquals(6, w.size(), w.toString());
+        assertEquals(true, w.stream().anyMatch(x -> x.startsWith("BGFETCH_FSYNC = 'maybe'") && x.endsWith("the default (true) is used")), w.toString());
+        assertEquals(true, w.stream().anyMatch(x -> x.startsWith(f + ": worker.idle = 'abc'")), w.toString());
+        String storeFile = store().resolve("config.properties") + ": min-free = '1e999'";
+        assertEquals(true, w.stream().anyMatch(x -> x.startsWith(storeFile)), w.toString());
+        assertEquals(true, w.stream().noneMatch(x -> x.contains("BGFETCH_WORKER_IDLE")), "a file's value is not blamed on a variable");
+    }
 }

@@ -26,4 +26,20 @@ class UnitsTest {
     void parsesDurations(String text, long millis) {
         assertEquals(Duration.ofMillis(millis), Units.duration(text));
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"abc", "-1s", "9d", "2f", "1e3", "NaN", "Infinity", "+5s", "1..5s", "s", "x"})
+    void refusesNonDurations(String text) {
+        // "9d" and "1e3" were taken by Double.parseDouble (9 s, 1000 s)
+        assertThrows(IllegalArgumentException.class, () -> Units.duration(text));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"999999999999h", "9223372036854775807ms", "9223372036854775808"})
+    void refusesDurationsWhoseNanosecondsOverflow(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Units.duration(text));
+        assertEquals(true, e.getMessage().contains("too long"), e.getMessage());
+        // the longest accepted one still counts in nanoseconds
+        assertEquals(true, Units.duration("2000000h").toNanos() > 0);
+    }
 }
