@@ -273,12 +273,14 @@ public final class UrlRules {
         if (colon <= 0) {
             throw new BadUrlException("bad header '" + text + "': expected 'Name: value'");
         }
-        String name = text.substring(0, colon).trim();
-        String value = text.substring(colon + 1).trim();
+        // Only spaces and tabs around (RFC 9110's OWS): String.trim() also took control characters
+        // off the ends, so "X\u0001: v" went out as "X: v" instead of being refused
+        String name = ows(text.substring(0, colon));
+        String value = ows(text.substring(colon + 1));
         if (name.isEmpty() || !allTokenChars(name)) {
             throw new BadUrlException("bad header name in '" + text + "'");
         }
-        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf(0) >= 0) {
+        if (value.chars().anyMatch(c -> c < 32 && c != '\t' || c == 127)) {
             throw new BadUrlException("bad header value in '" + name + "': control characters");
         }
         String lower = name.toLowerCase(Locale.ROOT);
@@ -287,6 +289,19 @@ public final class UrlRules {
             throw new BadUrlException("header '" + name + "' is managed by bgfetch and cannot be set");
         }
         return new String[] {name, value};
+    }
+
+    /** {@code s} without the spaces and tabs at its ends. */
+    private static String ows(String s) {
+        int b = 0;
+        int e = s.length();
+        while (b < e && (s.charAt(b) == ' ' || s.charAt(b) == '\t')) {
+            b++;
+        }
+        while (e > b && (s.charAt(e - 1) == ' ' || s.charAt(e - 1) == '\t')) {
+            e--;
+        }
+        return s.substring(b, e);
     }
 
     private static boolean allTokenChars(String name) {

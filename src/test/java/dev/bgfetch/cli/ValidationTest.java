@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bgfetch.support.Cli;
 import java.io.IOException;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,21 @@ class ValidationTest {
             assertEquals(2, r.code, r.toString());
             assertTrue(r.err.contains(message), r.err);
             assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
+    @Test
+    void aControlCharacterAtEitherEndOfAHeaderIsRefusedNotTrimmedAway() throws IOException {
+        // String.trim() took them off the ends: "X\u0001: v" was stored and sent as "X: v"
+        List<String> headers = List.of("X\u0001: v", "\u0001X: v", "X: v\u0001", "X: \u001b[31mv", "X: v\u007f");
+        for (int i = 0; i < headers.size(); i++) {
+            String h = headers.get(i);
+            try (Cli cli = new Cli(tmp.resolve("h" + i))) {
+                Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-H", h);
+                assertEquals(2, r.code, r.toString());
+                assertTrue(r.err.contains("bad header"), r.err);
+                assertTrue(cli.store().active().isEmpty());
+            }
         }
     }
 
