@@ -129,7 +129,11 @@ final class LiveView {
                         boolean due = at == null || now - at >= JSON_EVERY_MS * 1_000_000;
                         if (!line.equals(lastJson.get(key)) && (due || f.hasSettled())) {
                             ctx.out().println(line);
-                            ctx.out().flush();
+                            if (ctx.out().checkError()) {
+                                // the reader left or the disk is full: following on would write into the void
+                                // until the fetch settles (Stdout's verdict turns this into the exit code)
+                                return ExitCodes.OK;
+                            }
                             lastJson.put(key, line);
                             lastJsonAt.put(key, now);
                         }

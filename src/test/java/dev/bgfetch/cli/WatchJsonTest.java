@@ -74,6 +74,43 @@ class WatchJsonTest {
     }
 
     @Test
+    void aStdoutThatFailsEndsTheWatchAtOnceNotWhenTheFetchSettles() throws Exception {
+        try (TestServer server = TestServer.start(); Cli cli = new Cli(tmp)) {
+            server.file("/slow.bin", TestServer.randomBytes(4_000_000, 7));
+            server.throttle("/slow.bin", 200_000); // 20 s
+            assertEquals(0, cli.run("fetch", "s", server.url("/slow.bin"), "-d", tmp.resolve("dl").toString()).code);
+            // as `watch --json | head -1` or `>/dev/full`: the first line is written, the next write fails
+            java.io.Writer failing = new java.io.Writer() {
+                int lines;
+
+                @Override
+                public void write(char[] buf, int off, int len) throws java.io.IOException {
+                    if (lines > 0) {
+                        throw new java.io.IOException("No space left on device");
+                    }
+                    for (int i = off; i < off + len; i++) {
+                        lines += buf[i] == '\n' ? 1 : 0;
+                    }
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            Cli.Result r = cli.run(failing, "watch", "s", "--json");
+            // it followed on until the fetch settled, writing into the void
+            assertFalse(cli.store().find("s").orElseThrow().hasSettled(), "the watch ended while the fetch went on");
+            assertEquals(ExitCodes.FAILURE, r.code, r.toString());
+            assertTrue(r.err.contains("cannot write to stdout"), r.err);
+            assertEquals(0, cli.run("abort", "s", "-q").code);
+        }
+    }
+
+    @Test
     void watchWithoutIdsFollowsFetchesRegisteredAfterItStartedAndEndsWhenNothingIsActive() throws Exception {
         try (TestServer server = TestServer.start(); Cli cli = new Cli(tmp)) {
             server.file("/slow.bin", TestServer.randomBytes(900_000, 1));

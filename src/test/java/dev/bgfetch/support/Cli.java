@@ -60,16 +60,20 @@ public final class Cli implements AutoCloseable {
     }
 
     public Result run(String... args) {
+        return run(new StringWriter(), args);
+    }
+
+    /** As {@link #run(String...)} with stdout going to {@code out} (one that fails, say); the result's out is empty unless it is a StringWriter. */
+    public Result run(java.io.Writer out, String... args) {
         List<String> all = new ArrayList<>(List.of("--home", home.toString()));
         all.addAll(List.of(args));
         String[] line = all.toArray(new String[0]);
         CommandLine cl = Main.createCommandLine(line); // as bin/bgfetch builds it
-        StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(line);
-        return new Result(code, out.toString(), err.toString());
+        return new Result(code, out instanceof StringWriter ? out.toString() : "", err.toString());
     }
 
     public Store store() {
