@@ -26,7 +26,8 @@ public final class ForgetCommand implements Callable<Integer> {
             ctx.printJson(Views.forgotten(gone));
         } else {
             int n = gone.size();
-            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(args.id) + "'");
+            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(args.id) + "'"
+                    + (ctx.store().findSummary(args.id).isPresent() ? "; the active one stays" : ""));
         }
         return ExitCodes.OK;
     }

@@ -127,11 +127,10 @@ final class FetchFiles {
         }
     }
 
+    /** The fetch's files; not its hook's records file, which lives as long as the hook runs (see Store#dropHookRecords). */
     void delete(String key) throws IOException {
         DurableFiles.deleteTree(settledDir.resolve(key));
         DurableFiles.deleteTree(activeDir.resolve(key));
-        // The records file handed to the hook carries request headers (tokens): it goes with the fetch.
-        Files.deleteIfExists(hookRecords(key));
         DurableFiles.fsyncDir(settledDir);
         DurableFiles.fsyncDir(activeDir);
     }

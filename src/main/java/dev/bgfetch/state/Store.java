@@ -315,7 +315,8 @@ public final class Store {
         return byKey(s.get().key);
     }
 
-    private Optional<Fetch> findSummary(String id) {
+    /** As {@link #find}: the active fetch with this id, else the latest settled one; its summary only (no records). */
+    public Optional<Fetch> findSummary(String id) {
         List<Fetch> all = dirs.withId(id);
         Fetch best = null;
         for (Fetch f : all) {
@@ -646,25 +647,63 @@ public final class Store {
         return new StateException(StateException.Kind.NOT_FOUND, "no fetch with the id '" + id + "'");
     }
 
-    /** Drops every settled fetch with this id; the files they delivered stay on disk. */
+    /**
+     * Drops every settled fetch with this id (an active one with the same id stays); the files they
+     * delivered stay on disk, and so does the records file of a hook still running (see {@link #dropHookRecords}).
+     */
     public List<Fetch> forget(String id) {
         return lock.call(() -> {
             List<Fetch> withId = dirs.withId(id);
-            for (Fetch f : withId) {
-                if (f.isActive()) {
-                    throw new StateException(StateException.Kind.INVALID_STATE,
-                            "fetch '" + id + "' is still active; abort it first");
-                }
-            }
-            for (Fetch f : withId) {
-                dirs.delete(f.key);
-            }
             if (withId.isEmpty()) {
                 throw notFound(id);
             }
+            List<Fetch> settled = new ArrayList<>();
+            for (Fetch f : withId) {
+                if (!f.isActive()) {
+                    settled.add(f);
+                }
+            }
+            if (settled.isEmpty()) {
+                throw new StateException(StateException.Kind.INVALID_STATE,
+                        "fetch '" + id + "' is still active; abort it first");
+            }
+            for (Fetch f : settled) {
+                dirs.delete(f.key);
+            }
             compactIds();
-            return withId;
+            return settled;
         });
+    }
+
+    /**
+     * A hook ended: its records file goes (it carries request headers). It lives exactly as long as its
+     * hook, so that {@code forget} during a hook does not pull it from under the running hook.
+     */
+    public void dropHookRecords(String key) throws IOException {
+        Files.deleteIfExists(dirs.hookRecords(key));
+    }
+
+    /**
+     * At a worker's start: the records files of hooks that a killed worker left, once older than
+     * {@code hookTimeout} (no hook is allowed to run longer).
+     */
+    public void dropStaleHookRecords(java.time.Duration hookTimeout) {
+        long before = System.currentTimeMillis() - hookTimeout.toMillis();
+        Path dir = dirs.hookRecords("x").getParent();
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                try {
+                    if (p.getFileName().toString().endsWith(".records.json")
+                            && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile, or not ours to judge: the next start looks again
+                }
+            }
+        } catch (IOException e) {
+            // no hooks/ directory yet
+        }
     }
 
     /** Drops every settled fetch whose hook has run; returns them. */

@@ -75,6 +75,12 @@ final class HookRunner {
             Log.info("hook of '" + f.id + "' could not run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            try {
+                store.dropHookRecords(f.key);
+            } catch (IOException e) {
+                Log.info("cannot remove the hook records of '" + f.id + "': " + e.getMessage());
+            }
         }
     }
 }

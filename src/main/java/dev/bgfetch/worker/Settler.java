@@ -25,6 +25,7 @@ final class Settler {
     private final ExecutorService pool;
     private final BlockingQueue<Runnable> events;
     private final HookRunner hooks;
+    private final java.time.Duration hookTimeout;
     private final Notifier notifier;
     private int hooksRunning;
 
@@ -36,7 +37,8 @@ final class Settler {
         this.names = names;
         this.pool = pool;
         this.events = events;
-        this.hooks = new HookRunner(store, settings.duration(Setting.HOOK_TIMEOUT));
+        this.hookTimeout = settings.duration(Setting.HOOK_TIMEOUT);
+        this.hooks = new HookRunner(store, hookTimeout);
         this.notifier = Notifier.of(settings.bool(Setting.NOTIFY), System.getenv());
     }
 
@@ -108,6 +110,11 @@ final class Settler {
         }
         SegmentMap.deleteAll(store, r.key);
         names.release(r);
+    }
+
+    /** Before this worker runs a hook: the records files that hooks of a killed worker left (see Store#dropStaleHookRecords). */
+    void dropStaleHookRecords() {
+        store.dropStaleHookRecords(hookTimeout);
     }
 
     /** Runs the hooks that settled fetches still owe (a worker that died before running one, an abort with none running). */

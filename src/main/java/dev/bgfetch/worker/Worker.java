@@ -167,6 +167,7 @@ public final class Worker {
 
     private void loop(FileLock lock) {
         store.finishInterruptedSettles();
+        settler.dropStaleHookRecords();
         settler.startPendingHooks();
         long lastSync = 0;
         long lastFlush = 0;

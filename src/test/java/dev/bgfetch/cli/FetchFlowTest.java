@@ -196,6 +196,29 @@ class FetchFlowTest {
     }
 
     @Test
+    void forgetDuringAHookLeavesItsRecordsFileUntilTheHookEnds() throws Exception {
+        server.file("/h.bin", jpg);
+        Path out = tmp.resolve("wc.txt");
+        assertEquals(0, cli.run("fetch", "fh", server.url("/h.bin"), "-d", dl.toString(),
+                "--on-success", "sleep 1; wc -c < \"$BGFETCH_RECORDS\" > " + out + " 2>&1").code);
+        assertEquals(0, cli.run("wait", "fh").code);
+        Path hooks = cli.home().resolve("hooks");
+        long end = System.nanoTime() + T.toNanos();
+        while (!(Files.isDirectory(hooks) && Files.list(hooks).findAny().isPresent()) && System.nanoTime() < end) {
+            Thread.sleep(20); // the hook has started once its records file is there
+        }
+        assertEquals(0, cli.run("forget", "fh").code);
+        // forget deleted the file under the sleeping hook: "cannot open ...records.json: No such file"
+        String counted = awaitFile(out, null).strip();
+        assertTrue(counted.matches("[0-9]+") && Long.parseLong(counted) > 10, counted);
+        end = System.nanoTime() + T.toNanos();
+        while (Files.list(hooks).findAny().isPresent() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(), Files.list(hooks).collect(Collectors.toList()), "it went when the hook ended (request headers)");
+    }
+
+    @Test
     void hooksGetTheEnvironmentAndNoServerTextInTheCommand() throws Exception {
         server.file("/evil", jpg);
         server.contentDisposition("/evil", "attachment; filename=\"$(touch pwned).jpg\"");

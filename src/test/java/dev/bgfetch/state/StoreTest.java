@@ -384,22 +384,42 @@ class StoreTest {
     }
 
     @Test
-    void forgetAndCleanTakeTheHookRecordsFileAlong() throws IOException {
+    void aHookRecordsFileLivesAsLongAsItsHookNotItsFetch() throws IOException {
         Store s = Store.open(tmp.resolve("home"));
         Fetch a = s.register(fetch("a"));
-        Fetch b = s.register(fetch("b"));
         s.abort("a");
-        s.abort("b");
-        for (Fetch f : List.of(a, b)) {
-            s.update(f.key, x -> x.hookDone = true);
-            Files.createDirectories(s.hookRecords(f.key).getParent());
-            Files.writeString(s.hookRecords(f.key), "[{\"request\":{\"headers\":{\"Authorization\":\"Bearer t\"}}}]");
-        }
+        Path running = s.writeHookRecords(s.byKey(a.key).orElseThrow()); // what a running hook reads as $BGFETCH_RECORDS
         s.forget("a");
-        assertTrue(Files.notExists(s.hookRecords(a.key)), "forget");
-        assertTrue(Files.exists(s.hookRecords(b.key)), "only the forgotten fetch's");
-        s.clean();
-        assertTrue(Files.notExists(s.hookRecords(b.key)), "clean");
+        // forget deleted it under the running hook ("No such file or directory")
+        assertTrue(Files.exists(running), "the running hook still has its file");
+        s.dropHookRecords(a.key);
+        assertTrue(Files.notExists(running), "gone when the hook ends (it carries request headers)");
+
+        Fetch b = s.register(fetch("b"));
+        s.abort("b");
+        Path left = s.writeHookRecords(s.byKey(b.key).orElseThrow()); // a worker killed during the hook
+        Fetch c = s.register(fetch("c"));
+        s.abort("c");
+        Path fresh = s.writeHookRecords(s.byKey(c.key).orElseThrow());
+        Files.setLastModifiedTime(left, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+        s.dropStaleHookRecords(java.time.Duration.ofSeconds(60));
+        assertTrue(Files.notExists(left), "older than the hook timeout: no hook can still be reading it");
+        assertTrue(Files.exists(fresh), "one a hook may still read stays");
+    }
+
+    @Test
+    void forgetDropsTheSettledFetchesOfAnIdAndLeavesItsActiveOne() throws IOException {
+        Store s = Store.open(tmp.resolve("home"));
+        s.register(fetch("a"));
+        s.abort("a");
+        s.register(fetch("a"));
+        s.abort("a");
+        Fetch active = s.register(fetch("a"));
+        // refused while any fetch with the id was active ("still active; abort it first")
+        assertEquals(2, s.forget("a").size());
+        assertEquals(active.key, s.find("a").orElseThrow().key);
+        assertEquals(StateException.Kind.INVALID_STATE, assertThrows(StateException.class, () -> s.forget("a")).kind(),
+                "with only the active one left, there is nothing settled to forget");
     }
 
     @Test
