@@ -24,7 +24,7 @@ public final class AbortCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Fetch f = ctx.store().abort(args.id);
+        Fetch f = ctx.store().abort(args.id());
         if (!WorkerLauncher.isRunning(ctx.store())) {
             // No worker means no transfer can be writing: the partial files can go now, and the
             // segment maps with them (no worker would ever settle this fetch and remove them).
@@ -35,7 +35,7 @@ public final class AbortCommand implements Callable<Integer> {
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(f, true));
         } else {
-            ctx.info("aborted '" + Escapes.terminal(args.id) + "'");
+            ctx.info("aborted '" + Escapes.terminal(args.id()) + "'");
         }
         return ExitCodes.OK;
     }

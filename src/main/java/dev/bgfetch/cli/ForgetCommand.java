@@ -21,13 +21,13 @@ public final class ForgetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Fetch> gone = ctx.store().forget(args.id);
+        List<Fetch> gone = ctx.store().forget(args.id());
         if (ctx.globals().json()) {
             ctx.printJson(Views.forgotten(gone));
         } else {
             int n = gone.size();
-            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(args.id) + "'"
-                    + (ctx.store().findSummary(args.id).isPresent() ? "; the active one stays" : ""));
+            ctx.info("forgot " + n + " settled fetch" + (n == 1 ? "" : "es") + " with the id '" + Escapes.terminal(args.id()) + "'"
+                    + (ctx.store().findSummary(args.id()).isPresent() ? "; the active one stays" : ""));
         }
         return ExitCodes.OK;
     }

@@ -29,7 +29,7 @@ public final class GetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Fetch f = ctx.find(args.id);
+        Fetch f = ctx.find(args.id());
         ctx.reportWarnings();
         ctx.ensureWorker();
         if (ctx.globals().json()) {

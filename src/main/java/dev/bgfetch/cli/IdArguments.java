@@ -7,6 +7,26 @@ final class IdArguments implements Fields {
     String id;
     List<String> ids;
 
+    /** The one id; an empty one is invalid input (exit 2, SPEC §3), not an id no fetch has (3). */
+    String id() {
+        return checked(id);
+    }
+
+    /** The ids, each checked as {@link #id()}; null when none were given. */
+    List<String> ids() {
+        if (ids != null) {
+            ids.forEach(IdArguments::checked);
+        }
+        return ids;
+    }
+
+    private static String checked(String id) {
+        if (id == null || id.isEmpty()) {
+            throw new CliException(ExitCodes.USAGE, "empty id");
+        }
+        return id;
+    }
+
     @Override
     public Object get(String field) {
         return switch (field) {

@@ -39,6 +39,16 @@ public final class MatchCommand implements Callable<Integer>, Fields {
 
     @Override
     public Integer call() throws IOException {
+        if (id.isEmpty()) {
+            throw new CliException(ExitCodes.USAGE, "empty id");
+        }
+        if (url != null) {
+            try {
+                UrlRules.check(url); // a URL no record can have is invalid input (SPEC §3), not "no match"
+            } catch (UrlRules.BadUrlException e) {
+                throw new CliException(ExitCodes.USAGE, Escapes.terminal(e.getMessage()));
+            }
+        }
         Fetch f = ctx.find(id);
         List<Rec> recs = f.records.stream().filter(r -> url == null || same(r.request.url, url))
                 .collect(Collectors.toList());

@@ -20,11 +20,11 @@ public final class PauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Fetch f = ctx.store().pause(args.id);
+        Fetch f = ctx.store().pause(args.id());
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(f, true));
         } else {
-            ctx.info("paused '" + Escapes.terminal(args.id) + "'");
+            ctx.info("paused '" + Escapes.terminal(args.id()) + "'");
         }
         return ExitCodes.OK;
     }

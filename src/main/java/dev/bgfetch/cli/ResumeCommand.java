@@ -20,12 +20,12 @@ public final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Fetch f = ctx.store().resume(args.id);
+        Fetch f = ctx.store().resume(args.id());
         ctx.ensureWorker();
         if (ctx.globals().json()) {
             ctx.printJson(Views.fetch(f, true));
         } else {
-            ctx.info("resumed '" + Escapes.terminal(args.id) + "'");
+            ctx.info("resumed '" + Escapes.terminal(args.id()) + "'");
         }
         return ExitCodes.OK;
     }

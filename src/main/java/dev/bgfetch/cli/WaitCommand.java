@@ -31,7 +31,7 @@ public final class WaitCommand implements Callable<Integer>, Fields {
     public Integer call() {
         Duration limit = timeout == null ? null : parseDuration(timeout);
         List<String> keys = new ArrayList<>();
-        for (String id : args.ids) {
+        for (String id : args.ids()) {
             Fetch f = ctx.find(id);
             keys.add(f.key);
         }

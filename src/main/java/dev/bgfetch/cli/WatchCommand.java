@@ -25,9 +25,9 @@ public final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> keys = null;
-        if (args.ids != null && !args.ids.isEmpty()) {
+        if (args.ids() != null && !args.ids().isEmpty()) {
             keys = new ArrayList<>();
-            for (String id : args.ids) {
+            for (String id : args.ids()) {
                 keys.add(ctx.find(id).key);
             }
         } else if (ctx.store().active().isEmpty()) {

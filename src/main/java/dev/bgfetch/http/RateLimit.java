@@ -88,8 +88,11 @@ public final class RateLimit {
             throw new IllegalArgumentException("bad rate '" + t + "': expected a number of bytes per second, e.g. 500K or 10M");
         }
         double v = Double.parseDouble(num) * mult;
-        if (v < 1 || v > Long.MAX_VALUE / 2) {
+        if (v < 1) {
             throw new IllegalArgumentException("bad rate '" + t + "': must be at least 1 byte per second");
+        }
+        if (v > Long.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("bad rate '" + t + "': too large (leave --limit-rate out for no limit)");
         }
         return (long) v;
     }

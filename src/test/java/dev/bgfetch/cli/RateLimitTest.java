@@ -93,5 +93,8 @@ class RateLimitTest {
         assertEquals(2L << 30, RateLimit.parse("2G"));
         assertEquals(1000, RateLimit.parse("1000"));
         assertThrows(IllegalArgumentException.class, () -> RateLimit.parse("0.5"));
+        // it said "must be at least 1 byte per second"
+        String huge = assertThrows(IllegalArgumentException.class, () -> RateLimit.parse("99999999999G")).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(huge.contains("too large"), huge);
     }
 }

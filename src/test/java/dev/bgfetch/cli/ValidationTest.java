@@ -213,6 +213,24 @@ class ValidationTest {
     }
 
     @Test
+    void anEmptyIdOrAnUnparsableUrlToMatchIsInvalidInputNotAMiss() throws IOException {
+        try (Cli cli = new Cli(tmp)) {
+            // each was exit 3, as if a fetch with that id or a record with that URL could exist
+            for (String[] line : List.of(new String[] {"get", ""}, new String[] {"abort", ""}, new String[] {"pause", ""},
+                    new String[] {"resume", ""}, new String[] {"forget", ""}, new String[] {"wait", "nope", ""},
+                    new String[] {"watch", ""}, new String[] {"match", ""})) {
+                Cli.Result r = cli.run(line);
+                assertEquals(ExitCodes.USAGE, r.code, String.join(" ", line) + ": " + r);
+                assertTrue(r.err.contains("empty id"), r.err);
+            }
+            Cli.Result m = cli.run("match", "nope", "http://[::1");
+            assertEquals(ExitCodes.USAGE, m.code, m.toString());
+            assertEquals(ExitCodes.USAGE, cli.run("match", "nope", "notaurl").code);
+            assertEquals(ExitCodes.NOT_FOUND, cli.run("match", "nope", "http://127.0.0.1/x").code, "a good URL: the id decides");
+        }
+    }
+
+    @Test
     void helpListsTheExitCodes() throws IOException {
         try (Cli cli = new Cli(tmp)) {
             Cli.Result r = cli.run("--help");
