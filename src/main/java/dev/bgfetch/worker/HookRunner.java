@@ -4,24 +4,67 @@ import dev.bgfetch.state.Fetch;
 import dev.bgfetch.state.Store;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a settled fetch's hook (SPEC §4.13): {@code /bin/sh -c CMD} in the fetch's directory, stdin from
- * /dev/null, output appended to worker.log, facts passed only through the environment so nothing a
+ * /dev/null, output appended to worker.log (its first MiB), facts passed only through the environment so nothing a
  * server sent ever becomes shell text. Killed after the hook timeout.
  */
 final class HookRunner {
+    /**
+     * How much of a hook's output reaches worker.log; the rest is read and dropped. The log is
+     * rotated only when a worker starts, and a hook printing without end (a `yes`) filled it by
+     * about 30 MB a second until its timeout.
+     */
+    static final long OUTPUT_MAX = 1 << 20;
+
     private final Store store;
     private final Duration timeout;
 
     HookRunner(Store store, Duration timeout) {
         this.store = store;
         this.timeout = timeout;
+    }
+
+    /**
+     * Appends the hook's output to worker.log up to {@link #OUTPUT_MAX} bytes and drains the rest, on a
+     * thread of its own: the stream ends only when every process holding the pipe has, which may be
+     * after the hook (something it left running), and a pipe nobody reads would block the hook.
+     */
+    private void copyOutput(String id, InputStream from) {
+        Thread t = new Thread(() -> {
+            long written = 0;
+            byte[] buf = new byte[8192];
+            try (InputStream in = from;
+                    OutputStream log = Files.newOutputStream(store.workerFiles().log(), StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    if (written < OUTPUT_MAX) {
+                        int k = (int) Math.min(n, OUTPUT_MAX - written);
+                        log.write(buf, 0, k);
+                        log.flush();
+                        written += k;
+                        if (written == OUTPUT_MAX) {
+                            log.write(("\nbgfetch: the output of the hook of '" + id + "' is cut here, at "
+                                    + (OUTPUT_MAX >> 20) + " MiB\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            log.flush();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the hook's pipe or the log went away: nothing more to copy
+            }
+        }, "bgfetch-hook-output");
+        t.setDaemon(true);
+        t.start();
     }
 
     void run(Fetch f, String cmd) {
@@ -44,7 +87,6 @@ final class HookRunner {
             ProcessBuilder pb = new ProcessBuilder(argv)
                     .directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(store.workerFiles().log().toFile()))
                     .redirectErrorStream(true);
             Map<String, String> env = pb.environment();
             env.put("BGFETCH_ID", f.id);
@@ -57,6 +99,7 @@ final class HookRunner {
             env.put("BGFETCH_RECORDS", records.toString());
             Log.info("hook of '" + f.id + "' (" + f.result + "): starting");
             Process p = pb.start();
+            copyOutput(f.id, p.getInputStream());
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 if (group) {
                     // setsid does not fork here (we are no group leader), so the hook's pid is its group's id.

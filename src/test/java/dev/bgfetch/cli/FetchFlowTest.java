@@ -219,6 +219,25 @@ class FetchFlowTest {
     }
 
     @Test
+    void aHooksOutputReachesTheLogUpToAMebibyte() throws Exception {
+        server.file("/o.bin", jpg);
+        Path done = tmp.resolve("done");
+        assertEquals(0, cli.run("fetch", "o", server.url("/o.bin"), "-d", dl.toString(),
+                "--on-success", "echo first-line; yes 0123456789 | head -c 5000000; touch " + done).code);
+        assertEquals(0, cli.run("wait", "o").code);
+        awaitFile(done, "");
+        long end = System.nanoTime() + T.toNanos();
+        while (!cli.workerLog().contains("is cut here") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        String log = cli.workerLog();
+        assertTrue(log.contains("first-line\n"), "the output is there");
+        // all 5 MB went into worker.log, which is rotated only when a worker starts
+        assertTrue(log.contains("the output of the hook of 'o' is cut here, at 1 MiB"), log.length() + " chars");
+        assertTrue(log.length() < 1_100_000 + 10_000, "worker.log holds " + log.length() + " chars");
+    }
+
+    @Test
     void hooksGetTheEnvironmentAndNoServerTextInTheCommand() throws Exception {
         server.file("/evil", jpg);
         server.contentDisposition("/evil", "attachment; filename=\"$(touch pwned).jpg\"");
