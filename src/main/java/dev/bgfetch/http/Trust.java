@@ -78,9 +78,8 @@ public final class Trust {
             for (int i = 0; i < extra.size(); i++) {
                 ks.setCertificateEntry("extra-" + i, extra.get(i));
             }
-            X509ExtendedTrustManager defaults = trustManager(null);
             X509ExtendedTrustManager added = trustManager(ks);
-            return CryptoLibrary.context(new Either(defaults, added));
+            return CryptoLibrary.context(new Either(added));
         } catch (GeneralSecurityException | IOException e) {
             throw new BadCaFile("cannot use the CA certificates of " + name + ": " + e.getMessage(), e);
         }
@@ -134,14 +133,33 @@ public final class Trust {
         throw new GeneralSecurityException("no X.509 trust manager");
     }
 
-    /** Trusts a server chain that either manager trusts; the default's refusal is reported when both refuse. */
-    private static final class Either extends X509ExtendedTrustManager {
-        private final X509ExtendedTrustManager first;
-        private final X509ExtendedTrustManager second;
+    /** How many times the JDK's default trust was built for a CA file's context, for tests. */
+    static final java.util.concurrent.atomic.AtomicInteger DEFAULTS_MADE = new java.util.concurrent.atomic.AtomicInteger();
 
-        Either(X509ExtendedTrustManager first, X509ExtendedTrustManager second) {
-            this.first = first;
-            this.second = second;
+    /**
+     * Trusts a server chain that either the added certificates or the JDK's default trust store
+     * trusts; the default's refusal is reported when both refuse. The default trust is built only when
+     * the added certificates do not vouch for a server: parsing the JDK's cacerts took 80-100 ms of a
+     * fresh worker, before the first https byte of every fetch whose CA file signs its server.
+     */
+    private static final class Either extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager added;
+        private X509ExtendedTrustManager defaults;
+
+        Either(X509ExtendedTrustManager added) {
+            this.added = added;
+        }
+
+        private synchronized X509ExtendedTrustManager defaults() throws CertificateException {
+            if (defaults == null) {
+                try {
+                    defaults = trustManager(null);
+                    DEFAULTS_MADE.incrementAndGet();
+                } catch (GeneralSecurityException e) {
+                    throw new CertificateException("cannot use the default trust store: " + e.getMessage(), e);
+                }
+            }
+            return defaults;
         }
 
         private interface Check {
@@ -155,12 +173,12 @@ public final class Trust {
          */
         private void either(Check c) throws CertificateException {
             try {
-                c.run(first);
-            } catch (CertificateException e) {
+                c.run(added);
+            } catch (CertificateException fromAdded) {
                 try {
-                    c.run(second);
-                } catch (CertificateException fromAdded) {
-                    throw isPathFailure(fromAdded) ? e : fromAdded;
+                    c.run(defaults());
+                } catch (CertificateException fromDefaults) {
+                    throw isPathFailure(fromAdded) ? fromDefaults : fromAdded;
                 }
             }
         }
@@ -191,23 +209,27 @@ public final class Trust {
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            first.checkClientTrusted(chain, authType, socket);
+            defaults().checkClientTrusted(chain, authType, socket);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            first.checkClientTrusted(chain, authType, engine);
+            defaults().checkClientTrusted(chain, authType, engine);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            first.checkClientTrusted(chain, authType);
+            defaults().checkClientTrusted(chain, authType);
         }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            List<X509Certificate> all = new ArrayList<>(List.of(first.getAcceptedIssuers()));
-            all.addAll(List.of(second.getAcceptedIssuers()));
+            List<X509Certificate> all = new ArrayList<>(List.of(added.getAcceptedIssuers()));
+            try {
+                all.addAll(List.of(defaults().getAcceptedIssuers()));
+            } catch (CertificateException e) {
+                // the added ones alone
+            }
             return all.toArray(new X509Certificate[0]);
         }
     }

@@ -123,6 +123,32 @@ class CaCertificateTest {
     }
 
     @Test
+    void theJdkTrustIsBuiltOnlyForAServerTheCaFileDoesNotVouchFor() throws Exception {
+        HttpEngine.TrustOnFirstUse trust = HttpEngine.TrustOnFirstUse.withExtraCa(cert.pem(tmp.resolve("ca.pem")));
+        int before = Trust.DEFAULTS_MADE.get();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", https.getAddress().getPort())) {
+            s.setSoTimeout(10_000);
+            javax.net.ssl.SSLSocket tls = trust.upgrade(s, "127.0.0.1", https.getAddress().getPort(), null, null);
+            tls.startHandshake();
+        }
+        // the JDK's cacerts were parsed for every such context, 80-100 ms before the first byte
+        assertEquals(before, Trust.DEFAULTS_MADE.get(), "the file's CA vouched for the server");
+        // a server the file does not vouch for: the JDK's trust is asked, and refuses it as before
+        SelfSignedTls other = SelfSignedTls.create(Files.createDirectories(tmp.resolve("other")), "ip:127.0.0.1");
+        HttpsServer elsewhere = other.serve(body);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", elsewhere.getAddress().getPort())) {
+            s.setSoTimeout(10_000);
+            javax.net.ssl.SSLException e = assertThrows(javax.net.ssl.SSLException.class, () -> trust.upgrade(s,
+                    "127.0.0.1", elsewhere.getAddress().getPort(), null, null).startHandshake());
+            assertTrue(String.valueOf(e.getMessage()).contains("PKIX") || String.valueOf(e.getCause()).contains("PKIX"),
+                    "the default's refusal is the one reported: " + e);
+        } finally {
+            elsewhere.stop(0);
+        }
+        assertEquals(before + 1, Trust.DEFAULTS_MADE.get());
+    }
+
+    @Test
     void withoutItTheServerIsNotTrusted() throws Exception {
         Cli.Result r = cli.run("fetch", "tls", url(), "-d", tmp.resolve("dl").toString(), "-w");
         assertEquals(22, r.code, r.toString());
