@@ -58,20 +58,16 @@ have_bgfetch_nodirect() { have_bgfetch; }
 tool_bgfetch_nodirect() {
   BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} -Dbgfetch.direct-io=false" BGFETCH_HOME=${BGFETCH_HOME}-nodirect tool_bgfetch "$@"
 }
-TOOL_DESC[bgfetch_opts]="bgfetch ... with extra JVM options from BGFETCH_ALT_OPTS (an experiment's column)"
+# Experiments' columns: extra JVM options (they reach the client and the worker) from BGFETCH_ALT_OPTS
+# and BGFETCH_ALT_OPTS2, two trials in one run, each with its own store:
+#   BGFETCH_ALT_OPTS="-XX:CompileThresholdScaling=3" bench/run.sh bgfetch bgfetch_opts ...
+with_opts() { # OPTS STORE-SUFFIX WL LIST DEST
+  local opts=$1 suffix=$2; shift 2
+  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} $opts" BGFETCH_HOME=${BGFETCH_HOME}-$suffix tool_bgfetch "$@"
+}
+TOOL_DESC[bgfetch_opts]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_ALT_OPTS (${BGFETCH_ALT_OPTS:-})"
 have_bgfetch_opts() { have_bgfetch && [[ -n ${BGFETCH_ALT_OPTS:-} ]]; }
-tool_bgfetch_opts() {
-  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} $BGFETCH_ALT_OPTS" BGFETCH_HOME=${BGFETCH_HOME}-opts tool_bgfetch "$@"
-}
-# Trials of JVM options (both the client's and the worker's, as BGFETCH_JAVA_OPTS reaches both):
-#   BGFETCH_X_OPTS="-XX:CompileThresholdScaling=0.1" bench/run.sh bgfetch bgfetch_x ...
-TOOL_DESC[bgfetch_x]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_X_OPTS (${BGFETCH_X_OPTS:-})"
-have_bgfetch_x() { have_bgfetch; }
-tool_bgfetch_x() {
-  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} ${BGFETCH_X_OPTS:-}" BGFETCH_HOME=${BGFETCH_HOME}-x tool_bgfetch "$@"
-}
-TOOL_DESC[bgfetch_y]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_Y_OPTS (${BGFETCH_Y_OPTS:-})"
-have_bgfetch_y() { have_bgfetch; }
-tool_bgfetch_y() {
-  BGFETCH_JAVA_OPTS="${BGFETCH_JAVA_OPTS:-} ${BGFETCH_Y_OPTS:-}" BGFETCH_HOME=${BGFETCH_HOME}-y tool_bgfetch "$@"
-}
+tool_bgfetch_opts() { with_opts "$BGFETCH_ALT_OPTS" opts "$@"; }
+TOOL_DESC[bgfetch_opts2]="bgfetch ... with BGFETCH_JAVA_OPTS+=\$BGFETCH_ALT_OPTS2 (${BGFETCH_ALT_OPTS2:-})"
+have_bgfetch_opts2() { have_bgfetch && [[ -n ${BGFETCH_ALT_OPTS2:-} ]]; }
+tool_bgfetch_opts2() { with_opts "$BGFETCH_ALT_OPTS2" opts2 "$@"; }
