@@ -272,8 +272,16 @@ final class Registration {
             String p = parts[i].strip();
             if (p.startsWith("sizes=")) {
                 icon.sizes = p.substring(6);
+                // the web's ImageResource sizes: "any" or space-separated WxH (HTML's sizes attribute)
+                if (!icon.sizes.matches("(?i)any|[1-9][0-9]{0,5}x[1-9][0-9]{0,5}( [1-9][0-9]{0,5}x[1-9][0-9]{0,5})*")) {
+                    throw usage("bad --icon sizes '" + Escapes.terminal(icon.sizes) + "': expected WxH (e.g. 192x192), several "
+                            + "separated by spaces, or any");
+                }
             } else if (p.startsWith("type=")) {
                 icon.type = p.substring(5);
+                if (!icon.type.matches("[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")) {
+                    throw usage("bad --icon type '" + Escapes.terminal(icon.type) + "': expected a MIME type (e.g. image/png)");
+                }
             } else {
                 throw usage("bad --icon part '" + Escapes.terminal(p) + "': expected sizes=WxH or type=MIME");
             }

@@ -127,6 +127,24 @@ class ValidationTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "i.png,sizes=abc           | bad --icon sizes",
+            "i.png,sizes=0x0           | bad --icon sizes",
+            "i.png,sizes=16x16,,32x32  | bad --icon part",
+            "i.png,type=png            | bad --icon type",
+            "'i.png,type=image/ png'   | bad --icon type",
+    })
+    void badIconMetadataIsRefused(String icon, String message) throws IOException {
+        // "sizes=abc" was stored and shown as it came
+        try (Cli cli = new Cli(tmp)) {
+            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--icon", icon);
+            assertEquals(2, r.code, r.toString());
+            assertTrue(r.err.contains(message), r.err);
+            assertTrue(cli.store().active().isEmpty());
+        }
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource({"abc", "-5", "12Q", "1.5.5M", "''"})
     void badSizesAreRefused(String size) throws IOException {
