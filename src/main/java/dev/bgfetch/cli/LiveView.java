@@ -167,6 +167,9 @@ final class LiveView {
                         tv.close();
                     }
                     ctx.err().println("bgfetch: timed out waiting; the fetch goes on");
+                    if (mode == Mode.WAIT && ctx.globals().json() && keys != null) {
+                        printDocuments(keys); // as they stand: a script reads why it timed out
+                    }
                     return ExitCodes.TIMEOUT;
                 }
                 if (System.nanoTime() - lastWorkerCheck > WORKER_CHECK_MS * 1_000_000) {
@@ -213,19 +216,7 @@ final class LiveView {
     /** The exit code of the first failure in argument order, after wait --json printed the fetches. */
     private int finish(List<String> keys, Map<String, Integer> codes) {
         if (mode == Mode.WAIT && ctx.globals().json()) {
-            List<ObjectNode> docs = new ArrayList<>();
-            for (String key : keys) {
-                Fetch f = ctx.store().byKey(key).orElseThrow(() ->
-                        new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting"));
-                docs.add(Views.fetch(f, true));
-            }
-            if (docs.size() == 1) {
-                ctx.printJson(docs.get(0)); // one fetch is an object, as it always was
-            } else {
-                ArrayNode all = Views.array(); // several are an array in argument order
-                docs.forEach(all::add);
-                ctx.printJson(all);
-            }
+            printDocuments(keys);
         }
         for (String key : keys) {
             int code = codes.getOrDefault(key, ExitCodes.OK);
@@ -234,6 +225,23 @@ final class LiveView {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** wait --json: the fetches' documents, one as an object, several as an array in argument order. */
+    private void printDocuments(List<String> keys) {
+        List<ObjectNode> docs = new ArrayList<>();
+        for (String key : keys) {
+            Fetch f = ctx.store().byKey(key).orElseThrow(() ->
+                    new CliException(ExitCodes.NOT_FOUND, "the fetch was forgotten while waiting"));
+            docs.add(Views.fetch(f, true));
+        }
+        if (docs.size() == 1) {
+            ctx.printJson(docs.get(0)); // one fetch is an object, as it always was
+        } else {
+            ArrayNode all = Views.array();
+            docs.forEach(all::add);
+            ctx.printJson(all);
+        }
     }
 
     /** Waits up to {@code ms}, less when a fetch comes or goes; true when interrupted. */

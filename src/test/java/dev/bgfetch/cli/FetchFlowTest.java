@@ -351,6 +351,12 @@ class FetchFlowTest {
         Cli.Result r = cli.run("wait", "t", "--timeout", "300ms");
         assertEquals(ExitCodes.TIMEOUT, r.code, r.toString());
         assertTrue(r.err.contains("goes on"), r.err);
+        // with --json, the document as it stands (stdout was empty: SPEC §2, one document per --json command)
+        Cli.Result j = cli.run("wait", "t", "--timeout", "300ms", "--json");
+        assertEquals(ExitCodes.TIMEOUT, j.code, j.toString());
+        JsonNode doc = JSON.readTree(j.out);
+        assertEquals("t", doc.get("id").textValue());
+        assertEquals("", doc.get("result").textValue(), "not settled: " + j.out);
         // a timeout of centuries is a span, not a deadline past the end of the nanosecond clock (it timed out at once)
         Cli.Result centuries = cli.run("wait", "t", "--timeout", "2562047h"); // within an hour of the clock's end
         assertEquals(0, centuries.code, centuries.toString());
