@@ -554,6 +554,62 @@ class LauncherIT {
         }
     }
 
+    @Test
+    void theArchiveOfAWorkerThatFetchedOnlyHttpServesHttpsToo() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(major(javaHome) >= 17 && major(javaHome) < 19, "Java 17-18 only");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(tmp).getUsableSpace() > (1L << 30), "room for an archive");
+        Path cache = tmp.resolve("cache").resolve("bgfetch");
+        dev.bgfetch.support.SelfSignedTls cert = dev.bgfetch.support.SelfSignedTls.create(
+                Files.createDirectories(tmp.resolve("tls")), "ip:127.0.0.1");
+        byte[] body = dev.bgfetch.support.TestServer.randomBytes(70_000, 9);
+        com.sun.net.httpserver.HttpsServer https = cert.serve(body);
+        try (dev.bgfetch.support.TestServer server = dev.bgfetch.support.TestServer.start()) {
+            server.file("/a.bin", body);
+            Map<String, String> env = Map.of("BGFETCH_WORKER_IDLE", "1s",
+                    "BGFETCH_CA_CERTIFICATE", cert.pem(tmp.resolve("ca.pem")).toString());
+            // the first worker of this build fetches http only; its exit writes the worker's archive
+            assertEquals(0, run(env, "fetch", "plain", server.url("/a.bin"), "-d", tmp.resolve("dl").toString(), "--wait").exit());
+            Path archive = null;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); archive == null && System.nanoTime() < end;
+                    Thread.sleep(100)) {
+                try (Stream<Path> s = Files.list(cache)) {
+                    archive = s.filter(p -> p.toString().endsWith("-worker.jsa") && p.toFile().length() > 0).findFirst().orElse(null);
+                }
+                if (archive != null && run(env, "worker", "--status").out().startsWith("running")) {
+                    archive = null; // still being written at the worker's exit
+                }
+            }
+            assertTrue(archive != null, "no worker archive: " + listing(cache));
+            Thread.sleep(1000);
+            // a later worker fetches https: the TLS stack comes from that archive, not from the jars
+            Path logs = Files.createDirectories(tmp.resolve("classes"));
+            Map<String, String> logged = new java.util.HashMap<>(env);
+            logged.put("BGFETCH_JAVA_OPTS", "-Xlog:class+load=info:file=" + logs.resolve("c.%p.txt"));
+            Run r = run(logged, "fetch", "tls", "https://127.0.0.1:" + https.getAddress().getPort() + "/f.bin",
+                    "-d", tmp.resolve("dl").toString(), "--wait");
+            assertEquals(0, r.exit(), r.toString());
+            String lines;
+            try (Stream<Path> s = Files.list(logs)) {
+                lines = s.map(p -> {
+                    try {
+                        return Files.readString(p);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).collect(java.util.stream.Collectors.joining());
+            }
+            // it loaded them from the jars (an archive made by an http-only worker lacked them)
+            for (String c : List.of("org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy")) {
+                String line = lines.lines().filter(l -> l.contains(" " + c + " ")).findFirst().orElse("(not loaded)");
+                assertTrue(line.contains("shared objects file"), c + ": " + line);
+            }
+        } finally {
+            https.stop(0);
+            run(Map.of(), "worker", "--stop", "-q");
+        }
+    }
+
     /** SPEC §2: a full disk on stdout is exit 1 with one line on stderr, as cat does; a reader that left early is not. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("writingCommands")

@@ -122,7 +122,11 @@ public final class WorkerCommand implements Callable<Integer> {
         Setting.Values settings = Setting.Values.load(store.home(), System.getenv());
         settings.warnings().forEach(w -> err.println("bgfetch: warning: " + w)); // into worker.log
         err.flush();
-        return new Worker(store, settings).run();
+        int code = new Worker(store, settings).run();
+        if ("dump".equals(System.getProperty("bgfetch.archive"))) {
+            dev.bgfetch.http.ArchiveWarmup.httpsClasses(); // before the JVM writes the archive at exit
+        }
+        return code;
     }
 
     /**

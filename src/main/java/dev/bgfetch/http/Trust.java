@@ -122,6 +122,11 @@ public final class Trust {
         return out;
     }
 
+    /** The JDK's default trust (its cacerts), as a TLS context without a CA file uses it. */
+    static X509ExtendedTrustManager jdkTrust() throws GeneralSecurityException {
+        return trustManager(null);
+    }
+
     private static X509ExtendedTrustManager trustManager(KeyStore ks) throws GeneralSecurityException {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
