@@ -38,8 +38,25 @@ public final class CommandContext {
     public Store store() {
         if (store == null) {
             store = Store.open(globals().home());
+            opened = this;
         }
         return store;
+    }
+
+    /** The command's context that opened a store: one command a process (tests run them one after another). */
+    private static CommandContext opened;
+
+    /**
+     * After any command, also one that ends with an error: the damaged state files it met. A fetch
+     * whose file was damaged is set aside, so the command often ends with "no fetch with the id",
+     * and the warning that says why was never printed.
+     */
+    static void reportWarningsOfTheCommand() {
+        CommandContext c = opened;
+        opened = null;
+        if (c != null) {
+            c.reportWarnings();
+        }
     }
 
     /** Reports corrupt state files met so far, one line each, on stderr. */
@@ -200,7 +217,9 @@ public final class CommandContext {
     public Fetch find(String id) {
         Optional<Fetch> f = store().find(id); // not orElseThrow(lambda): get's path links no lambda (LauncherIT)
         if (f.isEmpty()) {
-            throw new CliException(ExitCodes.NOT_FOUND, "no fetch with the id '" + Escapes.terminal(id) + "'");
+            throw new CliException(ExitCodes.NOT_FOUND, "no fetch with the id '" + Escapes.terminal(id) + "'"
+                    + store().setAsideWithId(id).map(p -> " (its state files were found damaged and set aside as "
+                            + Escapes.terminal(p.toString()) + "; its downloaded files stay)").orElse(""));
         }
         return f.get();
     }

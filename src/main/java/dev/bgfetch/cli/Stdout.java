@@ -110,6 +110,7 @@ public final class Stdout extends FilterOutputStream {
             try {
                 code = inner.execute(parsed);
             } finally {
+                CommandContext.reportWarningsOfTheCommand(); // before the error line, if any
                 // checkError() flushes, so buffered output is written (or fails) before the check.
                 flushQuietly(parsed.commandSpec().commandLine());
             }

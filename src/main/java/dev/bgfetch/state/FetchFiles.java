@@ -91,12 +91,46 @@ final class FetchFiles {
     void createDir(Path parent, Fetch f) throws IOException {
         Path tmp = parent.resolve("." + f.key + ".new");
         DurableFiles.deleteTree(tmp);
-        DurableFiles.mkdirPrivate(tmp);
-        DurableFiles.writeSynced(tmp.resolve(JOURNAL), journalBytes(f.records));
-        DurableFiles.writeSynced(tmp.resolve(SUMMARY), summaryBytes(f));
-        DurableFiles.fsyncDir(tmp);
-        DurableFiles.move(tmp, parent.resolve(f.key));
+        try {
+            DurableFiles.mkdirPrivate(tmp);
+            DurableFiles.writeSynced(tmp.resolve(JOURNAL), journalBytes(f.records));
+            DurableFiles.writeSynced(tmp.resolve(SUMMARY), summaryBytes(f));
+            DurableFiles.fsyncDir(tmp);
+            DurableFiles.move(tmp, parent.resolve(f.key));
+        } catch (IOException | RuntimeException e) {
+            // A registration that fails stores nothing: its half-written directory on a full disk kept
+            // the store full, so every later fetch failed too
+            try {
+                DurableFiles.deleteTree(tmp);
+            } catch (IOException ignored) {
+                // the first error is the one to report
+            }
+            throw e;
+        }
         DurableFiles.fsyncDir(parent);
+    }
+
+    /**
+     * The half-written registrations that clients killed mid-way left (".KEY.new" in active/), once
+     * older than {@code age}: nothing will ever finish them.
+     */
+    void dropAbandonedRegistrations(java.time.Duration age) {
+        long before = System.currentTimeMillis() - age.toMillis();
+        try (java.util.stream.Stream<Path> s = Files.list(activeDir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                try {
+                    if (n.startsWith(".") && n.endsWith(".new")
+                            && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
+                        DurableFiles.deleteTree(p);
+                    }
+                } catch (IOException e) {
+                    // the next worker looks again
+                }
+            }
+        } catch (IOException e) {
+            // no active/ yet
+        }
     }
 
     /**
@@ -423,6 +457,20 @@ final class FetchFiles {
                     + "' is left untouched until bgfetch is upgraded");
         }
         return Optional.empty();
+    }
+
+    /** Whether {@link #quarantine} set a copy of this fetch's directory aside (named KEY.MILLIS). */
+    boolean setAside(String key) {
+        return setAsidePath(key).isPresent();
+    }
+
+    /** The copy {@link #quarantine} set aside for this key, if any. */
+    Optional<Path> setAsidePath(String key) {
+        try (java.util.stream.Stream<Path> s = Files.list(brokenDir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(key + ".")).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**

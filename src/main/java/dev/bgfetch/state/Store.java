@@ -298,6 +298,29 @@ public final class Store {
         });
     }
 
+    /** Where the files of a fetch with this id went when they were found damaged (broken/KEY.MILLIS), if they did. */
+    public Optional<Path> setAsideWithId(String id) {
+        for (Map.Entry<String, String> e : dirs.idIndex().read().entrySet()) {
+            if (e.getValue().equals(id)) {
+                Optional<Path> p = dirs.setAsidePath(e.getKey());
+                if (p.isPresent()) {
+                    return p;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** At a worker's start: registrations that killed clients left half-written an hour or more ago. */
+    public void dropAbandonedRegistrations() {
+        dirs.dropAbandonedRegistrations(java.time.Duration.ofHours(1));
+    }
+
+    /** Whether a fetch with this key was found damaged and its files set aside in broken/. */
+    public boolean setAside(String key) {
+        return dirs.setAside(key);
+    }
+
     /** True while the fetch with this key exists at all (a stat, no parse). */
     public boolean exists(String key) {
         // Active first: a settle moves the directory from active/ to settled/, so looking in that

@@ -31,6 +31,11 @@ final class FetchRun {
     boolean paused;
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
     boolean stopping;
+    /**
+     * Its state files were found damaged and set aside in broken/: it stops, but it was not aborted,
+     * so its partial files and segment maps stay for whoever puts the state back.
+     */
+    boolean lost;
     /** A batch of names was reserved for its queued records already (see Scheduler#schedule). */
     boolean reservedAhead;
     /** (nanoTime, group bytes) samples of the last few seconds, for a speed that bursty servers do not jerk around. */

@@ -126,6 +126,8 @@ final class Scheduler {
         for (FetchRun r : toPersist.keySet()) {
             Optional<Fetch> stored = storeSync.persist(r, f -> { });
             if (stored.isEmpty() || stored.get().hasSettled()) {
+                // gone without an abort: damaged and set aside, its data kept (see Worker#stopGone)
+                r.lost = stored.isEmpty() && store.setAside(r.key);
                 r.stopping = true;
             }
             r.dirty = false;

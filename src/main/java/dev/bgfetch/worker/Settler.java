@@ -103,12 +103,14 @@ final class Settler {
     /** The run is over (settled or gone): no map of it will be resumed from, and its names are free. */
     private void release(FetchRun r) {
         runs.remove(r.key);
-        for (RecordRun j : r.records) {
-            if (j.segments != null) {
-                j.segments.forget(store);
+        if (!r.lost) {
+            for (RecordRun j : r.records) {
+                if (j.segments != null) {
+                    j.segments.forget(store);
+                }
             }
+            SegmentMap.deleteAll(store, r.key);
         }
-        SegmentMap.deleteAll(store, r.key);
         names.release(r);
     }
 

@@ -233,7 +233,7 @@ final class Transfers {
                 break;
             case CANCELLED:
             default:
-                if (r.stopping && runs.containsKey(r.key) && !j.isDone()) {
+                if (r.stopping && !r.lost && runs.containsKey(r.key) && !j.isDone()) {
                     delivery.abort(j);
                 } else if (!j.isDone()) {
                     j.requeue();

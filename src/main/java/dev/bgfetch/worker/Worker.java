@@ -168,6 +168,7 @@ public final class Worker {
     private void loop(FileLock lock) {
         store.finishInterruptedSettles();
         settler.dropStaleHookRecords();
+        store.dropAbandonedRegistrations();
         settler.startPendingHooks();
         long lastSync = 0;
         long lastFlush = 0;
@@ -247,6 +248,10 @@ public final class Worker {
     /** Takes in what changed in the store: new fetches become runs, known ones see pauses and resumes, gone ones stop. */
     private void sync() {
         StoreSync.Changes changes = storeSync.read(runs::containsKey);
+        for (String w : store.warnings()) {
+            Log.info("warning: " + w); // a damaged state file set aside: said nowhere else
+        }
+        store.warnings().clear();
         for (Fetch f : changes.changed().values()) {
             FetchRun r = runs.get(f.key);
             if (r == null) {
@@ -265,7 +270,7 @@ public final class Worker {
         for (FetchRun r : new ArrayList<>(runs.values())) {
             if (!changes.active().contains(r.key)) {
                 if (!r.stopping) {
-                    r.stop();
+                    stopGone(r);
                 }
                 if (r.running() == 0) {
                     settler.retireGone(r);
@@ -317,6 +322,19 @@ public final class Worker {
         }
     }
 
+    /**
+     * A run whose fetch left the store without being settled here: aborted or forgotten, or found
+     * damaged and set aside in broken/, which is no abort: what it downloaded stays.
+     */
+    private void stopGone(FetchRun r) {
+        if (store.setAside(r.key)) {
+            r.lost = true;
+            Log.info("'" + r.fetch.id + "': its state files were damaged and set aside in "
+                    + store.home().resolve("broken") + "; its transfers stop, its partial files stay");
+        }
+        r.stop();
+    }
+
     // ------------------------------------------------------------------ runs → store
 
     private void flush() {
@@ -339,8 +357,8 @@ public final class Worker {
             r.dirty = false;
             try {
                 Optional<Fetch> stored = storeSync.persist(r, f -> { });
-                if (stored.isEmpty()) {
-                    r.stop();
+                if (stored.isEmpty() && !r.stopping) {
+                    stopGone(r);
                 }
             } catch (StateException e) {
                 r.dirty = true;

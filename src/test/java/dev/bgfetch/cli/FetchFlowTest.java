@@ -344,6 +344,32 @@ class FetchFlowTest {
     }
 
     @Test
+    void aFetchWhoseStateIsDamagedWhileItRunsKeepsItsPartialFileAndSaysWhy() throws Exception {
+        server.file("/slow.bin", TestServer.randomBytes(3_000_000, 31));
+        server.throttle("/slow.bin", 300_000);
+        assertEquals(0, cli.run("fetch", "dmg", server.url("/slow.bin"), "-d", dl.toString(), "--split", "1").code);
+        Path part = dl.resolve("slow.bin.part");
+        long end = System.nanoTime() + T.toNanos();
+        while (!(Files.exists(part) && Files.size(part) > 100_000) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        Fetch f = cli.store().find("dmg").orElseThrow();
+        Files.writeString(cli.home().resolve("active").resolve(f.key).resolve("fetch.json"), "{\"schema\":2,\"key\":");
+        end = System.nanoTime() + T.toNanos();
+        while (!cli.workerLog().contains("set aside") && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        // the worker took it for an abort: no word in its log, and the partial file deleted
+        String log = cli.workerLog();
+        assertTrue(log.contains("corrupt state file") && log.contains("its partial files stay"), log);
+        Thread.sleep(500);
+        assertTrue(Files.exists(part) && Files.size(part) > 100_000, "what it downloaded stays");
+        Cli.Result g = cli.run("get", "dmg");
+        assertEquals(ExitCodes.NOT_FOUND, g.code, g.toString());
+        assertTrue(g.err.contains("found damaged and set aside as " + cli.home().resolve("broken")), g.err);
+    }
+
+    @Test
     void waitTimesOutWith124AndTheFetchGoesOn() throws Exception {
         server.file("/slow.bin", TestServer.randomBytes(600_000, 12));
         server.throttle("/slow.bin", 300_000);

@@ -423,6 +423,20 @@ class StoreTest {
     }
 
     @Test
+    void aWorkerClearsRegistrationsThatKilledClientsLeftHalfWritten() throws IOException {
+        Store s = Store.open(tmp.resolve("home"));
+        Path active = tmp.resolve("home").resolve("active");
+        Path old = Files.createDirectories(active.resolve(".0000000007-dead.new"));
+        Files.writeString(old.resolve("records.jsonl"), "{}\n");
+        Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 7_200_000));
+        Path recent = Files.createDirectories(active.resolve(".0000000008-beef.new"));
+        // they stayed for good, up to 1.4 MB each, and on a full store kept it full
+        s.dropAbandonedRegistrations();
+        assertTrue(Files.notExists(old), "an hour old: no client is still writing it");
+        assertTrue(Files.exists(recent), "one a client may be writing now stays");
+    }
+
+    @Test
     void theStoreErrorSaysWhyNotOnlyWhere() throws IOException {
         Path notADir = tmp.resolve("file");
         Files.writeString(notADir, "x");
