@@ -49,6 +49,9 @@ final class FetchFiles {
         this.ids = new IdIndex(home);
     }
 
+    /** Summaries found unreadable (not damaged): said once each. */
+    private final java.util.Set<Path> skipped = new java.util.HashSet<>();
+
     List<String> warnings() {
         return warnings;
     }
@@ -362,7 +365,15 @@ final class FetchFiles {
             if (!Files.isDirectory(dir)) {
                 return Optional.empty(); // a file named like a fetch directory: not one (see Listing)
             }
-            throw new StateException(StateException.Kind.IO, "cannot read " + p + ": " + IoReason.of(e), e);
+            // One fetch's unreadable summary failed list and get for the whole store
+            if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                quarantine(dir, p, "not a regular file");
+            } else if (!skipped.contains(p)) {
+                skipped.add(p);
+                warnings.add("cannot read " + p + ": " + IoReason.of(e) + "; that fetch is left out");
+            }
+            return Optional.empty();
         }
         try {
             Fetch f = StateJson.readFetch(data);

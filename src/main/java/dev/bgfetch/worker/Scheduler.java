@@ -127,7 +127,7 @@ final class Scheduler {
             Optional<Fetch> stored = storeSync.persist(r, f -> { });
             if (stored.isEmpty() || stored.get().hasSettled()) {
                 // gone without an abort: damaged and set aside, its data kept (see Worker#stopGone)
-                r.lost = stored.isEmpty() && store.setAside(r.key);
+                r.lost = stored.isEmpty() && !store.isSettled(r.key);
                 r.stopping = true;
             }
             r.dirty = false;

@@ -323,14 +323,16 @@ public final class Worker {
     }
 
     /**
-     * A run whose fetch left the store without being settled here: aborted or forgotten, or found
-     * damaged and set aside in broken/, which is no abort: what it downloaded stays.
+     * A run whose fetch left the active fetches without being settled here: aborted (it is settled
+     * now), or found damaged and set aside in broken/, or unreadable, which are no abort: what it
+     * downloaded stays.
      */
     private void stopGone(FetchRun r) {
-        if (store.setAside(r.key)) {
+        if (!store.isSettled(r.key)) {
             r.lost = true;
-            Log.info("'" + r.fetch.id + "': its state files were damaged and set aside in "
-                    + store.home().resolve("broken") + "; its transfers stop, its partial files stay");
+            Log.info("'" + r.fetch.id + "': its state files " + (store.setAside(r.key)
+                    ? "were damaged and set aside in " + store.home().resolve("broken")
+                    : "can no longer be read") + "; its transfers stop, its partial files stay");
         }
         r.stop();
     }

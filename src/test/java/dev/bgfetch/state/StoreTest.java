@@ -437,6 +437,21 @@ class StoreTest {
     }
 
     @Test
+    void aSummaryThatIsNoFileSetsThatFetchAsideAndEveryOtherIsReadAsUsual() throws IOException {
+        Store s = Store.open(tmp.resolve("home"));
+        Fetch a = s.register(fetch("a"));
+        s.register(fetch("b"));
+        Path summary = tmp.resolve("home").resolve("active").resolve(a.key).resolve("fetch.json");
+        Files.delete(summary);
+        Files.createDirectory(summary);
+        // "cannot read .../fetch.json: is a directory" failed the whole listing (exit 1)
+        Store again = Store.open(tmp.resolve("home"));
+        assertEquals(List.of("b"), again.active().stream().map(f -> f.id).collect(java.util.stream.Collectors.toList()));
+        assertTrue(again.warnings().stream().anyMatch(w -> w.contains("not a regular file")), again.warnings().toString());
+        assertTrue(again.setAside(a.key), "kept in broken/");
+    }
+
+    @Test
     void theStoreErrorSaysWhyNotOnlyWhere() throws IOException {
         Path notADir = tmp.resolve("file");
         Files.writeString(notADir, "x");
