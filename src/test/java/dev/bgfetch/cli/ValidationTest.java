@@ -105,11 +105,16 @@ class ValidationTest {
     })
     void badHeadersAreRefused(String name, String header, String message) throws IOException {
         try (Cli cli = new Cli(tmp)) {
-            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-H", header);
-            assertEquals(2, r.code, r.toString());
-            assertTrue(r.err.contains(message), r.err);
-            assertTrue(cli.store().active().isEmpty());
+            assertRefused(cli, message, "fetch", "x", "http://127.0.0.1:8080/a", "-H", header);
         }
+    }
+
+    /** Exit 2, the message on stderr, and nothing stored. */
+    private static void assertRefused(Cli cli, String message, String... args) {
+        Cli.Result r = cli.run(args);
+        assertEquals(2, r.code, r.toString());
+        assertTrue(r.err.contains(message), r.err);
+        assertTrue(cli.store().active().isEmpty());
     }
 
     @Test
@@ -119,10 +124,7 @@ class ValidationTest {
         for (int i = 0; i < headers.size(); i++) {
             String h = headers.get(i);
             try (Cli cli = new Cli(tmp.resolve("h" + i))) {
-                Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "-H", h);
-                assertEquals(2, r.code, r.toString());
-                assertTrue(r.err.contains("bad header"), r.err);
-                assertTrue(cli.store().active().isEmpty());
+                assertRefused(cli, "bad header", "fetch", "x", "http://127.0.0.1:8080/a", "-H", h);
             }
         }
     }
@@ -138,10 +140,7 @@ class ValidationTest {
     void badIconMetadataIsRefused(String icon, String message) throws IOException {
         // "sizes=abc" was stored and shown as it came
         try (Cli cli = new Cli(tmp)) {
-            Cli.Result r = cli.run("fetch", "x", "http://127.0.0.1:8080/a", "--icon", icon);
-            assertEquals(2, r.code, r.toString());
-            assertTrue(r.err.contains(message), r.err);
-            assertTrue(cli.store().active().isEmpty());
+            assertRefused(cli, message, "fetch", "x", "http://127.0.0.1:8080/a", "--icon", icon);
         }
     }
 
