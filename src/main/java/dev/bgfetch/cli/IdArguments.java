@@ -20,7 +20,8 @@ final class IdArguments implements Fields {
         return ids;
     }
 
-    private static String checked(String id) {
+    /** {@code id} if it is not empty; else invalid input (match, which has its own id field, asks too). */
+    static String checked(String id) {
         if (id == null || id.isEmpty()) {
             throw new CliException(ExitCodes.USAGE, "empty id");
         }

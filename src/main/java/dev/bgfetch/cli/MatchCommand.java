@@ -39,9 +39,7 @@ public final class MatchCommand implements Callable<Integer>, Fields {
 
     @Override
     public Integer call() throws IOException {
-        if (id.isEmpty()) {
-            throw new CliException(ExitCodes.USAGE, "empty id");
-        }
+        IdArguments.checked(id);
         if (url != null) {
             try {
                 UrlRules.check(url); // a URL no record can have is invalid input (SPEC §3), not "no match"

@@ -118,21 +118,34 @@ final class FetchFiles {
      * older than {@code age}: nothing will ever finish them.
      */
     void dropAbandonedRegistrations(java.time.Duration age) {
+        deleteOlderThan(activeDir, n -> n.startsWith(".") && n.endsWith(".new"), age);
+    }
+
+    /** The records files of hooks that a killed worker left, once older than {@code age}. */
+    void dropStaleHookRecords(java.time.Duration age) {
+        deleteOlderThan(hooksDir, n -> n.endsWith(".records.json"), age);
+    }
+
+    /** Deletes the entries of {@code dir} (trees too) whose name passes and that were last changed before {@code age} ago. */
+    private static void deleteOlderThan(Path dir, java.util.function.Predicate<String> name, java.time.Duration age) {
         long before = System.currentTimeMillis() - age.toMillis();
-        try (java.util.stream.Stream<Path> s = Files.list(activeDir)) {
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                String n = p.getFileName().toString();
                 try {
-                    if (n.startsWith(".") && n.endsWith(".new")
+                    if (name.test(p.getFileName().toString())
                             && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
-                        DurableFiles.deleteTree(p);
+                        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            DurableFiles.deleteTree(p);
+                        } else {
+                            Files.deleteIfExists(p);
+                        }
                     }
                 } catch (IOException e) {
-                    // the next worker looks again
+                    // gone meanwhile: the next worker looks again
                 }
             }
         } catch (IOException e) {
-            // no active/ yet
+            // no such directory yet
         }
     }
 

@@ -711,22 +711,7 @@ public final class Store {
      * {@code hookTimeout} (no hook is allowed to run longer).
      */
     public void dropStaleHookRecords(java.time.Duration hookTimeout) {
-        long before = System.currentTimeMillis() - hookTimeout.toMillis();
-        Path dir = dirs.hookRecords("x").getParent();
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                try {
-                    if (p.getFileName().toString().endsWith(".records.json")
-                            && Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis() < before) {
-                        Files.deleteIfExists(p);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile, or not ours to judge: the next start looks again
-                }
-            }
-        } catch (IOException e) {
-            // no hooks/ directory yet
-        }
+        dirs.dropStaleHookRecords(hookTimeout);
     }
 
     /** Drops every settled fetch whose hook has run; returns them. */

@@ -32,8 +32,8 @@ final class FetchRun {
     /** Set when the group must stop: the cap was hit, or the fetch was aborted or forgotten. */
     boolean stopping;
     /**
-     * Its state files were found damaged and set aside in broken/: it stops, but it was not aborted,
-     * so its partial files and segment maps stay for whoever puts the state back.
+     * It left the store without an abort (its state found damaged and set aside in broken/, or
+     * unreadable): it stops, but its partial files and segment maps stay for whoever puts it back.
      */
     boolean lost;
     /** A batch of names was reserved for its queued records already (see Scheduler#schedule). */

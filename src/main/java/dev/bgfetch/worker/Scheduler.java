@@ -126,7 +126,7 @@ final class Scheduler {
         for (FetchRun r : toPersist.keySet()) {
             Optional<Fetch> stored = storeSync.persist(r, f -> { });
             if (stored.isEmpty() || stored.get().hasSettled()) {
-                // gone without an abort: damaged and set aside, its data kept (see Worker#stopGone)
+                // gone without an abort (not settled): damaged or unreadable, its data kept (see Worker#stopGone)
                 r.lost = stored.isEmpty() && !store.isSettled(r.key);
                 r.stopping = true;
             }
