@@ -103,17 +103,27 @@ final class Segments {
             Log.info("'" + j.run.fetch.id + "' #" + j.index + " starts over: its segment map does not fit the record");
             return;
         }
+        long length;
+        try {
+            length = Files.size(part);
+        } catch (IOException e) {
+            length = 0;
+        }
         Segments s = new Segments(j);
         long sum = 0;
+        boolean cut = false;
         for (SegmentMap.Part p : m.get().segments) {
-            Segment seg = Segment.ranged(p.start, p.end, p.done);
+            // bytes past the .part's end were never there (the file was cut since): those are fetched again
+            long held = Math.min(p.done, Math.max(0, length - p.start));
+            cut |= held < p.done;
+            Segment seg = Segment.ranged(p.start, p.end, held);
             s.pieces.add(new Piece(seg));
             sum += seg.done();
         }
         s.mapped = true;
         j.resumeSegments(s, sum);
         Log.info("'" + j.run.fetch.id + "' #" + j.index + " resumes " + s.pieces.size() + " segments ("
-                + sum + " bytes kept)");
+                + sum + " bytes kept" + (cut ? "; its .part was shorter than its map said" : "") + ")");
     }
 
     static String validator(String etag, String lastModified) {

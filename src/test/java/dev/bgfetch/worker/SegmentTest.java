@@ -227,6 +227,26 @@ class SegmentTest {
     }
 
     @Test
+    void aPartFileCutShorterThanItsSegmentMapSaysIsFetchedAgainPastItsEnd() throws Exception {
+        // a hostile tester's find: the map's counts were trusted over the file, leaving a hole of zeros
+        Path mapFile = splitAndMapped("cut", 1_000_000);
+        Thread.sleep(600);
+        kill9();
+        SegmentMap map = dev.bgfetch.state.StateJson.readSegments(Files.readAllBytes(mapFile));
+        SegmentMap.Part last = map.segments.stream().filter(p -> p.done > 1000)
+                .max(java.util.Comparator.comparingLong(p -> p.start)).orElseThrow();
+        Path part = dl.resolve("big.bin.part");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(part,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(last.start + last.done / 2);
+        }
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("wait", "cut", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+        assertTrue(cli.workerLog().contains("shorter than its map said"), cli.workerLog());
+    }
+
+    @Test
     void anAbortWithNoWorkerRunningRemovesTheSegmentMapsWithThePartFile() throws Exception {
         // a hostile tester's find: the maps stayed in the store for good (no worker settles it again)
         Path mapFile = splitAndMapped("ka", 600_000);
