@@ -4,7 +4,6 @@ import dev.bgfetch.http.HeaderText;
 import java.io.IOException;
 import java.net.URI;
 import java.io.ByteArrayOutputStream;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -157,13 +156,11 @@ public final class Naming {
             int q = star.indexOf("''");
             if (q >= 0) {
                 String charset = star.substring(0, q).trim().toUpperCase(Locale.ROOT);
-                try {
-                    String v = URLDecoder.decode(star.substring(q + 2).replace("+", "%2B"),
-                            charset.equals("ISO-8859-1") ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+                String v = extValue(star.substring(q + 2), charset.equals("ISO-8859-1"));
+                if (v != null) {
                     return sanitize(v);
-                } catch (IllegalArgumentException e) {
-                    // fall through to filename=
                 }
+                // not the charset it names: fall through to filename=
             }
         }
         String plain = param(header, "filename");
@@ -174,6 +171,31 @@ public final class Naming {
         // "cafÃ©"); bytes that are not UTF-8 stay the Latin-1 characters RFC 6266 says they are
         String utf8 = HeaderText.asUtf8(plain);
         return sanitize(utf8 != null ? utf8 : plain);
+    }
+
+    /**
+     * An RFC 8187 value: percent escapes and the bytes sent raw (which servers do too, in UTF-8: held
+     * here as their Latin-1 characters) are one byte string in the named charset; null if the bytes
+     * are not UTF-8 when UTF-8 is named, or an escape is broken.
+     */
+    private static String extValue(String raw, boolean latin1) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= raw.length() || !hex(raw.charAt(i + 1)) || !hex(raw.charAt(i + 2))) {
+                    return null;
+                }
+                b.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else if (c > 0xff) {
+                return null;
+            } else {
+                b.write(c);
+            }
+        }
+        String text = new String(b.toByteArray(), StandardCharsets.ISO_8859_1);
+        return latin1 ? text : HeaderText.asUtf8(text);
     }
 
     private static String param(String header, String name) {

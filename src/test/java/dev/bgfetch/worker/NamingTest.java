@@ -112,6 +112,19 @@ class NamingTest {
     }
 
     @Test
+    void anExtendedFilenameTakesItsRawBytesInTheCharsetItNames() {
+        // a hostile tester's find: raw UTF-8 in filename*=UTF-8'' was read as Latin-1 ("cafÃ©")
+        String utf8 = new String("caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals("caf\u00e9 \u20ac.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''" + utf8 + "%20%E2%82%AC.txt"));
+        assertEquals("caf\u00e9.txt", Naming.fromContentDisposition("attachment; filename*=iso-8859-1''caf%E9.txt"));
+        // bytes that are not the UTF-8 they claim to be, or a broken escape: filename= decides
+        assertEquals("plain.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''caf%E9.txt; filename=plain.txt"));
+        assertEquals("plain.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''caf%E.txt; filename=plain.txt"));
+        assertEquals("a+b.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''a+b.txt"));
+    }
+
+    @Test
     void insideRefusesEscapes() {
         assertThrows(IllegalArgumentException.class, () -> Naming.inside(dir, ".."));
         assertThrows(IllegalArgumentException.class, () -> Naming.inside(dir, "a/../../b"));
