@@ -631,6 +631,36 @@ class LauncherIT {
         assertEquals("bgfetch: cannot write to stdout: no space left on device\n", stderr);
     }
 
+    @Test
+    void aFetchWhoseIdCannotBePrintedSaysItIsRegistered() throws Exception {
+        // a hostile tester's find: exit 1 and "cannot write to stdout" alone read as if nothing was stored
+        Path devFull = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(devFull), "Linux /dev/full");
+        int refusing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            refusing = s.getLocalPort(); // closed again: the worker waits for the network
+        }
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "fetch", "full1", "http://127.0.0.1:" + refusing + "/x.bin",
+                "-d", tmp.resolve("dl").toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("BGFETCH_HOME", tmp.resolve("store").toString());
+        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        Path err = tmp.resolve("err.txt");
+        pb.redirectOutput(devFull.toFile()).redirectError(err.toFile());
+        try {
+            Process p = pb.start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String stderr = Files.readString(err);
+            assertEquals(1, p.exitValue(), stderr);
+            assertEquals("bgfetch: 'full1' is registered and runs all the same (bgfetch get shows it)\n"
+                    + "bgfetch: cannot write to stdout: no space left on device\n", stderr);
+            assertEquals(0, run(Map.of(), "get", "full1", "-q").exit());
+        } finally {
+            run(Map.of(), "abort", "full1", "-q");
+            run(Map.of(), "worker", "--stop", "-q");
+        }
+    }
+
     static Stream<String> writingCommands() {
         return Stream.of("--version", "--help", "list --json", "worker --status", "help fetch");
     }

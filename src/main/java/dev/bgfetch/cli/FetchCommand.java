@@ -178,6 +178,12 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         } else {
             ctx.out().println(Escapes.terminal(stored.id));
         }
+        ctx.out().flush();
+        if (ctx.out().checkError()) {
+            // the exit code will say stdout failed; a script that retries on it should know the fetch runs
+            ctx.err().println("bgfetch: '" + Escapes.terminal(stored.id)
+                    + "' is registered and runs all the same (bgfetch get shows it)");
+        }
         return ExitCodes.OK;
     }
 
