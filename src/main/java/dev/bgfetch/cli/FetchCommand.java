@@ -257,11 +257,19 @@ public final class FetchCommand implements Callable<Integer>, Fields {
     }
 
     /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */
+    /** Linux's PATH_MAX less its terminating NUL: the longest path a system call takes. */
+    private static final int PATH_MAX = 4095;
+
     private Path targetDir() {
         Path d = (dir == null ? Path.of("") : dir).toAbsolutePath().normalize();
         String shown = Escapes.terminal(d.toString());
         if (Files.exists(d) && !Files.isDirectory(d)) {
             throw Registration.usage("--dir " + shown + " is not a directory");
+        }
+        if (d.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + "/x.part".length() > PATH_MAX) {
+            // the directory itself may still fit, but no file in it would: each record would fail alone
+            throw Registration.usage("--dir " + shown + " is too long: no file fits in it under the system's path limit of "
+                    + (PATH_MAX + 1) + " bytes");
         }
         for (Path p = d.getParent(); p != null; p = p.getParent()) {
             // The JDK reports a file in the way as "exists" or "not a directory" of DIR; name the culprit.

@@ -216,6 +216,18 @@ class ValidationTest {
     }
 
     @Test
+    void aDirSoLongThatNoFileFitsInItIsRefused() throws IOException {
+        // a hostile tester's find: a --dir of 4090 bytes was taken, then every record failed alone
+        StringBuilder d = new StringBuilder(tmp.toAbsolutePath().toString());
+        while (d.length() < 4090) {
+            d.append('/').append("d".repeat(Math.min(200, Math.max(1, 4090 - d.length() - 1))));
+        }
+        try (Cli cli = new Cli(tmp)) {
+            assertRefused(cli, "is too long: no file fits in it", "fetch", "x", "http://127.0.0.1:8080/a", "-d", d.toString());
+        }
+    }
+
+    @Test
     void unknownIdsGiveExit3AndSettledStateGivesExit6() throws IOException {
         try (Cli cli = new Cli(tmp)) {
             assertEquals(ExitCodes.NOT_FOUND, cli.run("get", "nope").code);
