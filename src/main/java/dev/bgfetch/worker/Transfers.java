@@ -217,10 +217,16 @@ final class Transfers {
                 delivery.fail(j, RecordResult.DOWNLOAD_TOTAL_EXCEEDED, o.message);
                 stopGroup(r);
                 break;
-            case NETWORK:
+            case NETWORK: {
+                String before = j.retryReason;
                 j.waitForNetwork(o.message, this::backoff);
-                Log.info("'" + id + "' #" + j.index + " waiting for the network: " + o.message);
+                if (j.networkFailures == 1 || !java.util.Objects.equals(before, o.message)) {
+                    // once per outage and reason: offline, each record retries every retry-max-delay for
+                    // hours, and a line each time filled worker.log (5,000 records: ~27 KB a second)
+                    Log.info("'" + id + "' #" + j.index + " waiting for the network: " + o.message);
+                }
                 break;
+            }
             case RETRY_LATER:
                 if (j.statusRetried() > statusRetries) {
                     delivery.fail(j, RecordResult.BAD_STATUS, o.message + " after " + statusRetries + " retries");

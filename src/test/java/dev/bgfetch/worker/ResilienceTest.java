@@ -77,6 +77,23 @@ class ResilienceTest {
     }
 
     @Test
+    void anOutageIsLoggedOncePerRecordNotAtEveryRetry() throws Exception {
+        // a hostile tester's find: offline, every retry of every record wrote a line to worker.log
+        cli.config("retry-max-delay", "100ms");
+        int refusing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            refusing = s.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + refusing;
+        assertEquals(0, cli.run("fetch", "off", base + "/a", base + "/b", base + "/c", "-d", dl.toString()).code);
+        cli.await("off", f -> f.state == FetchState.WAITING_FOR_NETWORK, T);
+        Thread.sleep(2500); // ~25 retries a record at 100 ms
+        long lines = cli.workerLog().lines().filter(l -> l.contains("waiting for the network")).count();
+        assertEquals(3, lines, cli.workerLog());
+        assertEquals(0, cli.run("abort", "off").code);
+    }
+
+    @Test
     void aBodyCutShortIsResumedNotRestarted() throws Exception {
         server.dropAfter("/data.bin", 300_000, 1);
         assertEquals(0, cli.run("fetch", "cut", server.url("/data.bin"), "-d", dl.toString(), "--wait").code);
