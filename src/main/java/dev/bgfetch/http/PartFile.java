@@ -30,6 +30,13 @@ final class PartFile {
     private final long minFree;
     /** The identity (inode) of the .part this transfer opened, to notice it being removed or replaced. */
     private volatile Object key;
+    /** The identity of a file at the name that this transfer refused to write: equal to no file's. */
+    private static final Object NOT_OURS = new Object() {
+        @Override
+        public String toString() {
+            return "not ours";
+        }
+    };
     /** The last look at the .part (before the request) found none; the next open creates it. */
     private boolean absent;
 
@@ -119,6 +126,8 @@ final class PartFile {
                             StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                     : FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (FileAlreadyExistsException e) {
+            // what appeared at the name since the look is somebody else's: the clean-up leaves it alone
+            key = NOT_OURS;
             BasicFileAttributes there = attrs(path);
             throw refused(there != null && there.isSymbolicLink() ? "is a symbolic link"
                     : "appeared while it was being created");

@@ -233,13 +233,24 @@ public final class Naming {
     static Path choose(Path dir, String name, Set<Path> reserved, Predicate<Path> adopt, Predicate<Path> exists) {
         for (int n = 0; ; n++) {
             Path p = inside(dir, variant(name, n));
-            if (reserved.contains(p) || exists.test(p)) {
+            if (reserved.contains(p) || meetsAPart(p, reserved) || exists.test(p)) {
                 continue;
             }
             if (!exists.test(part(p)) || adopt.test(p)) {
                 return p;
             }
         }
+    }
+
+    /**
+     * Whether {@code p} is the .part of a reserved name, or its .part is one: two records of a group
+     * named {@code x} and {@code x.part} would otherwise write one file, and the failing one's clean-up
+     * deleted the other's delivered file.
+     */
+    static boolean meetsAPart(Path p, Set<Path> reserved) {
+        String n = p.getFileName().toString();
+        return reserved.contains(part(p))
+                || n.endsWith(".part") && reserved.contains(p.resolveSibling(n.substring(0, n.length() - ".part".length())));
     }
 
     public static Path part(Path target) {
@@ -274,7 +285,7 @@ public final class Naming {
         String name = target.getFileName().toString();
         for (int n = 0; ; n++) {
             Path dest = inside(dir, variant(name, n));
-            if (n > 0 && reserved.contains(dest)) {
+            if (n > 0 && reserved.contains(dest) || meetsAPart(dest, reserved)) {
                 continue;
             }
             try {

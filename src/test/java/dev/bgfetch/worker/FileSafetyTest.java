@@ -131,6 +131,36 @@ class FileSafetyTest {
     }
 
     @Test
+    void recordsNamedXAndXPartInOneGroupNeverShareAFile() throws Exception {
+        // a hostile tester's find: x.txt.part, delivered by one record, was the other's .part name; the
+        // other failed on it ("appeared while it was being created") and its clean-up deleted it
+        byte[] slow = TestServer.randomBytes(80, 1);
+        byte[] fast = TestServer.randomBytes(120, 2);
+        server.file("/slow/x.txt", slow);
+        server.delayHeaders("/slow/x.txt", 1500);
+        server.file("/ok/x.txt.part", fast);
+        Cli.Result r = cli.run("fetch", "pp", server.url("/slow/x.txt"), server.url("/ok/x.txt.part"), "-d",
+                dl.toString(), "--wait");
+        assertEquals(0, r.code, r + cli.workerLog());
+        Fetch f = cli.store().find("pp").orElseThrow();
+        assertArrayEquals(slow, Files.readAllBytes(Path.of(f.records.get(0).path)));
+        assertArrayEquals(fast, Files.readAllBytes(Path.of(f.records.get(1).path)));
+        assertEquals(List.of("x.txt", "x.txt.1.part"), ResilienceTest.names(dl));
+    }
+
+    @Test
+    void aFileThatAppearsAtTheNewPartNameWhileTheAnswerIsAwaitedIsTheirsAndStays() throws Exception {
+        server.delayHeaders("/data.bin", 1500);
+        assertEquals(0, cli.run("fetch", "ap", server.url("/data.bin"), "-d", dl.toString()).code);
+        server.awaitRequests("/data.bin", 1, T);
+        Path part = Files.writeString(dl.resolve("data.bin.part"), "theirs");
+        Cli.Result r = cli.run("wait", "ap", "--timeout", "30s");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        assertTrue(record("ap").error.contains("appeared while it was being created"), record("ap").error);
+        assertEquals("theirs", Files.readString(part), "the clean-up left it alone");
+    }
+
+    @Test
     void aLinkAtTheFinalNameIsTakenNeitherReplacedNorWrittenThrough() throws Exception {
         server.throttle("/data.bin", 600_000);
         assertEquals(0, cli.run("fetch", "t", server.url("/data.bin"), "-d", dl.toString()).code);
