@@ -93,6 +93,42 @@ final class DirectReads {
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
         }
 
+        /** HttpClient's buffer of what was read off the socket, known once a body was read through it. */
+        private org.apache.hc.core5.http.io.SessionInputBuffer session;
+
+        @Override
+        protected InputStream createContentInputStream(long len, org.apache.hc.core5.http.io.SessionInputBuffer buffer,
+                InputStream in) {
+            session = buffer;
+            return super.createContentInputStream(len, buffer, in);
+        }
+
+        /**
+         * A kept connection on which bytes wait before the request is sent: the last answer had more
+         * than its body (curl's "excess found"), which the request would read as its own answer, as
+         * a 7-byte "answer" was once saved as the next file. Refused as an answer that never came,
+         * so the request goes out once more on a fresh connection (see Transfer#execute).
+         */
+        @Override
+        public void sendRequestHeader(org.apache.hc.core5.http.ClassicHttpRequest request)
+                throws org.apache.hc.core5.http.HttpException, IOException {
+            if (session != null && session.length() > 0 || waiting() > 0) {
+                close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
+                throw new org.apache.hc.core5.http.NoHttpResponseException(
+                        "the server sent more than its last answer on this connection");
+            }
+            super.sendRequestHeader(request);
+        }
+
+        private int waiting() {
+            SocketHolder h = getSocketHolder();
+            try {
+                return h == null ? 0 : h.getInputStream().available();
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
         @Override
         public void bind(Socket socket) throws IOException {
             SocketChannel ch = socket.getChannel();

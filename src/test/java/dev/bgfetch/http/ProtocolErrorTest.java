@@ -94,6 +94,23 @@ class ProtocolErrorTest {
     }
 
     @Test
+    void aWholeAnswerAServerLeftAfterABodyIsNotTheNextFilesAnswer() throws IOException {
+        // a hostile tester's find: excess bytes that are themselves a valid answer were read as the
+        // next request's, and "SMUGGLE" was saved as the next file; curl drops such a connection
+        byte[] answer = RawServer.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nSMUGGLE");
+        try (RawServer sloppy = RawServer.keepAlive(line -> answer)) {
+            for (String name : new String[] {"a", "b", "c"}) {
+                java.nio.file.Path part = tmp.resolve(name + ".part");
+                Outcome o = getInto(engine, sloppy.url("/" + name), part);
+                assertEquals(Outcome.Kind.COMPLETE, o.kind, name + ": " + o);
+                assertArrayEquals(RawServer.bytes("hello"), java.nio.file.Files.readAllBytes(part), name);
+            }
+            assertEquals(3, sloppy.connections(), "one fresh connection for each answer after the first");
+        }
+    }
+
+    @Test
     void aLongResponseHeaderIsRead() throws IOException {
         // 60 KB of one header line: curl reads up to 100 KB; it was reported as a server that
         // "closed the connection without answering (is it an https port?)"
