@@ -364,6 +364,11 @@ public final class Transfer {
         if (code < 200 || code >= 300) {
             return Outcome.of(Outcome.Kind.BAD_STATUS, "HTTP " + code + " " + Objects.toString(r.getReasonPhrase(), ""));
         }
+        if (have > 0 && code != 200 && code != 206) {
+            // SPEC §8: a 206 continues the data, a 200 restarts it; a 204 was delivered as an empty file
+            return Outcome.of(Outcome.Kind.FETCH_ERROR, "HTTP " + code + " in answer to a resume from byte " + have
+                    + " (only 206 or 200 can continue it)");
+        }
         String etag = value(r, "ETag");
         String lastModified = value(r, "Last-Modified");
         HttpEntity entity = r.getEntity();
@@ -383,11 +388,23 @@ public final class Transfer {
             }
             if (have > 0 && spec.knownTotal >= 0 && cr.total != spec.knownTotal) {
                 return Outcome.of(Outcome.Kind.FETCH_ERROR, "total length changed from " + spec.knownTotal
-                        + " to " + cr.total + "; not splicing");
+                        + " to " + (cr.total < 0 ? "unknown (*)" : Long.toString(cr.total)) + "; not splicing");
             }
             if (have > 0 && spec.etag != null && etag != null && !etag.equals(spec.etag)) {
                 return Outcome.of(Outcome.Kind.FETCH_ERROR, "ETag changed from " + spec.etag + " to " + etag
                         + " on a 206; not splicing");
+            }
+            boolean byDate = spec.etag == null || spec.etag.startsWith("W/");
+            if (have > 0 && byDate && spec.lastModified != null && lastModified != null
+                    && !lastModified.equals(spec.lastModified)) {
+                // the validator the resume was bound to; a server that ignores If-Range still says it
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "Last-Modified changed from " + spec.lastModified + " to "
+                        + lastModified + " on a 206; not splicing");
+            }
+            long length = entity == null ? 0 : entity.getContentLength();
+            if (cr.total >= 0 && length >= 0 && length != cr.end - cr.start + 1) {
+                return Outcome.of(Outcome.Kind.FETCH_ERROR, "a 206 of " + length + " bytes for the range "
+                        + cr.start + "-" + cr.end + "; not splicing");
             }
             start = have;
             total = cr.total;

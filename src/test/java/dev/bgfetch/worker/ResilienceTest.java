@@ -104,6 +104,54 @@ class ResilienceTest {
     }
 
     @Test
+    void a204InAnswerToAResumeIsAFetchErrorNotAnEmptyFile() throws Exception {
+        // a hostile tester's find: SPEC §8 lets only 206 or 200 continue a resume; a 204 was success, 0 bytes
+        server.dropAfter("/data.bin", 300_000, 1);
+        server.failRanges("/data.bin", 204, null);
+        Cli.Result r = cli.run("fetch", "r204", server.url("/data.bin"), "-d", dl.toString(), "--wait");
+        assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+        Rec rec = cli.store().find("r204").orElseThrow().records.get(0);
+        assertTrue(rec.error.contains("HTTP 204 in answer to a resume from byte 300000"), rec.error);
+        assertFalse(Files.exists(dl.resolve("data.bin")), "nothing delivered");
+    }
+
+    @Test
+    void aResumeBoundToLastModifiedRefusesA206WithAnotherDate() throws Exception {
+        // a hostile tester's find: with no ETag, a server that ignores If-Range spliced the new file's
+        // bytes onto the old ones (only a changed ETag was checked on a 206)
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        String half = "a".repeat(500);
+        try (dev.bgfetch.support.RawServer lm = dev.bgfetch.support.RawServer.start(line -> dev.bgfetch.support.RawServer.bytes(
+                n.getAndIncrement() == 0
+                        ? "HTTP/1.1 200 OK\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\nAccept-Ranges: bytes\r\n"
+                                + "Content-Length: 1000\r\n\r\n" + half
+                        : "HTTP/1.1 206 Partial Content\r\nLast-Modified: Tue, 02 Jan 2024 00:00:00 GMT\r\n"
+                                + "Content-Range: bytes 500-999/1000\r\nContent-Length: 500\r\n\r\n" + "b".repeat(500)))) {
+            Cli.Result r = cli.run("fetch", "lm", lm.url("/f.bin"), "-d", dl.toString(), "--wait");
+            assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+            Rec rec = cli.store().find("lm").orElseThrow().records.get(0);
+            assertTrue(rec.error.contains("Last-Modified changed"), rec.error);
+            assertTrue(lm.heads().get(1).contains("If-Range: Mon, 01 Jan 2024 00:00:00 GMT"), lm.heads().get(1));
+            assertFalse(Files.exists(dl.resolve("f.bin")), "nothing spliced delivered");
+        }
+    }
+
+    @Test
+    void a206WhoseLengthIsNotItsRangeIsRefusedBeforeAByteIsWritten() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        try (dev.bgfetch.support.RawServer extra = dev.bgfetch.support.RawServer.start(line -> dev.bgfetch.support.RawServer.bytes(
+                n.getAndIncrement() == 0
+                        ? "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(500)
+                        : "HTTP/1.1 206 Partial Content\r\nETag: \"e1\"\r\nContent-Range: bytes 500-999/1000\r\n"
+                                + "Content-Length: 600\r\n\r\n" + "b".repeat(600)))) {
+            Cli.Result r = cli.run("fetch", "len", extra.url("/f.bin"), "-d", dl.toString(), "--wait");
+            assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+            Rec rec = cli.store().find("len").orElseThrow().records.get(0);
+            assertTrue(rec.error.contains("a 206 of 600 bytes for the range 500-999"), rec.error);
+        }
+    }
+
+    @Test
     void aStalledTransferIsRetriedWithRange() throws Exception {
         server.stallAfter("/data.bin", 200_000, 20_000, 1);
         assertEquals(0, cli.run("fetch", "stall", server.url("/data.bin"), "-d", dl.toString(), "--wait").code,
