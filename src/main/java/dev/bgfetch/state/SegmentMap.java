@@ -44,6 +44,23 @@ public final class SegmentMap {
         }
     }
 
+    /**
+     * Whether the segments cover {@code [0, total)} end to end, none claiming more than its length: a
+     * map missing a segment, or with a count past its end, would leave a hole of zeros in the file.
+     */
+    public boolean coversTheFile() {
+        List<Part> sorted = new ArrayList<>(segments);
+        sorted.sort(java.util.Comparator.comparingLong(p -> p.start));
+        long at = 0;
+        for (Part p : sorted) {
+            if (p.start != at || p.end < p.start || p.done < 0 || p.done > p.end - p.start) {
+                return false;
+            }
+            at = p.end;
+        }
+        return at == total;
+    }
+
     public static Path file(Store store, String fetchKey, int index) {
         return store.file("segments").resolve(fetchKey + "-" + index + ".json");
     }

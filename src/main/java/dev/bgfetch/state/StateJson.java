@@ -331,7 +331,7 @@ public final class StateJson {
 
     // ---------------------------------------------------------------- segment maps
 
-    static byte[] segments(SegmentMap m) throws IOException {
+    public static byte[] segments(SegmentMap m) throws IOException {
         return write(g -> {
             g.writeStartObject();
             g.writeNumberField("schema", m.schema);

@@ -96,7 +96,7 @@ final class Segments {
         Path part = Naming.part(j.target);
         String v = validator(j.etag, j.lastModified);
         if (m.isEmpty() || v == null || !v.equals(m.get().validator) || j.total == null || j.total != m.get().total
-                || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+                || !m.get().coversTheFile() || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
             Parts.delete(part);
             SegmentMap.delete(store, j.run.key, j.index);
             j.restarted(j.downloaded.get());

@@ -247,6 +247,30 @@ class SegmentTest {
     }
 
     @Test
+    void aSegmentMapWithAMissingSegmentOrACountPastItsEndStartsTheRecordOver() throws Exception {
+        // a hostile tester's find: such a map was trusted, and the file delivered with a hole of zeros
+        for (String id : List.of("gap", "over")) {
+            Path mapFile = splitAndMapped(id, 1_000_000);
+            Thread.sleep(600);
+            kill9();
+            SegmentMap map = dev.bgfetch.state.StateJson.readSegments(Files.readAllBytes(mapFile));
+            SegmentMap.Part open = map.segments.stream().filter(p -> p.done < p.end - p.start)
+                    .max(java.util.Comparator.comparingLong(p -> p.start)).orElseThrow();
+            if (id.equals("gap")) {
+                map.segments.remove(open);
+            } else {
+                open.done = open.end - open.start + 1000;
+            }
+            Files.write(mapFile, dev.bgfetch.state.StateJson.segments(map));
+            server.throttle("/big.bin", 0);
+            assertEquals(0, cli.run("wait", id, "--timeout", "50s").code, cli.workerLog());
+            Path file = Path.of(cli.store().find(id).orElseThrow().records.get(0).path);
+            assertArrayEquals(data, Files.readAllBytes(file), id);
+            assertTrue(cli.workerLog().contains("'" + id + "' #0 starts over: its segment map does not fit"), cli.workerLog());
+        }
+    }
+
+    @Test
     void anAbortWithNoWorkerRunningRemovesTheSegmentMapsWithThePartFile() throws Exception {
         // a hostile tester's find: the maps stayed in the store for good (no worker settles it again)
         Path mapFile = splitAndMapped("ka", 600_000);
