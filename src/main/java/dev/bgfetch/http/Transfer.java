@@ -727,13 +727,17 @@ public final class Transfer {
         if (h == null) {
             return -1;
         }
+        // Nothing to wait for (0, negative, a date already past: clock skew) is no hint, and the backoff
+        // decides: taken as "now", it spent every status retry within a fifth of a second.
         String v = h.getValue().trim();
         try {
-            return Math.max(0, Long.parseLong(v)) * 1000;
+            long seconds = Long.parseLong(v);
+            return seconds > 0 ? Math.min(seconds, Long.MAX_VALUE / 1000) * 1000 : -1;
         } catch (NumberFormatException e) {
             try {
                 ZonedDateTime t = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-                return Math.max(0, t.toInstant().toEpochMilli() - System.currentTimeMillis());
+                long ms = t.toInstant().toEpochMilli() - System.currentTimeMillis();
+                return ms > 0 ? ms : -1;
             } catch (RuntimeException e2) {
                 return -1;
             }

@@ -234,6 +234,21 @@ class TransferTest {
         assertEquals(7000, o.retryAfterMillis);
     }
 
+    @Test
+    void aRetryAfterOfNothingToWaitForIsNoHintAndTheBackoffDecides() {
+        // a hostile tester's find: 0, -5 or a past date spent every status retry within 0.2 s
+        server.failWith("/f.bin", 503, 1, 0);
+        assertEquals(-1, new Transfer(engine, job("/f.bin"), new Listener()).run().retryAfterMillis);
+        for (String v : List.of("0", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "soon")) {
+            assertEquals(-1, Transfer.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", v)), v);
+        }
+        assertEquals(2000, Transfer.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", "2")));
+        String future = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(60));
+        long ms = Transfer.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", future));
+        assertTrue(ms > 50_000 && ms <= 60_000, "a date a minute ahead: " + ms);
+    }
+
     static long sizeOf(Path p) {
         try {
             return Files.size(p);
