@@ -97,7 +97,7 @@ public final class Naming {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+            if (c == '/' || c == '\\' || c < 0x20 || c >= 0x7f && c <= 0x9f || invisibleControl(c)) {
                 b.append('_');
             } else {
                 b.append(c);
@@ -113,6 +113,15 @@ public final class Naming {
             return "index.html";
         }
         return truncate(s);
+    }
+
+    /**
+     * Bidi controls and line separators: a name with U+202E shows "photo‮gpj.exe" as
+     * "photoexe.jpg" in ls and file managers, which browsers refuse to save too.
+     */
+    private static boolean invisibleControl(char c) {
+        return c == 0x061c || c == 0x200e || c == 0x200f || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069
+                || c == 0x2028 || c == 0x2029;
     }
 
     private static String truncate(String s) {

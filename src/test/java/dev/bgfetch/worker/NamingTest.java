@@ -112,6 +112,14 @@ class NamingTest {
     }
 
     @Test
+    void bidiControlsLineSeparatorsAndC1ControlsBecomeUnderscores() {
+        // a hostile tester's find: "b\u202etxt.exe" from filename*= was saved as is, shown as "bexe.txt"
+        assertEquals("b_txt.exe", Naming.fromContentDisposition("attachment; filename*=UTF-8''b%E2%80%AEtxt.exe"));
+        assertEquals("a_b_c_d_e", Naming.sanitize("a\u2066b\u200fc\u2028d\u009be"));
+        assertEquals("caf\u00e9 \u20ac.txt", Naming.sanitize("caf\u00e9 \u20ac.txt"), "other text stays");
+    }
+
+    @Test
     void anExtendedFilenameTakesItsRawBytesInTheCharsetItNames() {
         // a hostile tester's find: raw UTF-8 in filename*=UTF-8'' was read as Latin-1 ("cafÃ©")
         String utf8 = new String("caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8),
