@@ -84,7 +84,23 @@ public final class UrlRules {
     /** A redirect's Location resolved against the URL that answered, then checked like a user's URL. */
     public static URI resolve(URI base, String location) throws BadUrlException {
         String loc = preprocess(location);
-        if (schemeEnd(loc) >= 0) {
+        int colon = schemeEnd(loc);
+        if (colon >= 0) {
+            String rest = loc.substring(colon + 1);
+            if (!slashes(rest).startsWith("//") && loc.substring(0, colon).equalsIgnoreCase(base.getScheme())) {
+                // WHATWG: "http:/x" or "http:x" against an http base is relative ("special relative or
+                // authority state"), as browsers follow it
+                return resolve(base, rest);
+            }
+            String scheme = loc.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && !slashes(rest).startsWith("//")) {
+                // another special scheme: what follows is its authority, however many slashes lead it
+                int from = 0;
+                while (from < rest.length() && (rest.charAt(from) == '/' || rest.charAt(from) == '\\')) {
+                    from++;
+                }
+                return check(scheme + "://" + rest.substring(from));
+            }
             return check(loc);
         }
         loc = slashes(loc);

@@ -173,6 +173,10 @@ class UrlRulesTest {
             "https://h/a/b         | \\\\other\\x         | https://other/x",
             "http://h:8080/a/b?x=1 | https://bücher.example/%20 | https://xn--bcher-kva.example/%20",
             "http://h:8080/a/b     | ./x/./y/../z         | http://h:8080/a/x/z",
+            "http://h:8080/a/b     | http:/ok/x           | http://h:8080/ok/x",
+            "http://h:8080/a/b     | HTTP:c               | http://h:8080/a/c",
+            "http://h:8080/a/b     | http:\\\\other/x       | http://other/x",
+            "http://h:8080/a/b     | https:/other/x       | https://other/x",
     })
     void relativeLocationsResolveAgainstTheCurrentUrl(String base, String location, String next) throws Exception {
         assertEquals(next, UrlRules.resolve(URI.create(base), location).toString());
