@@ -55,6 +55,8 @@ final class DirectReads {
     };
 
     static final int MAX_HEADER_LINE = 100 * 1024;
+    /** Interim answers one request may get before its final one (curl has no limit, and hangs). */
+    static final int MAX_INFORMATIONAL = 100;
 
     /** HttpClient's connections, with {@code buffer} bytes of session buffer, whose plain sockets read through {@link ChannelInput}. */
     static HttpConnectionFactory<ManagedHttpClientConnection> connections(int buffer) {
@@ -117,7 +119,23 @@ final class DirectReads {
                 throw new org.apache.hc.core5.http.NoHttpResponseException(
                         "the server sent more than its last answer on this connection");
             }
+            informational = 0;
             super.sendRequestHeader(request);
+        }
+
+        /** Informational (1xx) answers to the request in flight; each one resets the stall timeout. */
+        private int informational;
+
+        /** An endless stream of "102 Processing" kept a record waiting for good: the stall timeout never ran out. */
+        @Override
+        public org.apache.hc.core5.http.ClassicHttpResponse receiveResponseHeader()
+                throws org.apache.hc.core5.http.HttpException, IOException {
+            org.apache.hc.core5.http.ClassicHttpResponse r = super.receiveResponseHeader();
+            if (r.getCode() < 200 && ++informational > MAX_INFORMATIONAL) {
+                throw new org.apache.hc.core5.http.ProtocolException("more than " + MAX_INFORMATIONAL
+                        + " informational (1xx) answers to one request");
+            }
+            return r;
         }
 
         private int waiting() {

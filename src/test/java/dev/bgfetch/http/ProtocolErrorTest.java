@@ -94,6 +94,21 @@ class ProtocolErrorTest {
     }
 
     @Test
+    void endlessInformationalAnswersAreAFetchErrorNotAWaitForever() {
+        // a hostile tester's find: "102 Processing" after "102 Processing" reset the stall timeout for good
+        String interim = "HTTP/1.1 102 Processing\r\n\r\n".repeat(150);
+        try (RawServer raw = RawServer.start(line -> RawServer.concat(RawServer.bytes(interim), RawServer.ok("late")))) {
+            Outcome o = get(engine, raw.url("/x"));
+            assertEquals(Outcome.Kind.FETCH_ERROR, o.kind, o.toString());
+            assertTrue(o.message.contains("more than 100 informational (1xx) answers"), o.message);
+        }
+        String few = "HTTP/1.1 102 Processing\r\n\r\n".repeat(5);
+        try (RawServer raw = RawServer.start(line -> RawServer.concat(RawServer.bytes(few), RawServer.ok("late")))) {
+            assertEquals(Outcome.Kind.COMPLETE, get(engine, raw.url("/x")).kind, "a few are fine");
+        }
+    }
+
+    @Test
     void aWholeAnswerAServerLeftAfterABodyIsNotTheNextFilesAnswer() throws IOException {
         // a hostile tester's find: excess bytes that are themselves a valid answer were read as the
         // next request's, and "SMUGGLE" was saved as the next file; curl drops such a connection
