@@ -68,6 +68,7 @@ public final class Store {
     /** Opens (creating if needed, private to the user) the store at {@code home}, migrating a schema-1 store. */
     public static Store open(Path home) {
         Store s = new Store(home.toAbsolutePath().normalize());
+        refuseSomebodyElses(s.home);
         try {
             DurableFiles.mkdirPrivate(s.home);
             DurableFiles.mkdirPrivate(s.activeDir);
@@ -82,6 +83,28 @@ public final class Store {
             });
         }
         return s;
+    }
+
+    /**
+     * Root working in another user's store (sudo keeping HOME, {@code --home ~user/...}) left files of
+     * root's, 0600, that the owner's own bgfetch could then not read: refused, as git refuses a
+     * repository of "dubious ownership". Only root is asked, by name, so no other start pays a look.
+     */
+    private static void refuseSomebodyElses(Path home) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return;
+        }
+        String owner;
+        try {
+            owner = Files.getOwner(home).getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // none yet: root makes it, and it is root's
+        }
+        if (!owner.equals("root") && !owner.equals("0")) {
+            throw new StateException(StateException.Kind.IO, "the store " + home + " belongs to " + owner
+                    + ": as root, the files made there would be root's and unreadable for " + owner
+                    + " (run as " + owner + ", or use another --home)");
+        }
     }
 
     public Path home() {

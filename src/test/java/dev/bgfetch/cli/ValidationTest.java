@@ -228,6 +228,28 @@ class ValidationTest {
     }
 
     @Test
+    void rootRefusesAStoreOfAnotherUser() throws Exception {
+        // a hostile tester's find: root's files in a user's store were 0600 root's, unreadable for its owner
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        try (Cli theirs = new Cli(tmp.resolve("u")); Cli mine = new Cli(tmp)) {
+            assertEquals(0, new ProcessBuilder("chown", "65534", theirs.home().toString()).start().waitFor());
+            String owner = Files.getOwner(theirs.home()).getName();
+            List<Path> before;
+            try (var in = Files.list(theirs.home())) {
+                before = in.sorted().collect(java.util.stream.Collectors.toList());
+            }
+            Cli.Result r = theirs.run("fetch", "x", "http://127.0.0.1:8080/a");
+            assertEquals(1, r.code, r.toString());
+            assertTrue(r.err.contains("belongs to " + owner + ": as root, the files made there would be root's"), r.err);
+            assertEquals(1, r.err.lines().count(), r.err);
+            try (var after = Files.list(theirs.home())) {
+                assertEquals(before, after.sorted().collect(java.util.stream.Collectors.toList()), "nothing made in it");
+            }
+            assertEquals(0, mine.run("list").code, "root's own store is fine");
+        }
+    }
+
+    @Test
     void unknownIdsGiveExit3AndSettledStateGivesExit6() throws IOException {
         try (Cli cli = new Cli(tmp)) {
             assertEquals(ExitCodes.NOT_FOUND, cli.run("get", "nope").code);
