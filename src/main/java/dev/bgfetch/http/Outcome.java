@@ -25,7 +25,13 @@ public final class Outcome {
          * A segment's answer does not belong to the data on disk (a 200, another range, total or
          * validator): the record starts over on one connection, nothing is spliced.
          */
-        CHANGED
+        CHANGED,
+        /**
+         * The record's new .part could not be created: something appeared at its name since the
+         * name was chosen (another program, another store's worker). No byte was written; the
+         * record takes the next free name.
+         */
+        NAME_TAKEN
     }
 
     public final Kind kind;

@@ -126,11 +126,12 @@ final class PartFile {
                             StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                     : FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (FileAlreadyExistsException e) {
-            // what appeared at the name since the look is somebody else's: the clean-up leaves it alone
+            // what appeared at the name since the look is somebody else's (the clean-up leaves it
+            // alone), and the name with it: nothing was written, so the record takes another
             key = NOT_OURS;
             BasicFileAttributes there = attrs(path);
-            throw refused(there != null && there.isSymbolicLink() ? "is a symbolic link"
-                    : "appeared while it was being created");
+            throw new DiskError(Outcome.of(Outcome.Kind.NAME_TAKEN, path + (there != null && there.isSymbolicLink()
+                    ? " is a symbolic link" : " appeared while it was being created")));
         } catch (IOException e) {
             if (attrs(path) != null && attrs(path).isSymbolicLink()) {
                 throw refused("is a symbolic link");

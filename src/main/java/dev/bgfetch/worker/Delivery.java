@@ -13,7 +13,8 @@ import java.util.Set;
 
 /**
  * What becomes of a record's .part once the record ends: renamed to its final name when the body is
- * whole and checked, cut to its gapless prefix and kept when the quota stopped it, deleted otherwise.
+ * whole and checked, cut to its gapless prefix and kept when the quota stopped it, deleted otherwise
+ * (and a record that could not create its .part goes back to be named afresh).
  * Loop thread only.
  */
 final class Delivery {
@@ -86,6 +87,15 @@ final class Delivery {
                 j.restarted(j.downloaded.get() - kept);
             }
         }
+    }
+
+    /** Its .part could not be created, the name being taken meanwhile: it holds no data, and is named afresh. */
+    void nameTaken(RecordRun j) {
+        if (j.segments != null) {
+            j.segments.forget(store);
+        }
+        names.release(j.target);
+        j.nameTaken();
     }
 
     /** Stopped for good (the group's cap, an abort): nothing will resume from its data. */

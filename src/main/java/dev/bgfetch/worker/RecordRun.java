@@ -257,6 +257,14 @@ final class RecordRun implements TransferListener {
     }
 
     /** A segment's answer did not fit (the resource changed): its bytes go, and one connection from now on. */
+    /** Its new .part's name was taken before it could create it: queued again, to be named afresh. */
+    void nameTaken() {
+        target = null;
+        segments = null;
+        notBefore = 0;
+        to(Phase.QUEUED);
+    }
+
     void startOverOnOneConnection() {
         restarted(downloaded.get());
         segments = null;

@@ -217,6 +217,10 @@ final class Transfers {
                 delivery.fail(j, RecordResult.DOWNLOAD_TOTAL_EXCEEDED, o.message);
                 stopGroup(r);
                 break;
+            case NAME_TAKEN:
+                Log.info("'" + id + "' #" + j.index + " " + o.message + ": takes the next free name");
+                delivery.nameTaken(j);
+                break;
             case NETWORK: {
                 String before = j.retryReason;
                 j.waitForNetwork(o.message, this::backoff);
@@ -247,7 +251,7 @@ final class Transfers {
                 break;
         }
         if (o.kind != Outcome.Kind.CANCELLED && o.kind != Outcome.Kind.NETWORK && o.kind != Outcome.Kind.RETRY_LATER
-                && o.kind != Outcome.Kind.COMPLETE) {
+                && o.kind != Outcome.Kind.COMPLETE && o.kind != Outcome.Kind.NAME_TAKEN) {
             Log.info("'" + id + "' #" + j.index + " " + (j.result == RecordResult.NONE ? o.kind : j.result)
                     + (o.message == null ? "" : ": " + o.message));
         }
