@@ -83,6 +83,10 @@ public final class Proxies {
         if (u.getHost() == null || u.getHost().isEmpty()) {
             throw new IllegalArgumentException("proxy URL without a host");
         }
+        if (u.getPort() == 0 || u.getPort() > 65535) {
+            // java.net.URI takes any digits; the connection would fail later as an internal error
+            throw new IllegalArgumentException("proxy port " + u.getPort() + " is out of range (1-65535)");
+        }
         int port = u.getPort() < 0 ? DEFAULT_PORT : u.getPort();
         String info = u.getRawUserInfo() == null ? "" : u.getRawUserInfo() + "@";
         String host = u.getHost().contains(":") && !u.getHost().startsWith("[") ? "[" + u.getHost() + "]" : u.getHost();

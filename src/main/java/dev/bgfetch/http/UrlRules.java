@@ -36,7 +36,7 @@ public final class UrlRules {
      * the host is IDNA-converted and lower-cased, an empty or default port dropped.
      */
     public static URI check(String text) throws BadUrlException {
-        String shown = Escapes.terminal(text == null ? "" : text.strip());
+        String shown = Escapes.terminal(withoutCredentials(text == null ? "" : text.strip()));
         String s = preprocess(text);
         if (s.isEmpty()) {
             throw new BadUrlException("empty URL");
@@ -79,6 +79,21 @@ public final class UrlRules {
             // encode() leaves only characters java.net.URI accepts, so this is a bug, said plainly
             throw new BadUrlException("cannot parse URL '" + shown + "': " + e.getReason());
         }
+    }
+
+    /**
+     * The text as an error may quote it: what stands before an '@' in its authority is shown as
+     * {@code ***}, as a refused URL of any scheme ({@code ftp://u:pw@h/}) may carry a password.
+     */
+    static String withoutCredentials(String text) {
+        int sep = text.indexOf("://");
+        int from = sep < 0 ? 0 : sep + 3;
+        int to = from;
+        while (to < text.length() && "/?#".indexOf(text.charAt(to)) < 0) {
+            to++;
+        }
+        int at = text.lastIndexOf('@', to - 1);
+        return at < from ? text : text.substring(0, from) + "***" + text.substring(at);
     }
 
     /** A redirect's Location resolved against the URL that answered, then checked like a user's URL. */

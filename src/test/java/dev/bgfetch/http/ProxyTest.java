@@ -93,8 +93,10 @@ class ProxyTest {
 
     @Test
     void badProxyOptionsAreUsageErrors() throws Exception {
+        // a port out of range was taken, then each record failed as "internal error" (a hostile tester's find)
         for (String[] bad : new String[][] {{"--proxy", "socks5://127.0.0.1:1080"}, {"--proxy", "http://"},
-                {"--proxy", "127.0.0.1:3128", "--no-proxy"}}) {
+                {"--proxy", "127.0.0.1:3128", "--no-proxy"}, {"--proxy", "http://u:pw@127.0.0.1:99999"},
+                {"--proxy", "u:pw@127.0.0.1:70000"}, {"--proxy", "http://127.0.0.1:0"}}) {
             String[] args = new String[3 + bad.length];
             args[0] = "fetch";
             args[1] = "x";
@@ -103,6 +105,7 @@ class ProxyTest {
             Cli.Result r = cli.run(args);
             assertEquals(2, r.code, String.join(" ", bad) + ": " + r);
             assertTrue(cli.store().find("x").isEmpty());
+            assertTrue(!r.err.contains("pw"), r.err);
         }
     }
 

@@ -155,6 +155,17 @@ class UrlRulesTest {
     }
 
     @Test
+    void aRefusedUrlOfAnySchemeIsQuotedWithoutItsCredentials() {
+        // a hostile tester's find: "unsupported scheme in 'ftp://u:PWd@127.0.0.1/'" showed the password
+        for (String url : java.util.List.of("ftp://u:PWd@127.0.0.1/", "u:PWd@host", "http:u:PWd@h/x", "ftp://u:PWd@h?x@y")) {
+            UrlRules.BadUrlException e = assertThrows(UrlRules.BadUrlException.class, () -> UrlRules.check(url));
+            assertTrue(!e.getMessage().contains("PWd"), e.getMessage());
+            assertTrue(e.getMessage().contains("***@"), e.getMessage());
+        }
+        assertEquals("ftp://h/a@b", UrlRules.withoutCredentials("ftp://h/a@b"), "an @ in the path is no credential");
+    }
+
+    @Test
     void controlCharactersInAnErrorAreShownEscaped() {
         UrlRules.BadUrlException e = assertThrows(UrlRules.BadUrlException.class,
                 () -> UrlRules.check("http://a\u001b[31mb/"));
