@@ -403,6 +403,23 @@ final class Segments {
         unsaved = false;
     }
 
+    /**
+     * The worker stops with every transfer back: the map is written now, on this thread, with what
+     * the segments have (a write still under way on the pool is waited for), so the next worker
+     * resumes from all of it. A record never split has no map and gets none.
+     */
+    void saveOnStop(Store store, boolean fsync) {
+        if (!mapped) {
+            return;
+        }
+        try {
+            write(store, snapshot(), ++seq, fsync);
+        } catch (IOException e) {
+            Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
+                    + dev.bgfetch.state.IoReason.of(e));
+        }
+    }
+
     /** Writes the map on {@code pool} unless a write is still under way; progress only, so it may lag. */
     void saveLater(Store store, boolean fsync, java.util.concurrent.Executor pool) {
         if (!mapped || saving || unsaved) {
@@ -415,7 +432,8 @@ final class Segments {
             try {
                 write(store, m, s, fsync);
             } catch (IOException e) {
-                Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": " + e.getMessage());
+                Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
+                        + dev.bgfetch.state.IoReason.of(e));
             } finally {
                 saving = false;
             }

@@ -398,6 +398,13 @@ public final class Worker {
                 break;
             }
         }
+        for (FetchRun r : runs.values()) {
+            for (RecordRun j : r.records) {
+                if (j.segments != null && !j.isDone()) {
+                    j.segments.saveOnStop(store, fsync);
+                }
+            }
+        }
         try {
             flush();
         } catch (RuntimeException e) {

@@ -271,6 +271,31 @@ class SegmentTest {
     }
 
     @Test
+    void aWorkerStoppedMidSegmentsSavesEverySegmentsBytesInItsMap() throws Exception {
+        // a hostile tester's find: the map written on stop lagged (or failed: "cannot save the
+        // segments ...: null"), and the next worker fetched a megabyte again, or all of it
+        Path mapFile = splitAndMapped("st", 1_000_000);
+        assertEquals(0, cli.run("worker", "--stop").code);
+        SegmentMap map = dev.bgfetch.state.StateJson.readSegments(Files.readAllBytes(mapFile));
+        byte[] part = Files.readAllBytes(dl.resolve("big.bin.part"));
+        for (SegmentMap.Part p : map.segments) {
+            long at = p.start + p.done;
+            assertTrue(java.util.Arrays.equals(data, (int) p.start, (int) at, part, (int) p.start, (int) at),
+                    "the map claims only bytes on disk");
+            if (p.done < p.end - p.start && at + 16 <= part.length) {
+                // what landed past the map's count would be the file's own bytes: the map lagged
+                assertTrue(!java.util.Arrays.equals(data, (int) at, (int) at + 16, part, (int) at, (int) at + 16),
+                        "bytes on disk past the segment's count at " + at + ": the map lags");
+            }
+        }
+        assertTrue(!cli.workerLog().contains("cannot save the segments"), cli.workerLog());
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("resume", "st").code);
+        assertEquals(0, cli.run("wait", "st", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+    }
+
+    @Test
     void anAbortWithNoWorkerRunningRemovesTheSegmentMapsWithThePartFile() throws Exception {
         // a hostile tester's find: the maps stayed in the store for good (no worker settles it again)
         Path mapFile = splitAndMapped("ka", 600_000);
