@@ -40,6 +40,17 @@ final class PartFile {
     /** The last look at the .part (before the request) found none; the next open creates it. */
     private boolean absent;
 
+    /** Whether the last look ({@link #length}) found a file at the name. */
+    boolean found() {
+        return !absent;
+    }
+
+    /** The name is somebody else's file: the record takes another name, and the clean-up leaves this one alone. */
+    Outcome taken() {
+        key = NOT_OURS;
+        return Outcome.of(Outcome.Kind.NAME_TAKEN, path + " appeared after its name was chosen");
+    }
+
     PartFile(Path path, Segment segment, long minFree) {
         this.path = path;
         this.segment = segment;

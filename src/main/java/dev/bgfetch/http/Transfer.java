@@ -68,6 +68,12 @@ public final class Transfer {
         /** Force the data to disk before reporting COMPLETE. */
         public boolean fsync = true;
         /**
+         * The record's name was chosen by this worker where no .part was, and none of its transfers
+         * has made one since: a .part found at the name is somebody else's (another store's worker
+         * fetching into the same directory), neither resumed from nor cut.
+         */
+        public boolean fresh;
+        /**
          * A large body may bypass the page cache (O_DIRECT, see {@link BodySink}); off with
          * {@code -Dbgfetch.direct-io=false}.
          */
@@ -183,6 +189,9 @@ public final class Transfer {
             }
         } else {
             have = part.length();
+            if (spec.fresh && part.found()) {
+                return part.taken();
+            }
         }
         if (!ranged && have > 0 && (validator == null || spec.knownTotal >= 0 && have > spec.knownTotal)) {
             // Bytes we cannot prove belong to this resource are not resumed from.

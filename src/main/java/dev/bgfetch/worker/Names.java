@@ -41,6 +41,7 @@ final class Names {
     void reserve(RecordRun j) {
         Rec rec = j.run.fetch.records.get(j.index);
         String name = rec.out != null ? Naming.sanitize(rec.out) : Naming.fromUrl(j.url);
+        j.fresh = true; // unless choose adopts a kept .part
         j.named(Naming.choose(Path.of(j.run.fetch.dir), name, reserved, t -> adopt(j, t), onDisk::exists));
         reserved.add(j.target);
     }

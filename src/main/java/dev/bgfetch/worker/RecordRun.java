@@ -45,6 +45,8 @@ final class RecordRun implements TransferListener {
     volatile long retryAt;
     /** The identity of the .part file the finished transfer wrote and checked. */
     Object partKey;
+    /** Named by this worker where no .part was (not adopted, not taken over from a killed worker): see Transfer.Spec#fresh. */
+    boolean fresh;
 
     /** The segments when the record may be fetched over several connections; null for one connection. */
     Segments segments;
@@ -130,6 +132,7 @@ final class RecordRun implements TransferListener {
      * left in the .part, with its validators and total, so the transfer resumes it.
      */
     void adopt(Rec kept, long size) {
+        fresh = false;
         etag = kept.etag;
         lastModified = kept.lastModified;
         total = kept.total;
@@ -260,6 +263,7 @@ final class RecordRun implements TransferListener {
     /** Its new .part's name was taken before it could create it: queued again, to be named afresh. */
     void nameTaken() {
         target = null;
+        partKey = null;
         segments = null;
         notBefore = 0;
         to(Phase.QUEUED);

@@ -120,6 +120,7 @@ final class Transfers {
         }
         tj.minFree = minFree;
         tj.fsync = fsync;
+        tj.fresh = j.fresh && j.partKey == null;
         return tj;
     }
 

@@ -165,6 +165,25 @@ class FileSafetyTest {
     }
 
     @Test
+    void aPartThatAppearsAfterTheNameWasChosenIsNeitherCutNorResumedFrom() throws Exception {
+        // found by trying two stores on one directory: the second worker took the first one's new
+        // .part for a partial download of its own with no validator, cut it to 0 and wrote into it
+        server.file("/slow.bin", new byte[] {1, 2, 3});
+        server.delayHeaders("/slow.bin", 1500);
+        assertEquals(0, cli.run("fetch", "ah", server.url("/slow.bin"), server.url("/data.bin"), "-d", dl.toString(),
+                "--max-per-host", "1").code);
+        server.awaitRequests("/slow.bin", 1, T); // data.bin's name is chosen already, its transfer waits
+        Path part = Files.writeString(dl.resolve("data.bin.part"), "theirs");
+        Cli.Result r = cli.run("wait", "ah", "--timeout", "30s");
+        assertEquals(0, r.code, r + cli.workerLog());
+        assertEquals("theirs", Files.readString(part), "neither cut nor written");
+        Fetch f = cli.store().find("ah").orElseThrow();
+        assertEquals(dl.resolve("data.1.bin").toString(), f.records.get(1).path);
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("data.1.bin")));
+        assertTrue(cli.workerLog().contains("appeared after its name was chosen: takes the next free name"), cli.workerLog());
+    }
+
+    @Test
     void aLinkAtTheFinalNameIsTakenNeitherReplacedNorWrittenThrough() throws Exception {
         server.throttle("/data.bin", 600_000);
         assertEquals(0, cli.run("fetch", "t", server.url("/data.bin"), "-d", dl.toString()).code);
