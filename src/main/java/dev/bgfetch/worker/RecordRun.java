@@ -45,7 +45,10 @@ final class RecordRun implements TransferListener {
     volatile long retryAt;
     /** The identity of the .part file the finished transfer wrote and checked. */
     Object partKey;
-    /** Named by this worker where no .part was (not adopted, not taken over from a killed worker): see Transfer.Spec#fresh. */
+    /**
+     * Named by this worker where no .part was (not adopted, not taken over from a killed worker), and
+     * no transfer of it has made one yet: see Transfer.Spec#fresh.
+     */
     boolean fresh;
 
     /** The segments when the record may be fetched over several connections; null for one connection. */
@@ -183,6 +186,9 @@ final class RecordRun implements TransferListener {
     /** A transfer is back from the pool, with the identity of the .part it wrote and checked. */
     void wrote(Object partKey) {
         this.partKey = partKey;
+        if (partKey != null) {
+            fresh = false; // a .part was made (or found taken): a later attempt that fails to connect reports none
+        }
     }
 
     /** Its one transfer ended (any outcome). */

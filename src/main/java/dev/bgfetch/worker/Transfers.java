@@ -120,7 +120,7 @@ final class Transfers {
         }
         tj.minFree = minFree;
         tj.fsync = fsync;
-        tj.fresh = j.fresh && j.partKey == null;
+        tj.fresh = j.fresh;
         return tj;
     }
 

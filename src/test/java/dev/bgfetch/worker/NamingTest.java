@@ -101,12 +101,16 @@ class NamingTest {
         assertEquals(null, Naming.fromContentDisposition("inline"));
     }
 
+    /** Header text as a connection holds it: each byte of the UTF-8 one Latin-1 character ("café" is "cafÃ©"). */
+    private static String asReceived(String text) {
+        return new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     @Test
     void aRawUtf8FilenameIsReadAsUtf8AndOtherBytesAsLatin1() {
         // header text is held as the Latin-1 characters of its bytes: "café" in UTF-8 arrives as "cafÃ©"
-        String utf8 = new String("caf\u00e9 \u20ac.txt".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertEquals("caf\u00e9 \u20ac.txt", Naming.fromContentDisposition("attachment; filename=\"" + utf8 + "\""));
+        assertEquals("caf\u00e9 \u20ac.txt",
+                Naming.fromContentDisposition("attachment; filename=\"" + asReceived("caf\u00e9 \u20ac.txt") + "\""));
         // a lone E9 is not UTF-8: it is the Latin-1 é it was sent as
         assertEquals("caf\u00e9.txt", Naming.fromContentDisposition("attachment; filename=\"caf\u00e9.txt\""));
     }
@@ -122,9 +126,8 @@ class NamingTest {
     @Test
     void anExtendedFilenameTakesItsRawBytesInTheCharsetItNames() {
         // a hostile tester's find: raw UTF-8 in filename*=UTF-8'' was read as Latin-1 ("cafÃ©")
-        String utf8 = new String("caf\u00e9".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertEquals("caf\u00e9 \u20ac.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''" + utf8 + "%20%E2%82%AC.txt"));
+        assertEquals("caf\u00e9 \u20ac.txt",
+                Naming.fromContentDisposition("attachment; filename*=UTF-8''" + asReceived("caf\u00e9") + "%20%E2%82%AC.txt"));
         assertEquals("caf\u00e9.txt", Naming.fromContentDisposition("attachment; filename*=iso-8859-1''caf%E9.txt"));
         // bytes that are not the UTF-8 they claim to be, or a broken escape: filename= decides
         assertEquals("plain.txt", Naming.fromContentDisposition("attachment; filename*=UTF-8''caf%E9.txt; filename=plain.txt"));

@@ -115,40 +115,43 @@ class ResilienceTest {
         assertFalse(Files.exists(dl.resolve("data.bin")), "nothing delivered");
     }
 
+    /**
+     * Fetches {@code id} from a server whose first answer ({@code first}, cut short) leaves a .part
+     * and whose answer to the resume is {@code resume}; returns the record once it failed, and the
+     * request heads the server saw.
+     */
+    private Rec resumeRefused(String id, String first, String resume, List<String> heads) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        try (dev.bgfetch.support.RawServer raw = dev.bgfetch.support.RawServer.start(
+                line -> dev.bgfetch.support.RawServer.bytes(n.getAndIncrement() == 0 ? first : resume))) {
+            Cli.Result r = cli.run("fetch", id, raw.url("/f.bin"), "-d", dl.toString(), "--wait");
+            assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
+            heads.addAll(raw.heads());
+        }
+        assertFalse(Files.exists(dl.resolve("f.bin")), "nothing spliced delivered");
+        return cli.store().find(id).orElseThrow().records.get(0);
+    }
+
     @Test
     void aResumeBoundToLastModifiedRefusesA206WithAnotherDate() throws Exception {
         // a hostile tester's find: with no ETag, a server that ignores If-Range spliced the new file's
         // bytes onto the old ones (only a changed ETag was checked on a 206)
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        String half = "a".repeat(500);
-        try (dev.bgfetch.support.RawServer lm = dev.bgfetch.support.RawServer.start(line -> dev.bgfetch.support.RawServer.bytes(
-                n.getAndIncrement() == 0
-                        ? "HTTP/1.1 200 OK\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\nAccept-Ranges: bytes\r\n"
-                                + "Content-Length: 1000\r\n\r\n" + half
-                        : "HTTP/1.1 206 Partial Content\r\nLast-Modified: Tue, 02 Jan 2024 00:00:00 GMT\r\n"
-                                + "Content-Range: bytes 500-999/1000\r\nContent-Length: 500\r\n\r\n" + "b".repeat(500)))) {
-            Cli.Result r = cli.run("fetch", "lm", lm.url("/f.bin"), "-d", dl.toString(), "--wait");
-            assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
-            Rec rec = cli.store().find("lm").orElseThrow().records.get(0);
-            assertTrue(rec.error.contains("Last-Modified changed"), rec.error);
-            assertTrue(lm.heads().get(1).contains("If-Range: Mon, 01 Jan 2024 00:00:00 GMT"), lm.heads().get(1));
-            assertFalse(Files.exists(dl.resolve("f.bin")), "nothing spliced delivered");
-        }
+        List<String> heads = new java.util.ArrayList<>();
+        Rec rec = resumeRefused("lm", "HTTP/1.1 200 OK\r\nLast-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+                + "Accept-Ranges: bytes\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(500),
+                "HTTP/1.1 206 Partial Content\r\nLast-Modified: Tue, 02 Jan 2024 00:00:00 GMT\r\n"
+                + "Content-Range: bytes 500-999/1000\r\nContent-Length: 500\r\n\r\n" + "b".repeat(500), heads);
+        assertTrue(rec.error.contains("Last-Modified changed"), rec.error);
+        assertTrue(heads.get(1).contains("If-Range: Mon, 01 Jan 2024 00:00:00 GMT"), heads.get(1));
     }
 
     @Test
     void a206WhoseLengthIsNotItsRangeIsRefusedBeforeAByteIsWritten() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        try (dev.bgfetch.support.RawServer extra = dev.bgfetch.support.RawServer.start(line -> dev.bgfetch.support.RawServer.bytes(
-                n.getAndIncrement() == 0
-                        ? "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(500)
-                        : "HTTP/1.1 206 Partial Content\r\nETag: \"e1\"\r\nContent-Range: bytes 500-999/1000\r\n"
-                                + "Content-Length: 600\r\n\r\n" + "b".repeat(600)))) {
-            Cli.Result r = cli.run("fetch", "len", extra.url("/f.bin"), "-d", dl.toString(), "--wait");
-            assertEquals(ExitCodes.FETCH_ERROR, r.code, r + cli.workerLog());
-            Rec rec = cli.store().find("len").orElseThrow().records.get(0);
-            assertTrue(rec.error.contains("a 206 of 600 bytes for the range 500-999"), rec.error);
-        }
+        Rec rec = resumeRefused("len", "HTTP/1.1 200 OK\r\nETag: \"e1\"\r\nContent-Length: 1000\r\n\r\n"
+                + "a".repeat(500), "HTTP/1.1 206 Partial Content\r\nETag: \"e1\"\r\n"
+                + "Content-Range: bytes 500-999/1000\r\nContent-Length: 600\r\n\r\n" + "b".repeat(600),
+                new java.util.ArrayList<>());
+        assertTrue(rec.error.contains("a 206 of 600 bytes for the range 500-999"), rec.error);
     }
 
     @Test
