@@ -31,6 +31,8 @@ final class Registration {
     private final String id;
     private final Map<String, String> commonHeaders = new LinkedHashMap<>();
     private final List<Rec> records = new ArrayList<>();
+    /** The input file that gave no URL (blank lines and comments only), for the error that there are none. */
+    private String emptyInput;
     /** The Authorization value of {@code -u}, or null. */
     private String basicAuth;
     /** Logins to use for URLs with no -u and no Authorization header, or null. */
@@ -102,16 +104,24 @@ final class Registration {
                 if (t.isEmpty() || t.startsWith("#")) {
                     continue;
                 }
-                if (Character.isWhitespace(line.charAt(0))) {
-                    if (last == null) {
-                        throw usage(name + ":" + n + ": option line before any URL");
-                    }
-                    option(last, t, name + ":" + n);
-                } else {
-                    // aria2 puts mirrors of one file on a line, tab-separated; bgfetch takes the first.
-                    String url = t.split("\t")[0].strip();
-                    last = add(url, null, null, Map.of());
+                if (Character.isWhitespace(line.charAt(0)) && last == null) {
+                    throw usage(name + ":" + n + ": option line before any URL");
                 }
+                try {
+                    if (Character.isWhitespace(line.charAt(0))) {
+                        option(last, t);
+                    } else {
+                        // aria2 puts mirrors of one file on a line, tab-separated; bgfetch takes the first.
+                        String url = t.split("\t")[0].strip();
+                        last = add(url, null, null, Map.of());
+                    }
+                } catch (CliException e) {
+                    // in a list of thousands, an error without its line cannot be found
+                    throw usage(name + ":" + n + ": " + e.getMessage());
+                }
+            }
+            if (last == null) {
+                emptyInput = name;
             }
         } catch (IOException e) {
             throw usage("cannot read input file " + name + ": " + IoReason.of(e));
@@ -119,17 +129,17 @@ final class Registration {
         return this;
     }
 
-    private void option(Rec rec, String text, String where) {
+    private void option(Rec rec, String text) {
         int eq = text.indexOf('=');
         if (eq <= 0) {
-            throw usage(where + ": expected NAME=VALUE, got '" + Escapes.terminal(text) + "'");
+            throw usage("expected NAME=VALUE, got '" + Escapes.terminal(text) + "'");
         }
         String name = text.substring(0, eq).strip().toLowerCase(Locale.ROOT);
         String value = text.substring(eq + 1).strip();
         switch (name) {
             case "out":
                 if (value.isEmpty()) {
-                    throw usage(where + ": empty out=");
+                    throw usage("empty out=");
                 }
                 rec.out = value;
                 break;
@@ -141,7 +151,7 @@ final class Registration {
                 rec.request.headers.put(nv[0], nv[1]);
                 break;
             default:
-                throw usage(where + ": unknown option '" + Escapes.terminal(name) + "' (known: out, checksum, header)");
+                throw usage("unknown option '" + Escapes.terminal(name) + "' (known: out, checksum, header)");
         }
     }
 
@@ -299,7 +309,8 @@ final class Registration {
 
     Fetch build() {
         if (records.isEmpty()) {
-            throw usage("no URLs: give URLs or --input-file");
+            throw usage(emptyInput != null ? "no URLs: " + emptyInput + " has none (only blank lines and comments)"
+                    : "no URLs: give URLs or --input-file");
         }
         Fetch f = new Fetch();
         f.id = id;

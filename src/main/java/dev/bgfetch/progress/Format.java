@@ -60,14 +60,36 @@ public final class Format {
         int n = 0;
         for (int i = 0; i < s.length(); ) {
             int cp = Character.codePointAt(s, i);
-            n += Math.max(0, WCWidth.wcwidth(cp));
+            n += width(cp);
             i += Character.charCount(cp);
         }
         return n;
     }
 
-    /** Cuts a line to {@code width} terminal columns, with an ellipsis; never splits a surrogate pair. */
+    private static final char JOINER = '\u200d';
+
+    /**
+     * One code point's columns as terminals draw it: a regional indicator (half a flag) is one, as
+     * glibc's wcwidth and tmux say (JLine's table says two, which put a flag in a title 2 columns
+     * off and scrambled the view); a zero-width joiner none.
+     */
+    private static int width(int cp) {
+        if (cp >= 0x1f1e6 && cp <= 0x1f1ff) {
+            return 1;
+        }
+        return cp == JOINER ? 0 : Math.max(0, WCWidth.wcwidth(cp));
+    }
+
+    /**
+     * Cuts a line to {@code width} terminal columns, with an ellipsis; never splits a surrogate pair.
+     * Zero-width joiners go: terminals disagree on how wide a joined emoji sequence is (tmux draws a
+     * family in one cell, wcwidth counts four emoji), so each emoji is drawn as itself, as wide as
+     * counted here.
+     */
     public static String fit(String line, int width) {
+        if (line.indexOf(JOINER) >= 0) {
+            line = line.replace(String.valueOf(JOINER), "");
+        }
         if (width <= 0 || columns(line) <= width) {
             return line;
         }
@@ -75,7 +97,7 @@ public final class Format {
         int end = 0;
         while (end < line.length()) {
             int cp = line.codePointAt(end);
-            int w = Math.max(0, WCWidth.wcwidth(cp));
+            int w = width(cp);
             if (used + w > width - 1) {
                 break;
             }

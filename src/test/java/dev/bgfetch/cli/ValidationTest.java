@@ -191,6 +191,14 @@ class ValidationTest {
             assertEquals(2, r.code, r.toString());
             assertTrue(r.err.contains(list + ":4") && r.err.contains("frob"), r.err);
             assertTrue(cli.store().active().isEmpty());
+            // a hostile tester's finds: a refused header or URL did not name its line, and an input
+            // file of comments only was told "give URLs or --input-file"
+            Files.writeString(list, "http://127.0.0.1:8080/a\n  header=Range: bytes=0-1\n");
+            assertRefused(cli, list + ":2: header 'Range' is managed by bgfetch", "fetch", "x", "-i", list.toString());
+            Files.writeString(list, "http://127.0.0.1:8080/a\nftp://h/b\n");
+            assertRefused(cli, list + ":2: unsupported scheme", "fetch", "x", "-i", list.toString());
+            Files.writeString(list, "# nothing yet\n\n");
+            assertRefused(cli, "no URLs: " + list + " has none (only blank lines and comments)", "fetch", "x", "-i", list.toString());
         }
     }
 

@@ -67,6 +67,21 @@ class FormatTest {
     }
 
     @Test
+    void flagsAndJoinedEmojiTakeTheColumnsTerminalsDrawThemIn() {
+        // a hostile tester's find: JLine counted a flag as 4 columns where tmux and wcwidth draw 2, and
+        // tmux drew a ZWJ family in one cell where 8 were counted: the view's lines were scrambled
+        assertEquals(2, Format.columns("\ud83c\uddef\ud83c\uddf5"), "a flag: two regional indicators, one column each");
+        String family = "\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67";
+        String shown = Format.fit("fam " + family + " end", 100);
+        assertEquals(-1, shown.indexOf('\u200d'), "joiners go: each emoji is drawn as itself");
+        assertEquals(4 + 6 + 4, Format.columns(shown));
+        String cut = Format.fit("fam " + family + family + " end", 9);
+        assertEquals(-1, cut.indexOf('\u200d'), cut);
+        assertTrue(Format.columns(cut) <= 9, cut);
+        assertEquals(20, Format.columns(Format.pad("Trip \ud83c\uddef\ud83c\uddf5 photos", 20)));
+    }
+
+    @Test
     void fitAndPadCutByColumnsNotChars() {
         String cut = Format.fit("日本語のタイトル", 7);
         assertTrue(Format.columns(cut) <= 7, cut);
