@@ -68,10 +68,31 @@ public final class Format {
 
     private static final char JOINER = '\u200d';
 
+    private static String drawable(String line) {
+        boolean plain = true;
+        for (int i = 0; i < line.length() && plain; i++) {
+            char c = line.charAt(i);
+            plain = c != JOINER && c != '\ud83c'; // regional indicators are U+1F1E6..U+1F1FF: high surrogate D83C
+        }
+        if (plain) {
+            return line;
+        }
+        StringBuilder b = new StringBuilder(line.length());
+        for (int i = 0; i < line.length(); ) {
+            int cp = line.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp >= 0x1f1e6 && cp <= 0x1f1ff) {
+                b.append((char) ('A' + (cp - 0x1f1e6)));
+            } else if (cp != JOINER) {
+                b.appendCodePoint(cp);
+            }
+        }
+        return b.toString();
+    }
+
     /**
-     * One code point's columns as terminals draw it: a regional indicator (half a flag) is one, as
-     * glibc's wcwidth and tmux say (JLine's table says two, which put a flag in a title 2 columns
-     * off and scrambled the view); a zero-width joiner none.
+     * One code point's columns as terminals draw it; a zero-width joiner none, and a regional
+     * indicator (half a flag) one, as the letter {@link #fit} draws it as.
      */
     private static int width(int cp) {
         if (cp >= 0x1f1e6 && cp <= 0x1f1ff) {
@@ -82,14 +103,14 @@ public final class Format {
 
     /**
      * Cuts a line to {@code width} terminal columns, with an ellipsis; never splits a surrogate pair.
-     * Zero-width joiners go: terminals disagree on how wide a joined emoji sequence is (tmux draws a
-     * family in one cell, wcwidth counts four emoji), so each emoji is drawn as itself, as wide as
-     * counted here.
+     * What terminals and JLine's Display disagree on the width of is drawn as something they agree
+     * on, or the Display's cursor arithmetic scrambles the view: a joined emoji sequence (tmux draws a
+     * family in one cell, wcwidth counts four emoji) loses its joiners, so each emoji is drawn as
+     * itself; a flag (two regional indicators: one column each to wcwidth and tmux, two to JLine) is
+     * drawn as its two letters, {@code JP}.
      */
     public static String fit(String line, int width) {
-        if (line.indexOf(JOINER) >= 0) {
-            line = line.replace(String.valueOf(JOINER), "");
-        }
+        line = drawable(line);
         if (width <= 0 || columns(line) <= width) {
             return line;
         }
