@@ -256,10 +256,10 @@ public final class FetchCommand implements Callable<Integer>, Fields {
         }
     }
 
-    /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */
     /** Linux's PATH_MAX less its terminating NUL: the longest path a system call takes. */
     private static final int PATH_MAX = 4095;
 
+    /** The download directory, created like wget -P / aria2 -d when it does not exist yet. */
     private Path targetDir() {
         Path d = (dir == null ? Path.of("") : dir).toAbsolutePath().normalize();
         String shown = Escapes.terminal(d.toString());

@@ -45,10 +45,10 @@ final class PartFile {
         return !absent;
     }
 
-    /** The name is somebody else's file: the record takes another name, and the clean-up leaves this one alone. */
-    Outcome taken() {
+    /** The name is somebody else's file ({@code why}): the record takes another name, and the clean-up leaves this one alone. */
+    Outcome taken(String why) {
         key = NOT_OURS;
-        return Outcome.of(Outcome.Kind.NAME_TAKEN, path + " appeared after its name was chosen");
+        return Outcome.of(Outcome.Kind.NAME_TAKEN, path + " " + why);
     }
 
     PartFile(Path path, Segment segment, long minFree) {
@@ -137,12 +137,11 @@ final class PartFile {
                             StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                     : FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (FileAlreadyExistsException e) {
-            // what appeared at the name since the look is somebody else's (the clean-up leaves it
-            // alone), and the name with it: nothing was written, so the record takes another
-            key = NOT_OURS;
+            // what appeared at the name since the look is somebody else's, and the name with it:
+            // nothing was written, so the record takes another
             BasicFileAttributes there = attrs(path);
-            throw new DiskError(Outcome.of(Outcome.Kind.NAME_TAKEN, path + (there != null && there.isSymbolicLink()
-                    ? " is a symbolic link" : " appeared while it was being created")));
+            throw new DiskError(taken(there != null && there.isSymbolicLink() ? "is a symbolic link"
+                    : "appeared while it was being created"));
         } catch (IOException e) {
             if (attrs(path) != null && attrs(path).isSymbolicLink()) {
                 throw refused("is a symbolic link");

@@ -190,7 +190,7 @@ public final class Transfer {
         } else {
             have = part.length();
             if (spec.fresh && part.found()) {
-                return part.taken();
+                return part.taken("appeared after its name was chosen");
             }
         }
         if (!ranged && have > 0 && (validator == null || spec.knownTotal >= 0 && have > spec.knownTotal)) {

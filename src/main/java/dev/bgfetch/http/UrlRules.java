@@ -101,14 +101,15 @@ public final class UrlRules {
         String loc = preprocess(location);
         int colon = schemeEnd(loc);
         if (colon >= 0) {
+            String scheme = loc.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
             String rest = loc.substring(colon + 1);
-            if (!slashes(rest).startsWith("//") && loc.substring(0, colon).equalsIgnoreCase(base.getScheme())) {
+            boolean noAuthority = !slashes(rest).startsWith("//");
+            if (noAuthority && scheme.equals(base.getScheme())) {
                 // WHATWG: "http:/x" or "http:x" against an http base is relative ("special relative or
                 // authority state"), as browsers follow it
                 return resolve(base, rest);
             }
-            String scheme = loc.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && !slashes(rest).startsWith("//")) {
+            if (noAuthority && (scheme.equals("http") || scheme.equals("https"))) {
                 // another special scheme: what follows is its authority, however many slashes lead it
                 int from = 0;
                 while (from < rest.length() && (rest.charAt(from) == '/' || rest.charAt(from) == '\\')) {

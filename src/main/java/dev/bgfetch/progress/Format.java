@@ -81,7 +81,7 @@ public final class Format {
         for (int i = 0; i < line.length(); ) {
             int cp = line.codePointAt(i);
             i += Character.charCount(cp);
-            if (cp >= 0x1f1e6 && cp <= 0x1f1ff) {
+            if (regionalIndicator(cp)) {
                 b.append((char) ('A' + (cp - 0x1f1e6)));
             } else if (cp != JOINER) {
                 b.appendCodePoint(cp);
@@ -95,10 +95,15 @@ public final class Format {
      * indicator (half a flag) one, as the letter {@link #fit} draws it as.
      */
     private static int width(int cp) {
-        if (cp >= 0x1f1e6 && cp <= 0x1f1ff) {
+        if (regionalIndicator(cp)) {
             return 1;
         }
         return cp == JOINER ? 0 : Math.max(0, WCWidth.wcwidth(cp));
+    }
+
+    /** Half a flag: U+1F1E6..U+1F1FF, the letters A to Z. */
+    private static boolean regionalIndicator(int cp) {
+        return cp >= 0x1f1e6 && cp <= 0x1f1ff;
     }
 
     /**

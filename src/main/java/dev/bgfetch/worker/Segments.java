@@ -415,9 +415,13 @@ final class Segments {
         try {
             write(store, snapshot(), ++seq, fsync);
         } catch (IOException e) {
-            Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
-                    + dev.bgfetch.state.IoReason.of(e));
+            notSaved(e);
         }
+    }
+
+    private void notSaved(IOException e) {
+        Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
+                + dev.bgfetch.state.IoReason.of(e));
     }
 
     /** Writes the map on {@code pool} unless a write is still under way; progress only, so it may lag. */
@@ -432,8 +436,7 @@ final class Segments {
             try {
                 write(store, m, s, fsync);
             } catch (IOException e) {
-                Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
-                        + dev.bgfetch.state.IoReason.of(e));
+                notSaved(e);
             } finally {
                 saving = false;
             }
