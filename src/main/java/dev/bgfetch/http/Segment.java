@@ -94,6 +94,25 @@ public final class Segment {
     }
 
     /**
+     * Gives away what nobody has claimed yet, {@code [start + claimed, end)}, as a segment of its own
+     * (this one ends with the bytes already claimed); null when less than {@code min} is left, as the
+     * segment then ends soon by itself.
+     */
+    public synchronized Segment cut(long min) {
+        if (end == Long.MAX_VALUE) {
+            return null;
+        }
+        long from = start + claimed;
+        if (end - from < Math.max(1, min)) {
+            return null;
+        }
+        Segment rest = new Segment(from, end, 0, true);
+        end = from;
+        ranged = true;
+        return rest;
+    }
+
+    /**
      * Takes back the range a split gave away, {@code [end, newEnd)}, while this segment still reads
      * up to its end and its request covers the new one; false otherwise (the range then stays a
      * segment of its own).

@@ -179,6 +179,15 @@ final class FetchRun {
         return n;
     }
 
+    /** The most connections one of its running records holds. */
+    int widestRunning() {
+        int n = 0;
+        for (RecordRun j : runningRecords) {
+            n = Math.max(n, j.connections());
+        }
+        return n;
+    }
+
     /** The connections its running records hold on {@code host}. */
     int runningOn(String host) {
         int n = 0;

@@ -57,10 +57,13 @@ final class Scheduler {
     }
 
     void schedule(long now) {
-        if (slots.running() >= slots.maxTotal) {
+        if (slots.running() >= slots.maxTotal && !anyYielder()) {
             return;
         }
         List<RecordRun> start = new ArrayList<>();
+        // Where a record that could start now waits only for the worker's limits: its host's
+        // connections (the hosts), or all connections (a null among them).
+        Set<String> waiting = new HashSet<>();
         outer:
         for (FetchRun r : runs.values()) {
             if (r.paused || r.stopping) {
@@ -77,16 +80,23 @@ final class Scheduler {
             Set<String> full = new HashSet<>();
             for (int i = r.firstQueued(); i < r.records.size(); i++) {
                 RecordRun j = r.records.get(i);
-                if (slots.running() >= slots.maxTotal) {
-                    break outer;
-                }
                 if (rRunning >= rMax || full.size() >= r.hostCount) {
                     break;
                 }
                 if (j.phase() != RecordRun.Phase.QUEUED || j.notBefore > now) {
                     continue;
                 }
-                if (slots.onHost(j.host) >= slots.maxPerHost || rHosts.getOrDefault(j.host, 0) >= rPerHost) {
+                boolean fetchAllows = rHosts.getOrDefault(j.host, 0) < rPerHost;
+                if (slots.running() >= slots.maxTotal) {
+                    if (fetchAllows && slots.onHost(j.host) < slots.maxPerHost) {
+                        waiting.add(null);
+                    }
+                    break outer;
+                }
+                if (slots.onHost(j.host) >= slots.maxPerHost || !fetchAllows) {
+                    if (fetchAllows) {
+                        waiting.add(j.host);
+                    }
                     full.add(j.host);
                     continue;
                 }
@@ -97,6 +107,7 @@ final class Scheduler {
                 start.add(j);
             }
         }
+        makeRoom(waiting);
         if (start.isEmpty()) {
             splitMore(now);
             return;
@@ -142,6 +153,51 @@ final class Scheduler {
             }
         }
         splitMore(now);
+    }
+
+    /** Whether a running record holds more than one connection, so it could give one to a waiting record. */
+    private boolean anyYielder() {
+        for (FetchRun r : runs.values()) {
+            if (r.widestRunning() > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Records wait for connections that segments of other records hold (a split takes only connections
+     * nobody queued wanted, but a record queued later found them all held for as long as a large file
+     * took): one segment a host gives its connection back, or one in all when every connection is taken.
+     */
+    private void makeRoom(Set<String> waiting) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        List<Segments> yielders = new ArrayList<>();
+        for (FetchRun r : runs.values()) {
+            for (RecordRun j : r.runningRecords()) {
+                if (j.segments != null && j.segments.live > 0) {
+                    yielders.add(j.segments);
+                }
+            }
+        }
+        for (String host : waiting) {
+            boolean coming = false;
+            for (Segments s : yielders) {
+                coming |= s.yielding > 0 && (host == null || s.record.host.equals(host));
+            }
+            if (coming) {
+                continue; // one at a time: the connection on its way goes to the first record waiting
+            }
+            for (Segments s : yielders) {
+                if ((host == null || s.record.host.equals(host)) && !s.record.noSplit && s.yieldOne()) {
+                    Log.info("'" + s.record.run.fetch.id + "' #" + s.record.index
+                            + " gives a connection to a record waiting for " + (host == null ? "one" : host));
+                    break;
+                }
+            }
+        }
     }
 
     /**

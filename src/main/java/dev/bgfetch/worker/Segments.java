@@ -36,6 +36,8 @@ final class Segments {
         long notBefore;
         int failures;
         long doneAtLaunch;
+        /** Cut short to free its connection for a record waiting for one (see {@link #yieldOne}). */
+        boolean yielding;
 
         Piece(Segment range) {
             this.range = range;
@@ -51,6 +53,8 @@ final class Segments {
     private SplitWidth width;
     /** Transfers of this record running now. */
     int live;
+    /** Of those, the ones cut short to give their connection to a waiting record. */
+    int yielding;
     /** The whole body is on disk and the finish step (length, checksum) runs. */
     boolean verifying;
     /** A map was written: the .part is (or may be) sparse, its length is not the truth any more. */
@@ -154,7 +158,8 @@ final class Segments {
      */
     private boolean giveBack(Piece p) {
         for (Piece q : pieces) {
-            if (q != p && q.transfer != null && q.range.end() == p.range.start() && q.range.extend(p.range.end())) {
+            if (q != p && q.transfer != null && !q.yielding && q.range.end() == p.range.start()
+                    && q.range.extend(p.range.end())) {
                 // The map on disk still has both: safe, as the owner's bytes past its old end are
                 // not claimed there and would be fetched again; the next map write merges them.
                 pieces.remove(p);
@@ -188,6 +193,43 @@ final class Segments {
             }
         }
         return false;
+    }
+
+    /**
+     * Below this much left, a piece asked to give its connection away is not cut: it ends soon by
+     * itself, and the rest would cost a request of its own.
+     */
+    static final long YIELD_MIN = 64 * 1024;
+
+    /**
+     * Frees one of the record's connections for a record that waits for one (a queued record gets a
+     * connection before a split does, and keeps getting one while segments run): the running piece
+     * with the most left ends with the bytes it has claimed, and its rest becomes a piece of its own,
+     * started again when a connection is free. The record keeps at least one connection, and only one
+     * piece yields at a time. True if a connection will be free soon.
+     */
+    boolean yieldOne() {
+        if (live < 2 || yielding > 0 || ending() || verifying || !mapped) {
+            return false;
+        }
+        Piece most = null;
+        for (Piece p : pieces) {
+            if (p.transfer != null && (most == null || p.range.unclaimed() > most.range.unclaimed())) {
+                most = p;
+            }
+        }
+        if (most == null) {
+            return false;
+        }
+        // No map write is needed first: the rest is not written before it is launched again, and a map
+        // that still has the old, longer piece only makes a resume fetch those bytes again.
+        Segment rest = most.range.cut(YIELD_MIN);
+        if (rest != null) {
+            pieces.add(new Piece(rest));
+        }
+        most.yielding = true;
+        yielding++;
+        return true;
     }
 
     /** Splits the piece with the most unclaimed bytes (work stealing); null when none is big enough. */
@@ -307,6 +349,10 @@ final class Segments {
     Outcome finished(Piece p, Outcome o, long now, IntToLongFunction backoff) {
         p.transfer = null;
         live--;
+        if (p.yielding) {
+            p.yielding = false;
+            yielding--;
+        }
         switch (o.kind) {
             case SEGMENT_DONE:
                 break;

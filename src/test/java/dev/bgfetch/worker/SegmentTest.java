@@ -350,6 +350,39 @@ class SegmentTest {
         assertTrue(server.requests("/big.bin").stream().allMatch(r -> r.header("Range") != null), "nothing from zero");
     }
 
+    @Test
+    void aRecordQueuedForTheHostGetsAConnectionFromTheSegmentsHoldingThem() throws Exception {
+        cli.config("max-per-host", "2");
+        aWaitingRecordGetsAConnectionFromTheSegments(server.url("/small.txt"));
+    }
+
+    @Test
+    void aRecordOfAnotherHostGetsAConnectionWhenSegmentsHoldEveryOne() throws Exception {
+        cli.config("max-connections", "2");
+        aWaitingRecordGetsAConnectionFromTheSegments(server.url("/small.txt").replace("127.0.0.1", "localhost"));
+    }
+
+    /**
+     * Both connections the limit allows are held by a large file's segments at 100 KB/s (15 s to go):
+     * a fetch registered then used to wait until one of those segments ended.
+     */
+    private void aWaitingRecordGetsAConnectionFromTheSegments(String smallUrl) throws Exception {
+        byte[] small = "a small file".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        server.file("/small.txt", small);
+        server.throttle("/big.bin", 100_000);
+        assertEquals(0, cli.run(fetch("big")).code);
+        cli.await("big", f -> ranged().size() >= 1 && f.downloaded > 100_000, T);
+        assertEquals(0, cli.run("fetch", "small", smallUrl, "-d", tmp.resolve("dl2").toString()).code);
+        assertEquals(0, cli.run("wait", "small", "--timeout", "8s").code, cli.workerLog());
+        assertArrayEquals(small, Files.readAllBytes(tmp.resolve("dl2").resolve("small.txt")));
+        assertFalse(cli.store().find("big").orElseThrow().hasSettled(), "the large file still runs");
+        assertTrue(cli.workerLog().contains("gives a connection to a record waiting for"), cli.workerLog());
+        // the range it gave away is fetched once a connection is free again, and the file is whole
+        server.throttle("/big.bin", 0);
+        assertEquals(0, cli.run("wait", "big", "--timeout", "50s").code, cli.workerLog());
+        assertArrayEquals(data, Files.readAllBytes(dl.resolve("big.bin")));
+    }
+
     /** Starts fetch {@code id} of the throttled big file; returns its segment map once it exists and {@code over} bytes came. */
     Path splitAndMapped(String id, long over) throws Exception {
         server.throttle("/big.bin", 250_000);
