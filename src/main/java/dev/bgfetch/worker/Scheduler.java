@@ -42,6 +42,8 @@ final class Scheduler {
     private final boolean fsync;
     private final int split;
     private final long minSplitSize;
+    /** The fetch that got the last connection given out: the others come first for the next one. */
+    private String servedLast;
 
     Scheduler(Store store, Setting.Values settings, Map<String, FetchRun> runs, Slots slots, Names names,
             StoreSync storeSync, Transfers transfers) {
@@ -65,7 +67,7 @@ final class Scheduler {
         // connections (the hosts), or all connections (a null among them).
         Set<String> waiting = new HashSet<>();
         outer:
-        for (FetchRun r : runs.values()) {
+        for (FetchRun r : inTurn()) {
             if (r.paused || r.stopping) {
                 continue;
             }
@@ -101,6 +103,7 @@ final class Scheduler {
                     continue;
                 }
                 j.start();
+                servedLast = r.key;
                 slots.take(j.host);
                 rHosts.merge(j.host, 1, Integer::sum);
                 rRunning++;
@@ -153,6 +156,28 @@ final class Scheduler {
             }
         }
         splitMore(now);
+    }
+
+    /**
+     * The runs in the order they may take free connections: starting after the one served last, so
+     * fetches take turns as connections come free (a fetch registered while a group of 1,000 files
+     * ran waited for all of them to start), while records of one fetch start in their order.
+     */
+    private Iterable<FetchRun> inTurn() {
+        if (servedLast == null || runs.size() < 2 || !runs.containsKey(servedLast)) {
+            return runs.values();
+        }
+        List<FetchRun> after = new ArrayList<>(runs.size());
+        List<FetchRun> upTo = new ArrayList<>(runs.size());
+        List<FetchRun> into = upTo;
+        for (FetchRun r : runs.values()) {
+            into.add(r);
+            if (r.key.equals(servedLast)) {
+                into = after;
+            }
+        }
+        after.addAll(upTo);
+        return after;
     }
 
     /** Whether a running record holds more than one connection, so it could give one to a waiting record. */
