@@ -196,8 +196,8 @@ final class Scheduler {
      * took): one segment a host gives its connection back, or one in all when every connection is taken.
      */
     private void makeRoom(Set<String> waiting) {
-        if (waiting.isEmpty()) {
-            return;
+        if (waiting.isEmpty() || !anyYielder()) {
+            return; // a group of small files waits for its host on every pass: no segments, no list
         }
         List<Segments> yielders = new ArrayList<>();
         for (FetchRun r : runs.values()) {
