@@ -11,7 +11,6 @@ import org.apache.hc.client5.http.impl.io.DefaultManagedHttpClientConnection;
 import org.apache.hc.client5.http.io.DetachedSocketFactory;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.io.DefaultHttpResponseParserFactory;
 import org.apache.hc.core5.http.impl.io.SocketHolder;
 import org.apache.hc.core5.http.io.HttpConnectionFactory;
 
@@ -79,9 +78,56 @@ final class DirectReads {
             // HttpClient's own parser skips lines that are not a status line, so a server that answers
             // "hello" or an SSH banner looks like one that said nothing at all; the core parser refuses
             // them, which makes them protocol errors (fetch-error).
-            super("bgfetch-" + COUNTER.getAndIncrement(), null, latin1(), h1, null, null, null,
-                    DefaultHttpResponseParserFactory.INSTANCE);
+            super("bgfetch-" + COUNTER.getAndIncrement(), null, latin1(), h1, null, null, null, HEADS);
         }
+
+        /**
+         * HttpClient's parser takes the end of the stream for the end of the header section: a
+         * connection cut after "Content-Length: 5\r\n" was an answer without a length, read to its
+         * (empty) end and delivered as an empty file, and one cut inside a header line a broken
+         * answer (fetch-error). Once a status line was read, both are a connection cut short (network
+         * trouble), as a cut body is; a first line that is not HTTP stays a broken answer.
+         */
+        private static final org.apache.hc.core5.http.io.HttpMessageParserFactory<org.apache.hc.core5.http.ClassicHttpResponse> HEADS =
+                config -> new org.apache.hc.core5.http.impl.io.DefaultHttpResponseParser(config) {
+                    private boolean statusRead;
+
+                    @Override
+                    public org.apache.hc.core5.http.ClassicHttpResponse parse(
+                            org.apache.hc.core5.http.io.SessionInputBuffer buffer, InputStream in)
+                            throws IOException, org.apache.hc.core5.http.HttpException {
+                        EndWatch watched = new EndWatch(in);
+                        statusRead = false;
+                        org.apache.hc.core5.http.ClassicHttpResponse r;
+                        try {
+                            r = super.parse(buffer, watched);
+                        } catch (org.apache.hc.core5.http.HttpException e) {
+                            if (watched.ended && statusRead) {
+                                throw cut();
+                            }
+                            throw e;
+                        }
+                        if (r != null && watched.ended) {
+                            throw cut();
+                        }
+                        return r; // null: nothing at all came (the caller's "no response")
+                    }
+
+                    @Override
+                    protected org.apache.hc.core5.http.ClassicHttpResponse createMessage(
+                            org.apache.hc.core5.util.CharArrayBuffer line)
+                            throws IOException, org.apache.hc.core5.http.HttpException {
+                        org.apache.hc.core5.http.ClassicHttpResponse m = super.createMessage(line);
+                        statusRead = true;
+                        return m;
+                    }
+                };
+
+        private static IOException cut() {
+            return new org.apache.hc.core5.http.ConnectionClosedException(
+                    "the server closed the connection in the middle of the answer's header");
+        }
+
 
         /**
          * Header text goes out as the bytes it was read as: a server's validator is held as the Latin-1
@@ -114,14 +160,20 @@ final class DirectReads {
         @Override
         public void sendRequestHeader(org.apache.hc.core5.http.ClassicHttpRequest request)
                 throws org.apache.hc.core5.http.HttpException, IOException {
-            if (session != null && session.length() > 0 || waiting() > 0) {
+            // Only on a kept connection: on a fresh one, bytes before the first request are the server
+            // speaking first (an SSH banner), which the answer's parser refuses as not HTTP.
+            if (used && (session != null && session.length() > 0 || waiting() > 0)) {
                 close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
                 throw new org.apache.hc.core5.http.NoHttpResponseException(
                         "the server sent more than its last answer on this connection");
             }
             informational = 0;
+            used = true;
             super.sendRequestHeader(request);
         }
+
+        /** A request went out on this connection before. */
+        private boolean used;
 
         /** Informational (1xx) answers to the request in flight; each one resets the stall timeout. */
         private int informational;
@@ -246,6 +298,29 @@ final class DirectReads {
         /** Whether the last read's bytes are in the room rather than the array. */
         boolean inRoom() {
             return inRoom;
+        }
+    }
+
+    /** A stream that notes whether its end was reached. */
+    private static final class EndWatch extends FilterInputStream {
+        boolean ended;
+
+        EndWatch(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            ended |= n < 0;
+            return n;
         }
     }
 }

@@ -208,6 +208,9 @@ class ProtocolErrorTest {
             "cut in a chunk    | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\na\\r\\nhello",
             "cut after a chunk | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello",
             "cut at a chunk    | HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n",
+            "cut in a header   | HTTP/1.1 200 OK\\r\\nContent-Le",
+            "cut after a header| HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n",
+            "cut in the status | HTTP/1.1 200",
     })
     void aConnectionCutInTheBodyIsStillNetworkTrouble(String name, String script) {
         try (RawServer raw = RawServer.start(line -> RawServer.bytes(unescape(script)))) {
