@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class HookRunner {
     /**
-     * How much of a hook's output reaches worker.log; the rest is read and dropped. The log is
-     * rotated only when a worker starts, and a hook printing without end (a `yes`) filled it by
-     * about 30 MB a second until its timeout.
+     * How much of a hook's output reaches worker.log; the rest is read and dropped: a hook printing
+     * without end (a `yes`) filled it by about 30 MB a second until its timeout. The log is kept to
+     * its limit after each hook's output (see {@link Log}).
      */
     static final long OUTPUT_MAX = 1 << 20;
 
@@ -62,6 +62,7 @@ final class HookRunner {
             } catch (IOException e) {
                 // the hook's pipe or the log went away: nothing more to copy
             }
+            Log.rotateIfLarge();
         }, "bgfetch-hook-output");
         t.setDaemon(true);
         t.start();

@@ -35,7 +35,8 @@ public enum Setting {
     SPLIT("BGFETCH_SPLIT", "split", "16", Kind.COUNT, "connections one file may use at once, within the per-host and total limits (1 = no segments)"),
     MIN_SPLIT_SIZE("BGFETCH_MIN_SPLIT_SIZE", "min-split-size", "4Mi", Kind.SIZE, "a file is split only into segments of at least this size"),
     LIMIT_RATE("BGFETCH_LIMIT_RATE", "limit-rate", "0", Kind.SIZE, "bytes per second for all fetches of the worker together (0 = unlimited)"),
-    PROXY("BGFETCH_PROXY", "proxy", "", Kind.TEXT, "an http proxy for fetches registered without --proxy, --no-proxy or proxy variables");
+    PROXY("BGFETCH_PROXY", "proxy", "", Kind.TEXT, "an http proxy for fetches registered without --proxy, --no-proxy or proxy variables"),
+    LOG_MAX("BGFETCH_WORKER_LOG_MAX", "worker.log-max", "10Mi", Kind.SIZE, "worker.log past this size is copied to worker.log.1 and emptied, also while the worker runs (0 = no limit)");
 
     public final String env;
     public final String key;

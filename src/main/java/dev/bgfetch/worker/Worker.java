@@ -69,6 +69,7 @@ public final class Worker {
     private final long idleMs;
     private final long syncMs;
     private final boolean fsync;
+    private final long logMax;
 
     public Worker(Store store, Setting.Values settings) {
         this(store, settings, SYNC_MS);
@@ -80,6 +81,7 @@ public final class Worker {
         this.syncMs = syncMs;
         this.idleMs = settings.duration(Setting.IDLE_EXIT).toMillis();
         this.fsync = settings.bool(Setting.FSYNC);
+        this.logMax = settings.size(Setting.LOG_MAX);
         this.slots = new Slots(Math.max(1, settings.integer(Setting.MAX_CONNECTIONS)),
                 Math.max(1, settings.integer(Setting.MAX_PER_HOST)));
         this.names = new Names(store);
@@ -102,6 +104,7 @@ public final class Worker {
             }
             lockKey = store.workerFiles().lockIdentity();
             store.workerFiles().writeStarted(ProcessHandle.current().pid());
+            Log.keepSmall(store.workerFiles().log(), logMax);
             Log.info("worker " + ProcessHandle.current().pid() + " started for " + store.home());
             // Started: the spawn record must go now, or a command registering while this JVM exits
             // (after it gave up the lock) takes it for a worker still starting and spawns none.

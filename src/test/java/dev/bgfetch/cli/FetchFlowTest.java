@@ -232,9 +232,32 @@ class FetchFlowTest {
         }
         String log = cli.workerLog();
         assertTrue(log.contains("first-line\n"), "the output is there");
-        // all 5 MB went into worker.log, which is rotated only when a worker starts
+        // not all 5 MB went into worker.log (below its 10 MiB limit, so not rotated here)
         assertTrue(log.contains("the output of the hook of 'o' is cut here, at 1 MiB"), log.length() + " chars");
         assertTrue(log.length() < 1_100_000 + 10_000, "worker.log holds " + log.length() + " chars");
+    }
+
+    @Test
+    void aWorkerLogPastItsLimitIsRotatedWhileTheWorkerRuns() throws Exception {
+        // a worker that stays up (hooks printing, weeks of waiting for the network) grew it without end
+        cli.config("worker.log-max", "256Ki").config("worker.idle", "60s");
+        server.file("/o.bin", jpg);
+        server.file("/p.bin", jpg);
+        assertEquals(0, cli.run("fetch", "o", server.url("/o.bin"), "-d", dl.toString(),
+                "--on-success", "echo first-line; yes 0123456789 | head -c 600000").code);
+        Path old = cli.home().resolve("worker.log.1");
+        long end = System.nanoTime() + T.toNanos();
+        while (!Files.exists(old) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        String rotated = Files.readString(old);
+        assertTrue(rotated.contains("first-line\n") && rotated.contains("settled 'o'"), rotated.length() + " chars");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(old)));
+        // the same worker goes on writing into the emptied worker.log
+        assertEquals(0, cli.run("fetch", "p", server.url("/p.bin"), "-d", dl.toString(), "--wait").code);
+        String log = cli.workerLog();
+        assertTrue(log.contains("settled 'p'") && !log.contains("first-line"), log);
+        assertTrue(log.length() < 100_000, log.length() + " chars");
     }
 
     @Test
