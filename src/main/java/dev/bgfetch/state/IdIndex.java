@@ -73,9 +73,30 @@ final class IdIndex {
         if (ids.isEmpty()) {
             return;
         }
+        byte[] lines = lines(ids);
+        boolean torn = tornTail();
         try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND), DurableFiles.fileAttrs())) {
-            DurableFiles.writeFully(ch, ByteBuffer.wrap(lines(ids)));
+            if (torn) {
+                // A crash cut the last line: written on after it, the next key became part of its id
+                // ("K1 ep1K2 ep10"), and K1 was then known by that id and never looked up again.
+                byte[] after = new byte[lines.length + 1];
+                after[0] = '\n';
+                System.arraycopy(lines, 0, after, 1, lines.length);
+                lines = after;
+            }
+            DurableFiles.writeFully(ch, ByteBuffer.wrap(lines));
+        }
+    }
+
+    /** Whether the file does not end with a whole line. */
+    private boolean tornTail() throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return size > 0 && ch.read(last, size - 1) == 1 && last.get(0) != '\n';
+        } catch (NoSuchFileException e) {
+            return false;
         }
     }
 

@@ -61,6 +61,21 @@ class IdIndexTest {
     }
 
     @Test
+    void aLineAddedAfterATornLastLineStartsALineOfItsOwn() throws IOException {
+        Store s = open();
+        Fetch ep = s.register(StoreTest.fetch("ep10"));
+        byte[] all = Files.readAllBytes(ids());
+        Files.write(ids(), java.util.Arrays.copyOf(all, all.length - 2)); // "KEY ep1", cut by a crash
+        // the lookup learns ep10's line back from its summary, and a registration adds one more
+        assertEquals(StateException.Kind.ID_TAKEN, assertThrows(StateException.class,
+                () -> s.register(StoreTest.fetch("ep10"))).kind());
+        Fetch other = s.register(StoreTest.fetch("data12"));
+        assertEquals(ep.key, s.find("ep10").orElseThrow().key);
+        assertEquals(other.key, s.find("data12").orElseThrow().key);
+        assertEquals(Map.of(ep.key, "ep10", other.key, "data12"), new IdIndex(tmp.resolve("home")).read());
+    }
+
+    @Test
     void registrationWritesItsLineAndGetFindsTheFetchByIt() throws IOException {
         Store s = open();
         Fetch a = s.register(StoreTest.fetch("a"));
