@@ -417,20 +417,9 @@ final class FetchFiles {
         }
         Fetch f = s.get();
         Path journal = dir.resolve(JOURNAL);
-        Rec[] recs = new Rec[f.files];
+        Rec[] recs;
         try {
-            for (String line : Journal.read(journal)) {
-                Rec r = StateJson.readRec(line);
-                if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
-                    throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
-                }
-                recs[r.index] = r;
-            }
-            for (int i = 0; i < recs.length; i++) {
-                if (recs[i] == null) {
-                    throw new JsonProcessingException("record " + i + " is missing") { };
-                }
-            }
+            recs = records(journal, f.files);
         } catch (NoSuchFileException e) {
             if (!Files.isDirectory(dir)) {
                 return readWhole(dirOf(f.key)); // moved to settled/ while we read
@@ -454,6 +443,24 @@ final class FetchFiles {
         }
         f.summarize();
         return Optional.of(f);
+    }
+
+    /** Every record of a fetch of {@code files} records, from its journal; a missing or unknown one is damage. */
+    private static Rec[] records(Path journal, int files) throws IOException {
+        Rec[] recs = new Rec[files];
+        for (String line : Journal.read(journal)) {
+            Rec r = StateJson.readRec(line);
+            if (r.index < 0 || r.index >= recs.length || r.request == null || r.request.url == null) {
+                throw new JsonProcessingException("a record with index " + r.index + " of " + recs.length) { };
+            }
+            recs[r.index] = r;
+        }
+        for (int i = 0; i < recs.length; i++) {
+            if (recs[i] == null) {
+                throw new JsonProcessingException("record " + i + " is missing") { };
+            }
+        }
+        return recs;
     }
 
     /** The schema field of a state file read as a plain tree, or -1 when there is none to read. */
@@ -519,10 +526,11 @@ final class FetchFiles {
     private boolean stillReadable(Path what, Path damaged) {
         try {
             if (damaged.getFileName().toString().equals(JOURNAL)) {
-                for (String line : Journal.read(damaged)) {
-                    StateJson.readRec(line);
-                }
-                return Files.exists(damaged);
+                // every record there, as readWhole asks: an emptied or zero-filled journal (what a power
+                // loss leaves) has no bad line, and its fetch was left active with no record for good
+                Fetch summary = StateJson.readFetch(Files.readAllBytes(what.resolve(SUMMARY)));
+                records(damaged, summary.files);
+                return true;
             }
             Fetch f = StateJson.readFetch(Files.readAllBytes(damaged));
             return f.key != null && f.id != null && (Files.isRegularFile(what) ? f.records != null
