@@ -52,6 +52,16 @@ public enum Setting {
         this.doc = doc;
     }
 
+    /** Why {@code value} cannot be this setting's, or null if it can. */
+    String refuse(String value) {
+        String why = kind.refuse(value);
+        if (why == null && this == MIN_SPLIT_SIZE && Units.bytes(value) < 1024) {
+            // as --min-split-size: 0 or 1 split a 30 MB file into 77 segments
+            return "below 1Ki, the least --min-split-size takes";
+        }
+        return why;
+    }
+
     /** What a value must be; a value that is not is a warning and the default is used. */
     enum Kind {
         DURATION, SIZE, BOOLEAN, TEXT,
@@ -124,7 +134,7 @@ public enum Setting {
                     value = s.defaultValue;
                 } else {
                     value = value.trim();
-                    String why = s.kind.refuse(value);
+                    String why = s.refuse(value);
                     if (why != null) {
                         // Warned and set aside, never fatal: a bad value once stopped every worker at its start
                         v.warnings.add(from + " = '" + value + "': " + why + "; the default (" + s.defaultValue

@@ -86,4 +86,16 @@ class SettingFilesTest {
         assertEquals(true, w.stream().anyMatch(x -> x.startsWith(storeFile)), w.toString());
         assertEquals(true, w.stream().noneMatch(x -> x.contains("BGFETCH_WORKER_IDLE")), "a file's value is not blamed on a variable");
     }
+
+    @Test
+    void aMinSplitSizeBelowWhatTheFlagTakesIsAWarning() throws Exception {
+        // 0 split a 30 MB file into 77 segments, where --min-split-size refuses anything below 1Ki
+        for (String tiny : List.of("0", "1", "1023")) {
+            Setting.Values v = Setting.Values.load(store(), Map.of("BGFETCH_MIN_SPLIT_SIZE", tiny));
+            assertEquals(4L << 20, v.size(Setting.MIN_SPLIT_SIZE));
+            assertEquals(List.of("BGFETCH_MIN_SPLIT_SIZE = '" + tiny + "': below 1Ki, the least --min-split-size takes;"
+                    + " the default (4Mi) is used"), v.warnings());
+        }
+        assertEquals(1024, Setting.Values.load(store(), Map.of("BGFETCH_MIN_SPLIT_SIZE", "1Ki")).size(Setting.MIN_SPLIT_SIZE));
+    }
 }
