@@ -48,9 +48,12 @@ final class Registration {
         }
         // the limit is on characters as a user counts them: an emoji is one, not two UTF-16 units
         int length = id.codePointCount(0, id.length());
-        if (length > 200 || hasControl(id)) {
-            String shown = Escapes.terminal(length > 200 ? id.substring(0, id.offsetByCodePoints(0, 200)) + "…" : id);
-            throw usage("bad id '" + shown + "': at most 200 characters, no control characters");
+        if (length > 200) {
+            String shown = Escapes.terminal(id.substring(0, id.offsetByCodePoints(0, 200)) + "…");
+            throw usage("bad id '" + shown + "': longer than 200 characters (Unicode code points)");
+        }
+        if (hasControl(id)) {
+            throw usage("bad id '" + Escapes.terminal(id) + "': control characters are not allowed in an id");
         }
         return new Registration(id);
     }
