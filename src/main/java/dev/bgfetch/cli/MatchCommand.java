@@ -40,6 +40,10 @@ public final class MatchCommand implements Callable<Integer>, Fields {
     @Override
     public Integer call() throws IOException {
         IdArguments.checked(id);
+        if (body && ctx.globals().json()) {
+            // one writes the file's bytes, the other one JSON document: the file silently won
+            throw new CliException(ExitCodes.USAGE, "--body writes the file itself; it cannot be combined with --json");
+        }
         if (url != null) {
             try {
                 UrlRules.check(url); // a URL no record can have is invalid input (SPEC §3), not "no match"

@@ -316,6 +316,11 @@ class FetchFlowTest {
             Stdout.bytes = saved;
         }
         assertArrayEquals(jpg, body.toByteArray());
+        // --json asks for one JSON document: the file's bytes were printed instead, exit 0
+        Cli.Result both = cli.run("match", "m", server.url("/q?a=1"), "--body", "--json");
+        assertEquals(ExitCodes.USAGE, both.code, both.toString());
+        assertEquals("", both.out);
+        assertTrue(both.err.contains("cannot be combined with --json"), both.err);
 
         // A symbolic link put where the file was delivered is never followed.
         Path secret = Files.writeString(tmp.resolve("secret"), "not yours");
