@@ -151,10 +151,41 @@ public final class Views {
         if (f.options.maxPerHost != null) {
             opts.put("maxPerHost", f.options.maxPerHost);
         }
+        // the rest of what fetch took (they were stored and applied, but shown nowhere)
+        if (f.options.split != null) {
+            opts.put("split", f.options.split);
+        }
+        if (f.options.minSplitSize != null) {
+            opts.put("minSplitSize", f.options.minSplitSize);
+        }
+        if (f.options.limitRate != null) {
+            opts.put("limitRate", f.options.limitRate);
+        }
+        if (f.options.caCertificate != null) {
+            opts.put("caCertificate", true); // its PEM text is kept, not the file's name
+        }
+        if (f.options.httpProxy != null) {
+            opts.put("httpProxy", withoutPassword(f.options.httpProxy));
+        }
+        if (f.options.httpsProxy != null) {
+            opts.put("httpsProxy", withoutPassword(f.options.httpsProxy));
+        }
+        if (f.options.noProxy != null) {
+            opts.put("noProxy", f.options.noProxy);
+        }
         if (withRecords) {
             n.set("records", records(f.records));
         }
         return n;
+    }
+
+    /** A proxy URL with what precedes {@code @} in its authority shown as {@code ***}: JSON output goes to logs. */
+    static String withoutPassword(String url) {
+        int from = url.indexOf("://");
+        from = from < 0 ? 0 : from + 3;
+        int end = url.indexOf('/', from);
+        int at = url.lastIndexOf('@', end < 0 ? url.length() - 1 : end - 1);
+        return at < from ? url : url.substring(0, from) + "***" + url.substring(at);
     }
 
     /** What forget and clean dropped: {@code {"schema": 1, "forgotten": [fetch without records...]}}. */

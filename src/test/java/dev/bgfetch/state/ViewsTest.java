@@ -50,4 +50,23 @@ class ViewsTest {
         }
         assertTrue(Views.pretty(odd).contains("\"empty\" : [ ]"), Views.pretty(odd));
     }
+
+    @Test
+    void everyOptionFetchTookIsShownAndAProxysPasswordIsNot() throws IOException {
+        // split, min-split-size, limit-rate, the CA and the proxies were stored and applied but shown nowhere
+        Fetch f = StateJson.readFetch(SUMMARY.replace("\"limitRate\":null", "\"limitRate\":1000000")
+                .replace("\"caCertificate\":null", "\"caCertificate\":\"-----BEGIN CERTIFICATE-----\"")
+                .replace("\"httpsProxy\":null", "\"httpsProxy\":\"http://me:s3cret@proxy:3128\"")
+                .replace("\"noProxy\":null", "\"noProxy\":\"localhost\"").getBytes(StandardCharsets.UTF_8));
+        ObjectNode o = (ObjectNode) Views.fetch(f, false).get("options");
+        assertEquals(8, o.get("split").intValue());
+        assertEquals(1048576, o.get("minSplitSize").longValue());
+        assertEquals(1000000, o.get("limitRate").longValue());
+        assertEquals(true, o.get("caCertificate").booleanValue());
+        assertEquals("http://127.0.0.1:3128", o.get("httpProxy").textValue());
+        assertEquals("http://***@proxy:3128", o.get("httpsProxy").textValue());
+        assertEquals("localhost", o.get("noProxy").textValue());
+        assertEquals("http://***@p/x@y", Views.withoutPassword("http://u:p@p/x@y"));
+        assertEquals("p:1", Views.withoutPassword("p:1"));
+    }
 }
