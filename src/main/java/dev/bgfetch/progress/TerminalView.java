@@ -73,7 +73,7 @@ public final class TerminalView implements AutoCloseable {
     /** Columns lines may take: one less than the terminal, so the last column never makes it wrap. */
     public int width() {
         refreshSize();
-        return Math.max(10, width - 1);
+        return Math.max(1, width - 1); // a floor of 10 made every line of a narrower terminal wrap
     }
 
     public int height() {

@@ -92,6 +92,16 @@ class WatchTest {
                         && s.stream().allMatch(l -> Format.columns(l) < 50), T);
                 assertTrue(withText(narrow, "/3").get(0).startsWith("ep5"), "the group line, cut: " + narrow);
 
+                // a few columns: the lines were cut to 10 at least, and wrapped
+                tty.resize(6, 20);
+                tty.awaitScreen(s -> !s.isEmpty() && s.get(0).startsWith("ep5"), T);
+                Thread.sleep(600); // a few repaints at this width
+                List<String> tiny = tty.screen();
+                assertEquals(4, tiny.size(), "a group line and three file lines, none wrapped: " + tiny);
+                assertTrue(tiny.get(0).startsWith("ep5") && tiny.subList(1, 4).stream().allMatch(l -> l.startsWith("  ")),
+                        tiny.toString());
+                tty.resize(50, 20);
+
                 assertEquals(0, tty.awaitExit(T), String.join("\n", tty.screen()));
                 String history = tty.history();
                 assertTrue(history.contains("✔ ep5  Episode 5 日本語  success"), history);

@@ -58,6 +58,18 @@ class ViewTest {
     }
 
     @Test
+    void aTerminalOfAFewColumnsStillGetsLinesThatFit() {
+        // at 5 columns "+3 more fetches" was drawn 10 wide and wrapped over two rows
+        List<Snapshot> three = List.of(downloading("a", "", 100), downloading("b", "", 100), downloading("c", "", 100));
+        for (int w = 1; w <= 12; w++) {
+            for (int h = 1; h <= 4; h++) {
+                assertFits(View.render(three, w, h, false), w);
+                assertFits(View.render(three, w, h, true), w);
+            }
+        }
+    }
+
+    @Test
     void wideCharactersAndEmojiInTitlesAndNamesCountTwoColumns() {
         Snapshot s = new Snapshot("漢字", "タイトル 🎧 とても長い題名です、本当に長い", 1000, 5000, 3, 0, 100, FetchState.DOWNLOADING, FetchResult.NONE, FailureReason.NONE)
                 .withRunning(List.of(new FileProgress(1, "ファイル名🎵がとても長い.mp3", 1000, 5000, 100)));

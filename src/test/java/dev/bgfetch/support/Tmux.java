@@ -74,7 +74,10 @@ public final class Tmux implements AutoCloseable {
 
     /** The visible screen, one string per row, trailing blanks cut. */
     public List<String> screen() throws IOException, InterruptedException {
-        String text = tmux("capture-pane", "-p");
+        return rows(tmux("capture-pane", "-p"));
+    }
+
+    private static List<String> rows(String text) {
         List<String> rows = new ArrayList<>();
         for (String l : text.split("\n", -1)) {
             rows.add(l.stripTrailing());
