@@ -69,6 +69,12 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (action.stop) {
             boolean wasRunning = WorkerLauncher.isRunning(store);
+            if (wasRunning && WorkerLauncher.pid(store).isEmpty()) {
+                // "did not stop within 15 s" was said after 3 s, of a worker never asked to stop
+                throw new CliException(ExitCodes.FAILURE, "a worker holds " + Escapes.terminal(
+                        store.home().resolve("worker.lock").toString()) + ", but its pid cannot be found ("
+                        + Escapes.terminal(store.home().resolve("worker.json").toString()) + " cannot be read); stop it with kill");
+            }
             if (wasRunning && !WorkerLauncher.stop(store, Duration.ofSeconds(15))) {
                 throw new CliException(ExitCodes.FAILURE, "the worker did not stop within 15 s");
             }

@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
@@ -76,9 +77,54 @@ public final class WorkerFiles {
             return false;
         } catch (java.nio.channels.OverlappingFileLockException e) {
             return true;
-        } catch (IOException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
             return false;
+        } catch (IOException e) {
+            // not ours to open for writing (a store made read-only): "no worker" was said of a running one
+            return lockHolder(home).isPresent();
         }
+    }
+
+    /**
+     * The pid of the process that holds the worker lock, from the kernel's table of locks
+     * ({@code /proc/locks}), which anyone may read: for a store whose lock cannot be probed, or whose
+     * worker.json cannot be read. Empty where there is no such table, or nobody holds the lock.
+     */
+    public static Optional<Long> lockHolder(Path home) {
+        long ino;
+        long dev;
+        try {
+            ino = ((Number) Files.getAttribute(home.resolve(LOCK), "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue();
+            dev = ((Number) Files.getAttribute(home.resolve(LOCK), "unix:dev", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        // glibc's major() and minor() of a dev_t
+        long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+        long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+        List<String> locks;
+        try {
+            locks = Files.readAllLines(Path.of("/proc/locks"), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        for (String line : locks) {
+            // "1: POSIX  ADVISORY  WRITE 12345 fe:01:1234567 0 EOF"; a waiter's line has "->" after the number
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 6 || f[1].equals("->") || !f[3].equals("WRITE")) {
+                continue;
+            }
+            String[] where = f[5].split(":");
+            try {
+                if (where.length == 3 && Long.parseLong(where[2]) == ino && Long.parseLong(where[0], 16) == major
+                        && Long.parseLong(where[1], 16) == minor) {
+                    return Optional.of(Long.parseLong(f[4]));
+                }
+            } catch (NumberFormatException e) {
+                // another kind of line
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -54,6 +54,11 @@ public final class WorkerLauncher {
                     return Optional.of(pid);
                 }
             }
+            // worker.json damaged (or not yet written): the kernel knows who holds the lock
+            Optional<Long> holder = WorkerFiles.lockHolder(store.home());
+            if (holder.isPresent() && isWorker(holder.get())) {
+                return holder;
+            }
             if (System.nanoTime() > end) {
                 break;
             }
@@ -65,6 +70,16 @@ public final class WorkerLauncher {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether the process with this pid is a worker (its command line says {@code worker --run}); true when it cannot be told. */
+    private static boolean isWorker(long pid) {
+        Optional<String[]> args = ProcessHandle.of(pid).flatMap(p -> p.info().arguments());
+        if (args.isEmpty()) {
+            return ProcessHandle.of(pid).isPresent();
+        }
+        List<String> a = List.of(args.get());
+        return a.contains("worker") && a.contains("--run");
     }
 
     /**

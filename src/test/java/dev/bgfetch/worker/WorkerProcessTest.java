@@ -187,6 +187,28 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aDamagedWorkerJsonStillLetsStatusNameThePidAndStopStopIt() throws Exception {
+        server.throttle("/data.bin", 100_000);
+        assertEquals(0, cli.run("fetch", "s", server.url("/data.bin"), "-d", dl.toString()).code);
+        cli.await("s", x -> x.downloaded > 0, T);
+        long pid = WorkerLauncher.pid(cli.store()).orElseThrow();
+        // zeros where its pid was (a power loss): --stop said "did not stop within 15 s" after 3 s and left it running
+        Path json = cli.home().resolve("worker.json");
+        Files.write(json, new byte[(int) Math.max(70, Files.size(json))]);
+        assertEquals(java.util.Optional.of(pid), dev.bgfetch.state.WorkerFiles.lockHolder(cli.home()));
+        Cli.Result st = cli.run("worker", "--status", "--json");
+        assertTrue(st.out.contains("\"pid\" : " + pid), st.out);
+        Cli.Result stop = cli.run("worker", "--stop");
+        assertEquals(0, stop.code, stop.toString());
+        assertFalse(WorkerLauncher.isRunning(cli.store()));
+        long end = System.nanoTime() + T.toNanos();
+        while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < end) {
+            Thread.sleep(20); // it ends a little after it lets go of the lock
+        }
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the worker is gone");
+    }
+
+    @Test
     void transfersStayWithinThePerHostLimitAndReuseConnections() throws Exception {
         List<String> args = new ArrayList<>(List.of("fetch", "many", "-d", dl.toString(), "--max-per-host", "3"));
         for (int i = 0; i < 9; i++) {
