@@ -94,7 +94,7 @@ public final class BgfetchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command; see 'bgfetch --help'");
+        throw new ParameterException(spec.commandLine(), "missing command (see 'bgfetch --help')");
     }
 
     /** The whole command tree: for --help, the help command, completions and anything unrecognised. */

@@ -19,13 +19,25 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
-        // picocli's messages quote the user's arguments, which may hold any character.
-        err.println("bgfetch: " + Escapes.terminal(ex.getMessage()));
+        // One line, as every other error: picocli's "Possible solutions" and "Try ... --help" were two more.
+        // Its messages quote the user's arguments, which may hold any character.
+        String message = ex.getMessage();
+        String help = "see '" + cl.getCommandSpec().qualifiedName() + " --help'";
         if (ex instanceof UnmatchedArgumentException) {
-            // "Did you mean: fetch?" for a mistyped command or option (suggestions are picocli's).
-            UnmatchedArgumentException.printSuggestions(ex, err);
+            UnmatchedArgumentException u = (UnmatchedArgumentException) ex;
+            java.util.List<String> unmatched = u.getUnmatched();
+            int dashes = java.util.Arrays.asList(args).indexOf("--");
+            if (dashes >= 0 && !unmatched.isEmpty()
+                    && java.util.Arrays.asList(args).subList(dashes + 1, args.length).contains(unmatched.get(0))) {
+                // after "--" it is no option: "Unknown option: '--all'; possible solutions: --all" made no sense
+                message = "unexpected argument" + (unmatched.size() > 1 ? "s" : "") + " after '--': '"
+                        + String.join("', '", unmatched) + "'";
+            } else if (!u.getSuggestions().isEmpty()) {
+                message += "; did you mean " + String.join(" or ", u.getSuggestions().subList(0,
+                        Math.min(3, u.getSuggestions().size()))) + "?";
+            }
         }
-        err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.println("bgfetch: " + Escapes.terminal(message) + (message.contains("--help") ? "" : " (" + help + ")"));
         err.flush();
         return ExitCodes.USAGE;
     }

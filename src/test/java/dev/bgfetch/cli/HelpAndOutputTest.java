@@ -69,10 +69,18 @@ class HelpAndOutputTest {
         try (Cli cli = new Cli(tmp)) {
             Cli.Result cmd = cli.run("fecth", "x");
             assertEquals(ExitCodes.USAGE, cmd.code, cmd.toString());
-            assertTrue(cmd.err.contains("Did you mean") && cmd.err.contains("fetch"), cmd.err);
+            assertTrue(cmd.err.contains("did you mean fetch?"), cmd.err);
             Cli.Result opt = cli.run("list", "--al");
             assertEquals(ExitCodes.USAGE, opt.code, opt.toString());
             assertTrue(opt.err.contains("--all"), opt.err);
+            // one line each, as every error (picocli added "Possible solutions" and "Try ... --help" lines)
+            for (Cli.Result r : List.of(cmd, opt, cli.run("list", "--bogus"), cli.run())) {
+                assertEquals(1, r.err.split("\n", -1).length - 1, "one line: " + r.err);
+                assertTrue(r.err.contains("--help'"), r.err);
+            }
+            Cli.Result after = cli.run("list", "--", "--all");
+            assertEquals(ExitCodes.USAGE, after.code);
+            assertEquals("bgfetch: unexpected argument after '--': '--all' (see 'bgfetch list --help')\n", after.err);
         }
     }
 
