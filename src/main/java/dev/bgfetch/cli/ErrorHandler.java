@@ -32,9 +32,14 @@ public final class ErrorHandler implements IExecutionExceptionHandler, IExitCode
                 // after "--" it is no option: "Unknown option: '--all'; possible solutions: --all" made no sense
                 message = "unexpected argument" + (unmatched.size() > 1 ? "s" : "") + " after '--': '"
                         + String.join("', '", unmatched) + "'";
-            } else if (!u.getSuggestions().isEmpty()) {
-                message += "; did you mean " + String.join(" or ", u.getSuggestions().subList(0,
-                        Math.min(3, u.getSuggestions().size()))) + "?";
+            } else {
+                if (cl.getParent() == null && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
+                    message = "unknown command '" + unmatched.get(0) + "'"; // not "Unmatched arguments from index 0"
+                }
+                if (!u.getSuggestions().isEmpty()) {
+                    message += "; did you mean " + String.join(" or ", u.getSuggestions().subList(0,
+                            Math.min(3, u.getSuggestions().size()))) + "?";
+                }
             }
         }
         err.println("bgfetch: " + Escapes.terminal(message) + (message.contains("--help") ? "" : " (" + help + ")"));

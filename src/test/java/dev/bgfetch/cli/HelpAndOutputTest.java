@@ -69,7 +69,7 @@ class HelpAndOutputTest {
         try (Cli cli = new Cli(tmp)) {
             Cli.Result cmd = cli.run("fecth", "x");
             assertEquals(ExitCodes.USAGE, cmd.code, cmd.toString());
-            assertTrue(cmd.err.contains("did you mean fetch?"), cmd.err);
+            assertTrue(cmd.err.contains("unknown command 'fecth'; did you mean fetch?"), cmd.err);
             Cli.Result opt = cli.run("list", "--al");
             assertEquals(ExitCodes.USAGE, opt.code, opt.toString());
             assertTrue(opt.err.contains("--all"), opt.err);
