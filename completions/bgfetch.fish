@@ -11,7 +11,7 @@ complete -c bgfetch -n __fish_use_subcommand -a match -d 'The records of a fetch
 complete -c bgfetch -n __fish_use_subcommand -a pause -d 'Hold an active fetch: transfers close, partial data stays; \'resume\' continues it.'
 complete -c bgfetch -n __fish_use_subcommand -a resume -d 'Continue a paused fetch where it stopped (with Range).'
 complete -c bgfetch -n __fish_use_subcommand -a forget -d 'Drop a settled fetch from the store (its files stay on disk).'
-complete -c bgfetch -n __fish_use_subcommand -a clean -d 'Drop every settled fetch from the store (files stay on disk).'
+complete -c bgfetch -n __fish_use_subcommand -a clean -d 'Drop every settled fetch whose hook has run from the store (files stay on disk).'
 complete -c bgfetch -n __fish_use_subcommand -a worker -d 'Report on or stop the background worker; it starts automatically when needed.'
 complete -c bgfetch -n __fish_use_subcommand -a help -d 'When no COMMAND is given, the usage help for the main command is displayed.'
 complete -c bgfetch -n __fish_use_subcommand -l home -r -F -d 'The store (env BGFETCH_HOME; default ${XDG_STATE_HOME:-~/.local/state}/bgfetch).'

@@ -46,21 +46,23 @@ public final class BgfetchCommand implements Runnable {
         }
     }
 
+    /** The README's table in short (GeneratedFilesTest keeps man in step; the README says the same list is here). */
     private static final String[] EXIT_CODES = {
             "0:success (registered; found; aborted; wait: result success)",
-            "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error)",
-            "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header, bad size)",
-            "3:no fetch with that id",
+            "1:unexpected failure (I/O error on the store, a failed write to stdout, internal error, a worker that could not start)",
+            "2:invalid input (unknown option, empty id, no URLs, bad URL, scheme, credentials in URL, blocked port, bad header,"
+                    + " bad size or duration, empty path, bad input file)",
+            "3:no fetch with that id; for match, no record matching the URL",
             "4:an active fetch already has that id",
             "5:quota exceeded at registration (--download-total larger than the free space)",
-            "6:invalid state (e.g. abort of a fetch that is already settled)",
-            "20:wait: the fetch failed, aborted",
-            "21:wait: the fetch failed, bad-status",
-            "22:wait: the fetch failed, fetch-error",
-            "23:wait: the fetch failed, quota-exceeded",
-            "24:wait: the fetch failed, download-total-exceeded",
+            "6:invalid state (abort, pause or resume of a settled fetch; match --body of a record with no file)",
+            "20:wait, fetch --wait, watch ID: the fetch failed, aborted",
+            "21:wait, fetch --wait, watch ID: the fetch failed, bad-status",
+            "22:wait, fetch --wait, watch ID: the fetch failed, fetch-error",
+            "23:wait, fetch --wait, watch ID: the fetch failed, quota-exceeded",
+            "24:wait, fetch --wait, watch ID: the fetch failed, download-total-exceeded",
             "124:wait --timeout ran out (the fetch goes on)",
-            "130:interrupted by Ctrl-C while waiting (the fetch goes on)"};
+            "130:interrupted by Ctrl-C while waiting or watching (the fetch goes on)"};
 
     final GlobalOptions globals = new GlobalOptions();
     private CommandSpec spec;

@@ -12,7 +12,7 @@ public final class CleanCommand implements Callable<Integer> {
     /** This command's picocli model (see {@link CommandModel}). */
     CommandSpec model() {
         CommandModel m = CommandModel.of(this, ctx, "clean",
-                "Drop every settled fetch from the store (files stay on disk).");
+                "Drop every settled fetch whose hook has run from the store (files stay on disk).");
         return m.build();
     }
 
