@@ -155,6 +155,10 @@ final class RecordRun implements TransferListener {
         to(Phase.DONE);
         result = RecordResult.SUCCESS;
         path = target;
+        // its whole length, as a delivery counts it: the persisted count lags the bytes by a flush,
+        // and such records showed success with "downloaded": 0 and a fetch short by their sizes
+        long before = downloaded.getAndSet(total);
+        run.group.addAndGet(total - before);
     }
 
     /** The scheduler gave it a connection; its transfers start in the same pass. */

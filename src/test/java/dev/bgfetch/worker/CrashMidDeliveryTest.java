@@ -92,6 +92,9 @@ class CrashMidDeliveryTest {
             Fetch done = cli.store().find("mid").orElseThrow();
             assertEquals(FetchResult.SUCCESS, done.result);
             assertEquals(target.toString(), done.records.get(0).path);
+            // counted whole, as a delivery is (it said "downloaded": 0 with success)
+            assertEquals(data.length, done.records.get(0).downloaded);
+            assertEquals(data.length, done.downloaded);
             assertEquals(List.of("data.bin"), ResilienceTest.names(dl), "no duplicate, no .part left");
             assertArrayEquals(data, Files.readAllBytes(target));
             assertTrue(server.requests("/data.bin").isEmpty(), "not fetched again");
