@@ -194,7 +194,8 @@ public final class Views {
         n.put("schema", Store.SCHEMA);
         ArrayNode a = n.putArray("forgotten");
         for (Fetch f : gone) {
-            a.add(fetch(f, false));
+            // dropped from the store: its records can no longer be matched (it said true)
+            a.add(fetch(f, false).put("recordsAvailable", false));
         }
         return n;
     }

@@ -187,6 +187,7 @@ class HelpAndOutputTest {
             assertEquals(0, cli.run("abort", "p").code);
             JsonNode forgotten = json(cli.run("forget", "p", "--json"));
             assertEquals("p", forgotten.get("forgotten").get(0).get("id").textValue());
+            assertFalse(forgotten.get("forgotten").get(0).get("recordsAvailable").booleanValue(), "no longer in the store");
             assertEquals(0, json(cli.run("clean", "--json")).get("forgotten").size());
             assertTrue(json(cli.run("--version", "--json")).get("version").isTextual());
             assertTrue(json(cli.run("worker", "--stop", "--json")).get("stopped").isBoolean());
