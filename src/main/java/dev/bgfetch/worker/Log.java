@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,34 +46,45 @@ final class Log {
     }
 
     /**
-     * Copies worker.log to worker.log.1 (private, like the rest of the store: it may hold URLs with
-     * tokens) and empties it, once it is past the limit. A line another writer (a hook) appends
-     * between the copy and the truncation is lost; a log line is worth less than the lock that would take.
+     * Copies worker.log to a new worker.log.1 and empties it, once it is past the limit. The copy is
+     * made in a new private file (it may hold URLs with tokens) renamed over worker.log.1, so a link
+     * there is replaced, not followed (one kept it from ever rotating), and a worker.log.1 left
+     * readable by others does not stay so. A line another writer (a hook) appends between the copy
+     * and the truncation is lost; a log line is worth less than the lock that would take.
      */
     static synchronized void rotateIfLarge() {
         sinceCheck = 0;
         if (file == null || max <= 0) {
             return;
         }
+        Path tmp = file.resolveSibling(file.getFileName() + ".1.tmp");
         try {
             if (Files.size(file) <= max) {
                 return;
             }
-            Path old = file.resolveSibling(file.getFileName() + ".1");
-            Set<PosixFilePermission> own = PosixFilePermissions.fromString("rw-------");
+            Files.deleteIfExists(tmp);
             try (FileChannel from = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-                    FileChannel to = FileChannel.open(old, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS),
-                            PosixFilePermissions.asFileAttribute(own))) {
-                long n = from.size();
-                for (long at = 0; at < n; ) {
-                    at += from.transferTo(at, n - at, to);
+                    LinkOption.NOFOLLOW_LINKS)) {
+                try (FileChannel to = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+                    long n = from.size();
+                    for (long at = 0; at < n; ) {
+                        at += from.transferTo(at, n - at, to);
+                    }
                 }
+                Files.move(tmp, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
                 from.truncate(0);
             }
         } catch (IOException | RuntimeException e) {
             // cannot look or copy (full disk, gone): keep appending, as before
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException | RuntimeException ignored) {
+                // nothing more to do
+            }
         }
     }
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 }

@@ -19,7 +19,6 @@ import java.util.Optional;
  * worker.log. Modelled on mvnd's DaemonConnector.
  */
 public final class WorkerLauncher {
-    private static final long LOG_ROTATE_BYTES = 10L * 1024 * 1024;
 
     private WorkerLauncher() {
     }
@@ -37,27 +36,28 @@ public final class WorkerLauncher {
     }
 
     /**
-     * The running worker's pid, as it wrote it after taking the lock. A just-started worker may not
-     * have written it yet, and an old file may name a pid since reused, so the pid must belong to a
-     * live process that started before the file was written.
+     * The running worker's pid: the holder of worker.lock in the kernel's table of locks, where there
+     * is one (Linux), else as the worker wrote it in worker.json after taking the lock. A just-started
+     * worker may not have written it yet, and the file may be stale, damaged or forged, so its pid must
+     * belong to a live worker process that started before the file was written: a worker.json naming
+     * another process once made {@code worker --stop} signal that process and leave the worker running.
      */
     public static Optional<Long> pid(Store store) {
         long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (isRunning(store)) {
+            Optional<Long> holder = WorkerFiles.lockHolder(store.home());
+            if (holder.isPresent() && isWorker(holder.get())) {
+                return holder;
+            }
             Optional<WorkerFiles.Started> started = store.workerFiles().started();
-            if (started.isPresent()) {
+            if (holder.isEmpty() && started.isPresent()) {
                 long pid = started.get().pid;
                 java.time.Instant written = started.get().at;
                 Optional<ProcessHandle> ph = ProcessHandle.of(pid);
                 if (ph.isPresent() && ph.get().isAlive() && ph.get().info().startInstant()
-                        .map(st -> !st.isAfter(written.plusSeconds(1))).orElse(true)) {
+                        .map(st -> !st.isAfter(written.plusSeconds(1))).orElse(true) && isWorker(pid)) {
                     return Optional.of(pid);
                 }
-            }
-            // worker.json damaged (or not yet written): the kernel knows who holds the lock
-            Optional<Long> holder = WorkerFiles.lockHolder(store.home());
-            if (holder.isPresent() && isWorker(holder.get())) {
-                return holder;
             }
             if (System.nanoTime() > end) {
                 break;
@@ -225,7 +225,7 @@ public final class WorkerLauncher {
             return -1;
         }
         Path log = store.workerFiles().log();
-        rotate(log);
+        // rotated by the worker itself, at its start and while it runs (worker.log-max: see Log)
         try {
             if (!Files.exists(log)) {
                 // The log may hold URLs with tokens: private like the rest of the store.
@@ -316,16 +316,6 @@ public final class WorkerLauncher {
         cmd.add("--home");
         cmd.add(store.home().toString());
         return cmd;
-    }
-
-    private static void rotate(Path log) {
-        try {
-            if (Files.size(log) > LOG_ROTATE_BYTES) {
-                Files.move(log, log.resolveSibling("worker.log.1"), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            // no log yet, or cannot rotate: keep appending
-        }
     }
 
     /** The last lines of worker.log, for error messages. */

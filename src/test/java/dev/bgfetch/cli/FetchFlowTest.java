@@ -241,15 +241,19 @@ class FetchFlowTest {
     void aWorkerLogPastItsLimitIsRotatedWhileTheWorkerRuns() throws Exception {
         // a worker that stays up (hooks printing, weeks of waiting for the network) grew it without end
         cli.config("worker.log-max", "256Ki").config("worker.idle", "60s");
+        // a link at worker.log.1 kept it from ever rotating; it is replaced, and what it pointed at is left alone
+        Path mine = Files.writeString(tmp.resolve("mine.txt"), "mine");
+        Files.createSymbolicLink(cli.home().resolve("worker.log.1"), mine);
         server.file("/o.bin", jpg);
         server.file("/p.bin", jpg);
         assertEquals(0, cli.run("fetch", "o", server.url("/o.bin"), "-d", dl.toString(),
                 "--on-success", "echo first-line; yes 0123456789 | head -c 600000").code);
         Path old = cli.home().resolve("worker.log.1");
         long end = System.nanoTime() + T.toNanos();
-        while (!Files.exists(old) && System.nanoTime() < end) {
+        while (!Files.isRegularFile(old, java.nio.file.LinkOption.NOFOLLOW_LINKS) && System.nanoTime() < end) {
             Thread.sleep(50);
         }
+        assertEquals("mine", Files.readString(mine));
         String rotated = Files.readString(old);
         assertTrue(rotated.contains("first-line\n") && rotated.contains("settled 'o'"), rotated.length() + " chars");
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(old)));

@@ -209,6 +209,27 @@ class WorkerProcessTest {
     }
 
     @Test
+    void aWorkerJsonNamingAnotherProcessNeverGetsThatProcessSignalled() throws Exception {
+        Process bystander = new ProcessBuilder("sleep", "60").start();
+        try {
+            Thread.sleep(1100); // started well before the file's time, as a reused pid would be
+            server.throttle("/data.bin", 100_000);
+            assertEquals(0, cli.run("fetch", "s", server.url("/data.bin"), "-d", dl.toString()).code);
+            cli.await("s", x -> x.downloaded > 0, T);
+            long worker = WorkerLauncher.pid(cli.store()).orElseThrow();
+            Path json = cli.home().resolve("worker.json");
+            Files.writeString(json, Files.readString(json).replace(Long.toString(worker), Long.toString(bystander.pid())));
+            // --stop sent SIGTERM to the process worker.json named and left the worker running
+            assertEquals(java.util.Optional.of(worker), WorkerLauncher.pid(cli.store()));
+            assertEquals(0, cli.run("worker", "--stop").code);
+            assertFalse(WorkerLauncher.isRunning(cli.store()));
+            assertTrue(bystander.isAlive(), "the other process was left alone");
+        } finally {
+            bystander.destroyForcibly();
+        }
+    }
+
+    @Test
     void transfersStayWithinThePerHostLimitAndReuseConnections() throws Exception {
         List<String> args = new ArrayList<>(List.of("fetch", "many", "-d", dl.toString(), "--max-per-host", "3"));
         for (int i = 0; i < 9; i++) {
