@@ -10,12 +10,22 @@ tool_bgfetch() {
   local wl=$1 list=$2 dest=$3 id="bench-$1-$(date +%s%N)"
   "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q && "$BGFETCH_BIN" forget "$id" -q
 }
-TOOL_DESC[bgfetch_x16]="bgfetch ... --max-per-host 16"
+# The same limits as the harness's aria2c_x16 (-x16 -s16 -k1M): 16 connections to the host, segments
+# of at least 1 MiB. (Until the twelfth session this column kept the default --min-split-size 4Mi,
+# which let W4's last segments run alone for up to 0.8 s at 10 MiB/s: see RESULTS.md.)
+TOOL_DESC[bgfetch_x16]="bgfetch ... --max-per-host 16 --split 16 --min-split-size 1Mi (as aria2c -x16 -s16 -k1M)"
 have_bgfetch_x16() { have_bgfetch; }
 tool_bgfetch_x16() {
   local wl=$1 list=$2 dest=$3 id="bench16-$1-$(date +%s%N)"
   BGFETCH_MAX_PER_HOST=16 "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q --max-per-host 16 \
-    && "$BGFETCH_BIN" forget "$id" -q
+    --split 16 --min-split-size 1Mi && "$BGFETCH_BIN" forget "$id" -q
+}
+TOOL_DESC[bgfetch_x16k4]="bgfetch ... --max-per-host 16 with the default --min-split-size 4Mi (the column before the twelfth session)"
+have_bgfetch_x16k4() { have_bgfetch; }
+tool_bgfetch_x16k4() {
+  local wl=$1 list=$2 dest=$3 id="bench16k4-$1-$(date +%s%N)"
+  BGFETCH_MAX_PER_HOST=16 BGFETCH_HOME=${BGFETCH_HOME}-k4 "$BGFETCH_BIN" fetch "$id" -i "$list" --dir "$dest" --wait -q \
+    --max-per-host 16 && BGFETCH_HOME=${BGFETCH_HOME}-k4 "$BGFETCH_BIN" forget "$id" -q
 }
 TOOL_DESC[bgfetch_nosync]="bgfetch ... with BGFETCH_FSYNC=false (no fsync per file, like the peers)"
 have_bgfetch_nosync() { have_bgfetch; }
