@@ -145,38 +145,34 @@ public final class Views {
         opts.put("onFail", f.options.onFail);
         opts.put("onAbort", f.options.onAbort);
         opts.put("contentDisposition", f.options.contentDisposition);
-        if (f.options.maxConnections != null) {
-            opts.put("maxConnections", f.options.maxConnections);
-        }
-        if (f.options.maxPerHost != null) {
-            opts.put("maxPerHost", f.options.maxPerHost);
-        }
-        // the rest of what fetch took (they were stored and applied, but shown nowhere)
-        if (f.options.split != null) {
-            opts.put("split", f.options.split);
-        }
-        if (f.options.minSplitSize != null) {
-            opts.put("minSplitSize", f.options.minSplitSize);
-        }
-        if (f.options.limitRate != null) {
-            opts.put("limitRate", f.options.limitRate);
-        }
+        // those fetch took; each shown only when given (split and the rest were applied but shown nowhere)
+        given(opts, "maxConnections", f.options.maxConnections);
+        given(opts, "maxPerHost", f.options.maxPerHost);
+        given(opts, "split", f.options.split);
+        given(opts, "minSplitSize", f.options.minSplitSize);
+        given(opts, "limitRate", f.options.limitRate);
         if (f.options.caCertificate != null) {
             opts.put("caCertificate", true); // its PEM text is kept, not the file's name
         }
-        if (f.options.httpProxy != null) {
-            opts.put("httpProxy", withoutPassword(f.options.httpProxy));
-        }
-        if (f.options.httpsProxy != null) {
-            opts.put("httpsProxy", withoutPassword(f.options.httpsProxy));
-        }
-        if (f.options.noProxy != null) {
-            opts.put("noProxy", f.options.noProxy);
-        }
+        given(opts, "httpProxy", f.options.httpProxy == null ? null : withoutPassword(f.options.httpProxy));
+        given(opts, "httpsProxy", f.options.httpsProxy == null ? null : withoutPassword(f.options.httpsProxy));
+        given(opts, "noProxy", f.options.noProxy);
         if (withRecords) {
             n.set("records", records(f.records));
         }
         return n;
+    }
+
+    private static void given(ObjectNode o, String field, Number value) {
+        if (value != null) {
+            o.put(field, value.longValue());
+        }
+    }
+
+    private static void given(ObjectNode o, String field, String value) {
+        if (value != null) {
+            o.put(field, value);
+        }
     }
 
     /** A proxy URL with what precedes {@code @} in its authority shown as {@code ***}: JSON output goes to logs. */
