@@ -1,6 +1,7 @@
 package dev.bgfetch.cli;
 
 import dev.bgfetch.state.FetchResult;
+import dev.bgfetch.state.FetchState;
 import dev.bgfetch.state.RecordResult;
 import dev.bgfetch.state.FailureReason;
 import static dev.bgfetch.progress.Escapes.terminal;
@@ -54,7 +55,9 @@ public final class GetCommand implements Callable<Integer> {
         }
         out.println("records:");
         for (Rec r : f.records) {
-            String result = r.result == RecordResult.NONE ? "running" : r.result.wire();
+            // an unfinished record of a paused fetch said "running" under "state: paused"
+            String result = r.result != RecordResult.NONE ? r.result.wire()
+                    : f.state == FetchState.PAUSED ? "paused" : "running";
             out.println("  #" + r.index + " " + result + " ".repeat(Math.max(0, 8 - result.length())) + " " + status(r)
                     + " " + terminal(r.request.url));
             out.println("      " + (r.path != null ? terminal(r.path) : "(not delivered)")

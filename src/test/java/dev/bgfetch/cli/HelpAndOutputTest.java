@@ -183,6 +183,8 @@ class HelpAndOutputTest {
             String dl = tmp.resolve("dl").toString();
             assertEquals(0, cli.run("fetch", "p", server.url("/a.bin"), "-d", dl).code);
             assertEquals("paused", json(cli.run("pause", "p", "--json")).get("state").textValue());
+            String shown = cli.run("get", "p").out;
+            assertTrue(shown.contains("  #0 paused") && !shown.contains("#0 running"), "its record is paused too: " + shown);
             assertEquals("p", json(cli.run("resume", "p", "--json")).get("id").textValue());
             assertEquals(0, cli.run("abort", "p").code);
             JsonNode forgotten = json(cli.run("forget", "p", "--json"));
