@@ -98,7 +98,9 @@ final class HookRunner {
             env.put("BGFETCH_TITLE", f.title);
             env.put("BGFETCH_DIR", f.dir);
             env.put("BGFETCH_RECORDS", records.toString());
-            Log.info("hook of '" + f.id + "' (" + f.result + "): starting");
+            // which hook: the on-abort one was logged as "(failure)", as on-fail's is
+            Log.info("hook of '" + f.id + "' (" + (f.failureReason == dev.bgfetch.state.FailureReason.NONE
+                    ? f.result.wire() : f.result.wire() + ", " + f.failureReason.wire()) + "): starting");
             Process p = pb.start();
             copyOutput(f.id, p.getInputStream());
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

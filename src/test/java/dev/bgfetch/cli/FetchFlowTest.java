@@ -170,6 +170,7 @@ class FetchFlowTest {
         assertEquals("success", f.records.get(0).result.wire());
         assertEquals("aborted", f.records.get(1).result.wire());
         awaitFile(marker, "ab failure aborted\n");
+        assertTrue(cli.workerLog().contains("hook of 'ab' (failure, aborted): starting"), cli.workerLog());
         cli.await("ab", x -> listing(dl).equals(List.of("ep-5-artwork.jpg")), T);
         assertEquals(ExitCodes.INVALID_STATE, cli.run("abort", "ab").code, "already settled");
         assertEquals(0, cli.run("fetch", "ab", server.url("/ep-5-artwork.jpg"), "-d", dl.toString()).code,
