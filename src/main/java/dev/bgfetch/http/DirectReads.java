@@ -128,7 +128,6 @@ final class DirectReads {
                     "the server closed the connection in the middle of the answer's header");
         }
 
-
         /**
          * Header text goes out as the bytes it was read as: a server's validator is held as the Latin-1
          * characters of its bytes, and without an encoder HttpClient wrote 0x80-0x9F and control bytes

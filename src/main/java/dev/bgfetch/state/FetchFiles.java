@@ -66,7 +66,6 @@ final class FetchFiles {
         return hooksDir.resolve(key + ".records.json");
     }
 
-
     /** Where the fetch with this key lives: settled once moved there, else active. */
     Path dirOf(String key) {
         Path s = settledDir.resolve(key);

@@ -50,7 +50,8 @@ public final class WorkerLauncher {
                 return holder;
             }
             Optional<WorkerFiles.Started> started = store.workerFiles().started();
-            if (holder.isEmpty() && started.isPresent()) {
+            // worker.json only where the kernel does not say, or names a pid not seen from here (another pid namespace)
+            if (started.isPresent() && (holder.isEmpty() || ProcessHandle.of(holder.get()).isEmpty())) {
                 long pid = started.get().pid;
                 java.time.Instant written = started.get().at;
                 Optional<ProcessHandle> ph = ProcessHandle.of(pid);
