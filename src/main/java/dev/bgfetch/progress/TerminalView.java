@@ -7,6 +7,7 @@ import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.utils.AttributedString;
+import org.jline.utils.AttributedStringBuilder;
 import org.jline.utils.Display;
 import org.jline.utils.InfoCmp.Capability;
 
@@ -120,11 +121,17 @@ public final class TerminalView implements AutoCloseable {
     public void show(List<String> lines) {
         refreshSize();
         List<AttributedString> a = new ArrayList<>(lines.size());
-        for (String l : lines) {
-            a.add(color ? Colors.style(l) : new AttributedString(l));
+        List<AttributedString> rows = new ArrayList<>(lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            AttributedString l = color ? Colors.style(lines.get(i)) : new AttributedString(lines.get(i));
+            a.add(l);
+            // A line without its newline is, to JLine's Display, one the terminal wraps into the next:
+            // it went down by writing into the right margin, and a terminal that reflows on widening
+            // (tmux) joined the view's lines into one and drew the next frame over the command line.
+            rows.add(i < lines.size() - 1 ? new AttributedStringBuilder().append(l).append('\n').toAttributedString() : l);
         }
         // The cursor rests at the start of the last line, where a resize can find the view again.
-        display.update(a, a.isEmpty() ? 0 : (a.size() - 1) * (width + 1));
+        display.update(rows, rows.isEmpty() ? 0 : (rows.size() - 1) * (width + 1));
         drawn = a;
         terminal.flush();
     }

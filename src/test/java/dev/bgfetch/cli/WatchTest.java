@@ -91,6 +91,11 @@ class WatchTest {
                 List<String> narrow = tty.awaitScreen(s -> !withText(s, "/3").isEmpty()
                         && s.stream().allMatch(l -> Format.columns(l) < 50), T);
                 assertTrue(withText(narrow, "/3").get(0).startsWith("ep5"), "the group line, cut: " + narrow);
+                // each line ends with a newline, not a wrap into the next row: a terminal that reflows
+                // on widening joined the view's rows into one and drew the next frame over what was above
+                List<String> joined = tty.unwrappedScreen();
+                assertTrue(joined.size() >= 2 && joined.stream().allMatch(l -> Format.columns(l) < 50),
+                        "none joined: " + joined);
 
                 // a few columns: the lines were cut to 10 at least, and wrapped
                 tty.resize(6, 20);

@@ -77,6 +77,14 @@ public final class Tmux implements AutoCloseable {
         return rows(tmux("capture-pane", "-p"));
     }
 
+    /**
+     * The visible screen with the rows the terminal wrapped joined back into one string each: what a
+     * terminal that reflows on resize (tmux itself) would join.
+     */
+    public List<String> unwrappedScreen() throws IOException, InterruptedException {
+        return rows(tmux("capture-pane", "-p", "-J"));
+    }
+
     private static List<String> rows(String text) {
         List<String> rows = new ArrayList<>();
         for (String l : text.split("\n", -1)) {
