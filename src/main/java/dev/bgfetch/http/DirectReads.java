@@ -102,8 +102,8 @@ final class DirectReads {
                         try {
                             r = super.parse(buffer, watched);
                         } catch (org.apache.hc.core5.http.HttpException e) {
-                            if (watched.ended && statusRead) {
-                                throw cut();
+                            if (watched.ended && (statusRead || watched.startsLikeAStatusLine())) {
+                                throw cut(); // "HTTP/1.1 20" and the end: cut, not an answer in another protocol
                             }
                             throw e;
                         }
@@ -300,9 +300,15 @@ final class DirectReads {
         }
     }
 
-    /** A stream that notes whether its end was reached. */
+    /** A stream that notes whether its end was reached, and the first bytes read through it. */
     private static final class EndWatch extends FilterInputStream {
+        /** The start of a status line that stopped before its end ("HTTP/1.1 20"), or a whole one without its CRLF. */
+        private static final java.util.regex.Pattern STATUS_START =
+                java.util.regex.Pattern.compile("H(T(T(P(/([0-9](\\.([0-9]( ([0-9]{1,3}( .*)?)?)?)?)?)?)?)?)?)?");
+
         boolean ended;
+        private final byte[] first = new byte[64];
+        private int kept;
 
         EndWatch(InputStream in) {
             super(in);
@@ -310,8 +316,11 @@ final class DirectReads {
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
+            int b = in.read();
             ended |= b < 0;
+            if (b >= 0 && kept < first.length) {
+                first[kept++] = (byte) b;
+            }
             return b;
         }
 
@@ -319,7 +328,19 @@ final class DirectReads {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             ended |= n < 0;
+            if (n > 0 && kept < first.length) {
+                int k = Math.min(n, first.length - kept);
+                System.arraycopy(b, off, first, kept, k);
+                kept += k;
+            }
             return n;
+        }
+
+        /** Whether all that came before the end is a status line's start, with no line end in it. */
+        boolean startsLikeAStatusLine() {
+            String s = new String(first, 0, kept, java.nio.charset.StandardCharsets.ISO_8859_1);
+            return kept > 0 && kept < first.length && s.indexOf('\n') < 0 && s.indexOf('\r') < 0
+                    && STATUS_START.matcher(s).matches();
         }
     }
 }

@@ -211,6 +211,9 @@ class ProtocolErrorTest {
             "cut in a header   | HTTP/1.1 200 OK\\r\\nContent-Le",
             "cut after a header| HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n",
             "cut in the status | HTTP/1.1 200",
+            "cut in the code   | HTTP/1.1 20",
+            "cut in the version| HTTP/1.",
+            "status, no CRLF   | HTTP/1.1 200 OK",
     })
     void aConnectionCutInTheBodyIsStillNetworkTrouble(String name, String script) {
         try (RawServer raw = RawServer.start(line -> RawServer.bytes(unescape(script)))) {
