@@ -154,8 +154,8 @@ public final class Views {
         if (f.options.caCertificate != null) {
             opts.put("caCertificate", true); // its PEM text is kept, not the file's name
         }
-        given(opts, "httpProxy", f.options.httpProxy == null ? null : withoutPassword(f.options.httpProxy));
-        given(opts, "httpsProxy", f.options.httpsProxy == null ? null : withoutPassword(f.options.httpsProxy));
+        given(opts, "httpProxy", withoutPassword(f.options.httpProxy));
+        given(opts, "httpsProxy", withoutPassword(f.options.httpsProxy));
         given(opts, "noProxy", f.options.noProxy);
         if (withRecords) {
             n.set("records", records(f.records));
@@ -175,8 +175,11 @@ public final class Views {
         }
     }
 
-    /** A proxy URL with what precedes {@code @} in its authority shown as {@code ***}: JSON output goes to logs. */
+    /** A proxy URL with what precedes {@code @} in its authority shown as {@code ***} (JSON output goes to logs); null stays null. */
     static String withoutPassword(String url) {
+        if (url == null) {
+            return null;
+        }
         int from = url.indexOf("://");
         from = from < 0 ? 0 : from + 3;
         int end = url.indexOf('/', from);

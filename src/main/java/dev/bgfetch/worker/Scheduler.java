@@ -2,7 +2,6 @@ package dev.bgfetch.worker;
 
 import dev.bgfetch.http.Outcome;
 import dev.bgfetch.state.Fetch;
-import dev.bgfetch.state.IoReason;
 import dev.bgfetch.state.Store;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -276,7 +275,7 @@ final class Scheduler {
                         Log.info("'" + r.fetch.id + "' #" + j.index + " in " + s.pieces.size() + " segments");
                     } catch (IOException e) {
                         // Without the map a crash would leave a sparse .part taken for a whole prefix.
-                        Log.info("cannot save the segments of '" + r.fetch.id + "' #" + j.index + ": " + IoReason.of(e));
+                        s.notSaved(e);
                         j.splitNoMore();
                         continue;
                     }

@@ -465,7 +465,8 @@ final class Segments {
         }
     }
 
-    private void notSaved(IOException e) {
+    /** Says in the log that the map could not be written (a split then goes on without one). */
+    void notSaved(IOException e) {
         Log.info("cannot save the segments of '" + record.run.fetch.id + "' #" + record.index + ": "
                 + dev.bgfetch.state.IoReason.of(e));
     }
